@@ -1,0 +1,82 @@
+// Turns what the user gave (a spice:// URI or a .vv path, plus CLI/app options and the environment) into one
+// ConnectionConfig. Precedence, as in remote-viewer/spice-gtk: explicit option > URI/.vv > SPICE_PROXY.
+import { SpiceError } from '../errors';
+import type { ConnectionConfig } from './config';
+import { parseProxyUrl } from './proxy-url';
+import { isSpiceUri, parseSpiceUri } from './uri';
+import type { VvCapabilities } from './vv-file';
+import { loadVvFile } from './vv-file';
+
+export interface ResolveOptions {
+  password?: string;
+  /** Proxy URL (http://[user:pass@]host[:port]); '' disables any proxy from the file or SPICE_PROXY. */
+  proxy?: string;
+  /** PEM CA bundle file; used unless the .vv carries an inline `ca`. */
+  caFile?: string;
+  hostSubject?: string;
+  tlsCiphers?: string;
+  /** Channel types to force onto TLS ('all' or SPICE_CHANNEL_* values), added to the file's. */
+  secureChannels?: 'all' | number[];
+  env: Record<string, string | undefined>;
+  capabilities?: VvCapabilities;
+}
+
+/** Does this argument look like a .vv file path rather than a URI? */
+export function isVvPath(arg: string): boolean {
+  return !isSpiceUri(arg) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(arg);
+}
+
+export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<ConnectionConfig> {
+  const target = arg.trim();
+  if (target === '')
+    throw new SpiceError('config', 'no connection given — pass spice://HOST:PORT or a .vv file');
+  let config: ConnectionConfig;
+  if (isSpiceUri(target)) config = parseSpiceUri(target);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target))
+    throw new SpiceError(
+      'config',
+      `'${target.split('://')[0] ?? ''}://' addresses are not supported — use spice://, spice+tls://, spice+unix:// or a .vv file`,
+    );
+  else {
+    const loadOptions = opts.capabilities
+      ? { env: opts.env, capabilities: opts.capabilities }
+      : { env: opts.env };
+    config = await loadVvFile(target, loadOptions);
+  }
+  return applyOverrides(config, opts);
+}
+
+/** Applies CLI/app options and SPICE_PROXY to a parsed config (returns a new object). */
+export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): ConnectionConfig {
+  const config: ConnectionConfig = { ...base, notes: [...base.notes], unsupported: [...base.unsupported] };
+  if (opts.password !== undefined) config.password = opts.password;
+  if (opts.proxy !== undefined) {
+    if (opts.proxy.trim() === '') delete config.proxy;
+    else config.proxy = parseProxyUrl(opts.proxy);
+  } else if (config.proxy === undefined) {
+    const envProxy = opts.env.SPICE_PROXY;
+    if (envProxy !== undefined && envProxy.trim() !== '') {
+      try {
+        config.proxy = parseProxyUrl(envProxy);
+      } catch (e) {
+        throw new SpiceError('config', `SPICE_PROXY: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+  if (config.proxy && config.unixPath !== undefined) {
+    config.notes.push('the proxy is not used for a UNIX socket connection');
+    delete config.proxy;
+  }
+  if (opts.caFile !== undefined) {
+    if (config.ca !== undefined)
+      config.notes.push('the CA carried in the connection file wins over --ca-file');
+    else config.caFile = opts.caFile;
+  }
+  if (opts.hostSubject !== undefined) config.hostSubject = opts.hostSubject;
+  if (opts.tlsCiphers !== undefined) config.tlsCiphers = opts.tlsCiphers;
+  if (opts.secureChannels !== undefined) {
+    if (opts.secureChannels === 'all' || config.secureChannels === 'all') config.secureChannels = 'all';
+    else config.secureChannels = [...new Set([...config.secureChannels, ...opts.secureChannels])];
+  }
+  return config;
+}
