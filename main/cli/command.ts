@@ -1,0 +1,18 @@
+// The shape of one `saffron <command>`: each lives in main/cli/commands/<name>.ts and is listed in main/cli/index.ts.
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  /** Environment variables (process.env in production, a fixed object in tests). */
+  env: Record<string, string | undefined>;
+}
+
+export interface CliCommand {
+  name: string;
+  /** One line for `saffron --help`. */
+  summary: string;
+  /** Full usage text for `saffron <name> --help`. */
+  usage: string;
+  /** Runs the command; resolves to the process exit code (see exit-codes.ts). */
+  run(argv: string[], io: CliIo): Promise<number>;
+}

@@ -1,0 +1,460 @@
+// The base of every SPICE channel: opens and links its stream, frames messages, and handles the messages
+// common to all channels once (SET_ACK/ACK window, PING, NOTIFY, DISCONNECTING, WAIT_FOR_CHANNELS, LIST,
+// MIGRATE). Subclasses give an exhaustive handler table for their own message types; handlers run one at a
+// time, in order, and may be async (image decoding) without blocking any other channel.
+
+import type { Duplex } from 'node:stream';
+import { ProtocolError, SpiceError, errorMessage } from '../errors';
+import type { Logger } from '../logger';
+import * as E from '../protocol/enums';
+import type { SessionEventMap, SessionEventName } from '../session-events';
+import { StreamByteSource } from '../transport/byte-source';
+import { capsHas } from '../transport/caps';
+import { MessageFramer, frameMessage, type SpiceMessage } from '../transport/framer';
+import { CLIENT_COMMON_CAPS, performLink, type LinkResult } from '../transport/link';
+import type { StreamOpener } from '../transport/stream-opener';
+import { SpiceReader } from '../wire/reader';
+import { SpiceWriter } from '../wire/writer';
+import { channelName } from './channel-names';
+
+export type MessageHandler = (r: SpiceReader) => void | Promise<void>;
+
+/** What a channel needs from the session that owns it. */
+export interface ChannelHost {
+  readonly opener: StreamOpener;
+  /** MAIN_INIT session id (0 for the main channel itself). */
+  readonly connectionId: number;
+  readonly password: string;
+  readonly linkTimeoutMs: number;
+  /** Resolves when channel (type, id) has processed message `serial` (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS). */
+  waitForChannelSerial(type: number, id: number, serial: number): Promise<void>;
+  /** The server asked to migrate / disconnect: the session ends with this error. */
+  endSession(error: SpiceError): void;
+}
+
+export interface ChannelContext {
+  type: number;
+  id: number;
+  logger: Logger;
+  host: ChannelHost;
+  emit: <K extends SessionEventName>(name: K, payload: SessionEventMap[K]) => void;
+}
+
+/** Bytes buffered while a slow async handler runs before the socket is paused. */
+const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
+/** How long a WAIT_FOR_CHANNELS may block before we go on (a missing channel must not freeze this one). */
+const WAIT_FOR_CHANNELS_TIMEOUT_MS = 5000;
+
+type ChannelState = 'idle' | 'linking' | 'ready' | 'closed';
+
+export abstract class SpiceChannel<TMsg extends number = number> {
+  readonly type: number;
+  readonly id: number;
+  readonly name: string;
+  protected readonly log: Logger;
+  protected readonly ctx: ChannelContext;
+  protected abstract readonly handlers: Record<TMsg, MessageHandler>;
+
+  private state: ChannelState = 'idle';
+  private stream: Duplex | null = null;
+  private framer: MessageFramer | null = null;
+  private link: LinkResult | null = null;
+  private secure = false;
+  private sendSerial = 0;
+  private ackWindow = 0;
+  private ackCount = 0;
+  private busy = false;
+  private paused = false;
+  private processedSerial = 0;
+  private serialWaiters: { serial: number; resolve: () => void }[] = [];
+  private readonly reportedUnsupported = new Set<string>();
+  private closedResolve!: (error: SpiceError | null) => void;
+  /** Settles when the channel is closed: null for a local close, else the error that closed it. */
+  readonly closed: Promise<SpiceError | null>;
+
+  constructor(ctx: ChannelContext) {
+    this.ctx = ctx;
+    this.type = ctx.type;
+    this.id = ctx.id;
+    this.name = channelName(ctx.type, ctx.id);
+    this.log = ctx.logger;
+    this.closed = new Promise((resolve) => (this.closedResolve = resolve));
+  }
+
+  /** Channel cap bit numbers to offer in the link message. */
+  protected channelCaps(): number[] {
+    return [];
+  }
+  /** Called once the channel is linked and ready to send. */
+  protected onLinked(): void {}
+  /** Called once when the channel closes, for subclasses to free resources. */
+  protected onClose(): void {}
+
+  get isSecure(): boolean {
+    return this.secure;
+  }
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+  get serverCommonCaps(): Uint32Array {
+    return this.link?.serverCommonCaps ?? new Uint32Array(0);
+  }
+  get serverChannelCaps(): Uint32Array {
+    return this.link?.serverChannelCaps ?? new Uint32Array(0);
+  }
+  protected hasServerCap(bit: number): boolean {
+    return capsHas(this.serverChannelCaps, bit);
+  }
+  /** Offered channel caps (for `saffron info`). */
+  get offeredCaps(): number[] {
+    return this.channelCaps();
+  }
+
+  /** Opens the stream and runs the link stage; moves to TLS if the server answers NEED_SECURED. */
+  async open(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`${this.name}: open() twice`);
+    this.state = 'linking';
+    const { opener } = this.ctx.host;
+    let secure = opener.prefersSecure(this.type) || !opener.hasPlainPort;
+    for (let attempt = 0; ; attempt++) {
+      const stream = await opener.open({ channelType: this.type, channelId: this.id, secure });
+      if ((this.state as ChannelState) === 'closed') {
+        stream.destroy();
+        throw new SpiceError('cancelled', `${this.name} channel closed while connecting`);
+      }
+      const source = new StreamByteSource(
+        stream,
+        `the ${this.name} channel link`,
+        this.ctx.host.linkTimeoutMs,
+      );
+      try {
+        this.link = await performLink(
+          source,
+          {
+            connectionId: this.ctx.host.connectionId,
+            channelType: this.type,
+            channelId: this.id,
+            commonCaps: CLIENT_COMMON_CAPS,
+            channelCaps: this.channelCaps(),
+          },
+          this.ctx.host.password,
+          this.name,
+        );
+      } catch (e) {
+        source.detach();
+        stream.destroy();
+        const retry =
+          e instanceof SpiceError &&
+          attempt === 0 &&
+          ((e.code === 'need-secured' && !secure && opener.hasSecurePort) ||
+            (e.code === 'need-unsecured' && secure && opener.hasPlainPort));
+        if (retry) {
+          this.log.info(
+            `${this.name}: server wants ${secure ? 'a plain' : 'a TLS'} connection, reconnecting`,
+          );
+          secure = !secure;
+          continue;
+        }
+        this.state = 'closed';
+        throw e;
+      }
+      const rest = source.detach();
+      this.secure = secure;
+      this.attach(stream, rest);
+      return;
+    }
+  }
+
+  private attach(stream: Duplex, rest: Uint8Array): void {
+    this.stream = stream;
+    this.framer = new MessageFramer(this.link!.miniHeader);
+    (stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (e: Error) =>
+      this.fail(new SpiceError('closed', `${this.name} channel: ${e.message}`, { cause: e })),
+    );
+    stream.on('close', () =>
+      this.fail(new SpiceError('closed', `the server closed the ${this.name} channel`)),
+    );
+    this.state = 'ready';
+    this.log.debug('linked', { secure: this.secure, miniHeader: this.link!.miniHeader });
+    this.onLinked();
+    if (rest.length) this.onData(rest);
+  }
+
+  /** Sends a client message (body from a writer or raw bytes). */
+  protected send(type: number, body: Uint8Array | SpiceWriter = new Uint8Array(0)): void {
+    if (this.state !== 'ready' || !this.stream) return;
+    const bytes = body instanceof SpiceWriter ? body.finish() : body;
+    this.sendSerial++;
+    this.stream.write(frameMessage(this.link!.miniHeader, this.sendSerial, type, bytes));
+  }
+
+  /** Reports a server message or feature we do not handle: logged and surfaced once per kind. */
+  protected unsupported(what: string): void {
+    if (this.reportedUnsupported.has(what)) return;
+    this.reportedUnsupported.add(what);
+    this.log.warn(`unsupported: ${what}`);
+    this.ctx.emit('unsupported', { channel: { type: this.type, id: this.id }, what });
+  }
+
+  /** Closes the channel locally (no error). */
+  close(): void {
+    this.finish(null);
+  }
+
+  /** Resolves once this channel has processed message `serial`. */
+  waitForSerial(serial: number): Promise<void> {
+    if (this.processedSerial >= serial || this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => this.serialWaiters.push({ serial, resolve }));
+  }
+
+  // ---- receive path ----
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state !== 'ready' || !this.framer) return;
+    this.framer.push(chunk);
+    if (!this.busy) this.pump();
+    else if (!this.paused && this.framer.pendingBytes > PAUSE_ABOVE_BYTES) {
+      this.paused = true;
+      this.stream?.pause();
+    }
+  }
+
+  /** Processes buffered messages in order; suspends on an async handler and resumes when it settles. */
+  private pump(): void {
+    while (this.state === 'ready' && this.framer) {
+      let msg: SpiceMessage | null;
+      try {
+        msg = this.framer.next();
+      } catch (e) {
+        this.fail(e instanceof SpiceError ? e : new ProtocolError(errorMessage(e)));
+        return;
+      }
+      if (!msg) break;
+      const pending = this.dispatchTopLevel(msg);
+      if (pending) {
+        this.busy = true;
+        pending.then(
+          () => this.resume(),
+          () => this.resume(),
+        );
+        return;
+      }
+    }
+    if (this.paused && this.stream) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  private resume(): void {
+    this.busy = false;
+    this.pump();
+  }
+
+  /** One top-level message: counts toward ACK once (LIST included), then runs, then marks its serial processed. */
+  private dispatchTopLevel(msg: SpiceMessage): Promise<void> | null {
+    this.countAck();
+    const done = (): void => this.markProcessed(msg.serial);
+    let result: Promise<void> | null;
+    if (msg.subList !== 0) {
+      result = this.runSubMessageList(msg);
+    } else {
+      result = this.runOne(msg.type, new SpiceReader(msg.body));
+    }
+    if (result) return result.then(done);
+    done();
+    return null;
+  }
+
+  /** Full-header sub-message list: the sub messages run before the main message (protocol.h SpiceSubMessageList). */
+  private runSubMessageList(msg: SpiceMessage): Promise<void> | null {
+    const r = new SpiceReader(msg.body);
+    const list = r.fork(msg.subList);
+    let subs: { type: number; reader: SpiceReader }[];
+    try {
+      subs = this.readSubMessages(list, 'sub-message list');
+    } catch (e) {
+      this.reportHandlerError(msg.type, e);
+      return null;
+    }
+    subs.push({ type: msg.type, reader: new SpiceReader(msg.body, 0, msg.subList) });
+    return this.runSequence(subs);
+  }
+
+  private readSubMessages(r: SpiceReader, what: string): { type: number; reader: SpiceReader }[] {
+    const count = r.count(r.u16(), 4, what);
+    const offsets: number[] = [];
+    for (let i = 0; i < count; i++) offsets.push(r.u32());
+    return offsets.map((offset) => {
+      const sub = r.fork(offset);
+      const type = sub.u16();
+      const size = sub.u32();
+      return { type, reader: sub.sub(size) };
+    });
+  }
+
+  private runSequence(items: { type: number; reader: SpiceReader }[]): Promise<void> | null {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const pending = this.runOne(item.type, item.reader);
+      if (pending) {
+        const rest = items.slice(i + 1);
+        return pending.then(() => this.runSequence(rest) ?? undefined);
+      }
+    }
+    return null;
+  }
+
+  /** Runs one message's handler; errors are reported on this channel and the stream goes on. */
+  private runOne(type: number, r: SpiceReader): Promise<void> | null {
+    try {
+      const result = this.handleMessage(type, r);
+      if (result instanceof Promise) return result.catch((e: unknown) => this.reportHandlerError(type, e));
+    } catch (e) {
+      this.reportHandlerError(type, e);
+    }
+    return null;
+  }
+
+  private reportHandlerError(type: number, e: unknown): void {
+    if (this.state === 'closed') return;
+    const error =
+      e instanceof SpiceError ? e : new ProtocolError(`message ${type}: ${errorMessage(e)}`, { cause: e });
+    this.log.warn(`message ${type} failed: ${error.message}`);
+    this.ctx.emit('channel-error', { type: this.type, id: this.id, error });
+  }
+
+  private handleMessage(type: number, r: SpiceReader): void | Promise<void> {
+    switch (type) {
+      case E.SPICE_MSG_SET_ACK:
+        return this.onSetAck(r);
+      case E.SPICE_MSG_PING:
+        return this.onPing(r);
+      case E.SPICE_MSG_NOTIFY:
+        return this.onNotify(r);
+      case E.SPICE_MSG_DISCONNECTING:
+        return this.onDisconnecting(r);
+      case E.SPICE_MSG_WAIT_FOR_CHANNELS:
+        return this.onWaitForChannels(r);
+      case E.SPICE_MSG_LIST:
+        return this.runSequence(this.readSubMessages(r, 'message list')) ?? undefined;
+      case E.SPICE_MSG_MIGRATE:
+      case E.SPICE_MSG_MIGRATE_DATA:
+        return this.onMigrate();
+    }
+    const handler = (this.handlers as Record<number, MessageHandler | undefined>)[type];
+    if (!handler) {
+      this.unsupported(`message type ${type}`);
+      return;
+    }
+    return handler.call(this, r);
+  }
+
+  private countAck(): void {
+    if (this.ackWindow === 0) return;
+    if (++this.ackCount >= this.ackWindow) {
+      this.ackCount = 0;
+      this.send(E.SPICE_MSGC_ACK);
+    }
+  }
+
+  private markProcessed(serial: number): void {
+    this.processedSerial = serial;
+    if (this.serialWaiters.length === 0) return;
+    const ready = this.serialWaiters.filter((w) => w.serial <= serial);
+    this.serialWaiters = this.serialWaiters.filter((w) => w.serial > serial);
+    for (const w of ready) w.resolve();
+  }
+
+  // ---- common messages ----
+
+  private onSetAck(r: SpiceReader): void {
+    const generation = r.u32();
+    const window = r.u32();
+    this.ackWindow = window;
+    this.ackCount = 0;
+    this.send(E.SPICE_MSGC_ACK_SYNC, new SpiceWriter(4).u32(generation));
+  }
+
+  private onPing(r: SpiceReader): void {
+    const id = r.u32();
+    const timestamp = r.u64();
+    // Trailing padding (bandwidth test) is not echoed.
+    this.send(E.SPICE_MSGC_PONG, new SpiceWriter(12).u32(id).u64(timestamp));
+  }
+
+  private onNotify(r: SpiceReader): void {
+    const timeStamp = r.u64();
+    const severity = r.u32();
+    const visibility = r.u32();
+    const what = r.u32();
+    const length = r.u32();
+    const message = r.cstring(Math.min(length, r.remaining));
+    this.log.info(`server notice: ${message}`, { severity, visibility, what });
+    this.ctx.emit('notify', { timeStampMs: Number(timeStamp / 1000n), severity, visibility, what, message });
+  }
+
+  private onDisconnecting(r: SpiceReader): void {
+    r.u64(); // time stamp
+    const reason = r.u32();
+    const error =
+      reason === E.SPICE_LINK_ERR_OK
+        ? new SpiceError('closed', 'the server is disconnecting this client')
+        : new SpiceError('closed', `the server is disconnecting this client (reason ${reason})`);
+    this.ctx.host.endSession(error);
+  }
+
+  private async onWaitForChannels(r: SpiceReader): Promise<void> {
+    const count = r.count(r.u8(), 10, 'wait list');
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const type = r.u8();
+      const id = r.u8();
+      const serial = r.u64n();
+      waits.push(this.ctx.host.waitForChannelSerial(type, id, serial));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), WAIT_FOR_CHANNELS_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([Promise.all(waits), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
+  }
+
+  private onMigrate(): void {
+    this.ctx.host.endSession(
+      new SpiceError(
+        'migration',
+        'the server is migrating the VM to another host; Saffron does not follow live migrations yet — reconnect to the new host',
+      ),
+    );
+  }
+
+  // ---- teardown ----
+
+  private fail(error: SpiceError): void {
+    this.finish(error);
+  }
+
+  private finish(error: SpiceError | null): void {
+    if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    this.state = 'closed';
+    this.stream?.removeAllListeners('data');
+    this.stream?.destroy();
+    this.stream = null;
+    this.framer = null;
+    for (const w of this.serialWaiters) w.resolve();
+    this.serialWaiters = [];
+    try {
+      this.onClose();
+    } catch (e) {
+      this.log.error(`close: ${errorMessage(e)}`);
+    }
+    if (wasReady) this.log.debug('closed', { error: error?.message });
+    this.closedResolve(error);
+  }
+}

@@ -1,0 +1,128 @@
+// The main channel: session id, channel list, mouse mode, multimedia time, VM name/uuid, agent presence and
+// token bookkeeping. Migration requests end the session with an explanation (live migration is not followed).
+import {
+  decodeSpiceMsgChannels,
+  decodeSpiceMsgMainInit,
+  decodeSpiceMsgMainMigrationSwitchHost,
+  decodeSpiceMsgMainMouseMode,
+  decodeSpiceMsgMainName,
+  decodeSpiceMsgMainUuid,
+  encodeSpiceMsgcMainMouseModeRequest,
+  type SpiceChannelId,
+  type SpiceMsgMainInit,
+} from '../codecs/main';
+import { SpiceError } from '../errors';
+import * as E from '../protocol/enums';
+import { SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS, SPICE_MAIN_CAP_NAME_AND_UUID } from '../protocol/protocol';
+import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
+
+export interface MainChannelEvents {
+  onInit(init: SpiceMsgMainInit): void;
+  onChannels(channels: SpiceChannelId[]): void;
+}
+
+export class MainChannel extends SpiceChannel<E.SpiceMsgMain> {
+  /** Agent tokens we may spend (client → agent messages); kept for the agent protocol. */
+  agentTokens = 0;
+  agentConnected = false;
+  supportedMouseModes = 0;
+  currentMouseMode = 0;
+  multimediaTimeMs = 0;
+  vmName = '';
+  vmUuid = '';
+
+  constructor(
+    ctx: ChannelContext,
+    private readonly events: MainChannelEvents,
+  ) {
+    super(ctx);
+  }
+
+  protected override channelCaps(): number[] {
+    return [SPICE_MAIN_CAP_NAME_AND_UUID, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS];
+  }
+
+  requestMouseMode(mode: number): void {
+    this.send(E.SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, encodeSpiceMsgcMainMouseModeRequest(mode));
+  }
+
+  private migration(what: string): void {
+    this.ctx.host.endSession(
+      new SpiceError(
+        'migration',
+        `the server started a live migration (${what}); Saffron does not follow migrations yet — reconnect to the VM's new host`,
+      ),
+    );
+  }
+
+  private emitAgent(): void {
+    this.ctx.emit('agent-connected', { connected: this.agentConnected, tokens: this.agentTokens });
+  }
+
+  protected readonly handlers: Record<E.SpiceMsgMain, MessageHandler> = {
+    [E.SPICE_MSG_MAIN_INIT]: (r) => {
+      const init = decodeSpiceMsgMainInit(r);
+      this.supportedMouseModes = init.supported_mouse_modes;
+      this.currentMouseMode = init.current_mouse_mode;
+      this.agentConnected = init.agent_connected !== 0;
+      this.agentTokens = init.agent_tokens;
+      this.multimediaTimeMs = init.multi_media_time;
+      this.send(E.SPICE_MSGC_MAIN_ATTACH_CHANNELS);
+      this.events.onInit(init);
+    },
+    [E.SPICE_MSG_MAIN_CHANNELS_LIST]: (r) => this.events.onChannels(decodeSpiceMsgChannels(r)),
+    [E.SPICE_MSG_MAIN_MOUSE_MODE]: (r) => {
+      const m = decodeSpiceMsgMainMouseMode(r);
+      this.supportedMouseModes = m.supported_modes;
+      this.currentMouseMode = m.current_mode;
+      this.ctx.emit('mouse-mode', { supported: m.supported_modes, current: m.current_mode });
+    },
+    [E.SPICE_MSG_MAIN_MULTI_MEDIA_TIME]: (r) => {
+      this.multimediaTimeMs = r.u32();
+      this.ctx.emit('multimedia-time', { timeMs: this.multimediaTimeMs });
+    },
+    [E.SPICE_MSG_MAIN_NAME]: (r) => {
+      this.vmName = decodeSpiceMsgMainName(r);
+      this.ctx.emit('name', { name: this.vmName });
+    },
+    [E.SPICE_MSG_MAIN_UUID]: (r) => {
+      this.vmUuid = decodeSpiceMsgMainUuid(r);
+      this.ctx.emit('uuid', { uuid: this.vmUuid });
+    },
+    [E.SPICE_MSG_MAIN_AGENT_CONNECTED]: () => {
+      this.agentConnected = true;
+      this.emitAgent();
+    },
+    [E.SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS]: (r) => {
+      this.agentConnected = true;
+      this.agentTokens = r.u32();
+      this.emitAgent();
+    },
+    [E.SPICE_MSG_MAIN_AGENT_DISCONNECTED]: (r) => {
+      const error = r.u32();
+      this.agentConnected = false;
+      this.agentTokens = 0;
+      this.log.info('guest agent disconnected', { error });
+      this.emitAgent();
+    },
+    [E.SPICE_MSG_MAIN_AGENT_TOKEN]: (r) => {
+      this.agentTokens += r.u32();
+    },
+    [E.SPICE_MSG_MAIN_AGENT_DATA]: () => {
+      // We never send AGENT_START, so the server should not forward agent data; the agent protocol is its own module.
+      this.unsupported(
+        'guest agent data (clipboard, file transfer and monitor configuration are not enabled in this version)',
+      );
+    },
+    [E.SPICE_MSG_MAIN_MIGRATE_BEGIN]: () => this.migration('migrate begin'),
+    [E.SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS]: () => this.migration('seamless migrate begin'),
+    [E.SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST]: (r) => {
+      const target = decodeSpiceMsgMainMigrationSwitchHost(r);
+      this.migration(`switch to ${target.host}:${target.port || target.sport}`);
+    },
+    [E.SPICE_MSG_MAIN_MIGRATE_END]: () => this.migration('migrate end'),
+    [E.SPICE_MSG_MAIN_MIGRATE_CANCEL]: () => this.log.info('server cancelled a migration'),
+    [E.SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK]: () => this.migration('seamless destination ack'),
+    [E.SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK]: () => this.migration('seamless destination nack'),
+  };
+}

@@ -1,0 +1,85 @@
+// Main channel messages (spice.proto "channel MainChannel"): server messages → typed structs, client messages → bytes.
+import { ProtocolError } from '../errors';
+import type { SpiceReader } from '../wire/reader';
+import { SpiceWriter } from '../wire/writer';
+
+export interface SpiceMsgMainInit {
+  session_id: number;
+  display_channels_hint: number;
+  supported_mouse_modes: number;
+  current_mouse_mode: number;
+  agent_connected: number;
+  agent_tokens: number;
+  multi_media_time: number;
+  ram_hint: number;
+}
+
+export function decodeSpiceMsgMainInit(r: SpiceReader): SpiceMsgMainInit {
+  return {
+    session_id: r.u32(),
+    display_channels_hint: r.u32(),
+    supported_mouse_modes: r.u32(),
+    current_mouse_mode: r.u32(),
+    agent_connected: r.u32(),
+    agent_tokens: r.u32(),
+    multi_media_time: r.u32(),
+    ram_hint: r.u32(),
+  };
+}
+
+export interface SpiceChannelId {
+  type: number;
+  id: number;
+}
+
+export function decodeSpiceMsgChannels(r: SpiceReader): SpiceChannelId[] {
+  const count = r.count(r.u32(), 2, 'channel list');
+  const out: SpiceChannelId[] = [];
+  for (let i = 0; i < count; i++) out.push({ type: r.u8(), id: r.u8() });
+  return out;
+}
+
+export interface SpiceMsgMainMouseMode {
+  supported_modes: number;
+  current_mode: number;
+}
+
+export function decodeSpiceMsgMainMouseMode(r: SpiceReader): SpiceMsgMainMouseMode {
+  return { supported_modes: r.u16(), current_mode: r.u16() };
+}
+
+/** SPICE_MSG_MAIN_NAME: u32 name_len, then name_len bytes (NUL-terminated by the server). */
+export function decodeSpiceMsgMainName(r: SpiceReader): string {
+  const length = r.u32();
+  if (length > r.remaining) throw new ProtocolError(`VM name of ${length} bytes, ${r.remaining} left`);
+  return r.cstring(length);
+}
+
+/** SPICE_MSG_MAIN_UUID: 16 bytes, formatted as the canonical 8-4-4-4-12 string. */
+export function decodeSpiceMsgMainUuid(r: SpiceReader): string {
+  const hex = Array.from(r.bytesView(16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface SpiceMsgMainMigrationSwitchHost {
+  port: number;
+  sport: number;
+  host: string;
+  cert_subject: string;
+}
+
+export function decodeSpiceMsgMainMigrationSwitchHost(r: SpiceReader): SpiceMsgMainMigrationSwitchHost {
+  const port = r.u16();
+  const sport = r.u16();
+  const hostSize = r.u32();
+  const hostPtr = r.u32();
+  const subjectSize = r.u32();
+  const subjectPtr = r.u32();
+  const host = hostSize ? r.fork(hostPtr).cstring(hostSize) : '';
+  const cert_subject = subjectSize ? r.fork(subjectPtr).cstring(subjectSize) : '';
+  return { port, sport, host, cert_subject };
+}
+
+export function encodeSpiceMsgcMainMouseModeRequest(mode: number): SpiceWriter {
+  return new SpiceWriter(2).u16(mode);
+}

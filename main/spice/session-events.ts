@@ -1,0 +1,64 @@
+// Everything a SpiceSession reports to its user (CLI, Electron main, web harness). Typed once here.
+import type { SpiceError } from './errors';
+import type { MonitorConfig, Rect, SurfaceInfo } from './surfaces/types';
+
+export interface ChannelRef {
+  type: number;
+  id: number;
+}
+
+export interface ServerNotify {
+  timeStampMs: number;
+  severity: number; // SPICE_NOTIFY_SEVERITY_*
+  visibility: number; // SPICE_NOTIFY_VISIBILITY_*
+  what: number;
+  message: string;
+}
+
+export interface CursorShape {
+  /** RGBA pixels, width*height*4 (monochrome/XOR cursors are converted; see cursor decoding). */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  hotX: number;
+  hotY: number;
+}
+
+export interface SessionEventMap {
+  /** Main channel linked and MAIN_INIT received. */
+  ready: { sessionId: number; mouseModes: number; currentMouseMode: number; agentConnected: boolean };
+  name: { name: string };
+  uuid: { uuid: string };
+  /** The server's channel list (after ATTACH_CHANNELS). */
+  channels: { channels: ChannelRef[] };
+  'channel-open': ChannelRef;
+  /** A channel failed; the session goes on without it (main channel failures close the session). */
+  'channel-error': ChannelRef & { error: SpiceError };
+  'channel-closed': ChannelRef;
+  'mouse-mode': { supported: number; current: number };
+  'multimedia-time': { timeMs: number };
+  notify: ServerNotify;
+  'agent-connected': { connected: boolean; tokens: number };
+  /** A server message or option the client does not handle; logged and surfaced once per kind. */
+  unsupported: { channel: ChannelRef; what: string };
+
+  'surface-create': SurfaceInfo & { channelId: number };
+  'surface-destroy': { channelId: number; surfaceId: number };
+  /** Pixels of a surface changed inside `rect` (read them with session.getSurface). */
+  damage: { channelId: number; surfaceId: number; rect: Rect };
+  /** A frame boundary from the server (DISPLAY_MARK): the primary surface is complete. */
+  mark: { channelId: number };
+  monitors: { channelId: number; monitors: MonitorConfig[] };
+
+  'cursor-set': { channelId: number; shape: CursorShape | null; x: number; y: number; visible: boolean };
+  'cursor-move': { channelId: number; x: number; y: number };
+  'cursor-hide': { channelId: number };
+  'cursor-reset': { channelId: number };
+
+  'keyboard-modifiers': { modifiers: number };
+
+  /** The session ended: null for a clean local close, otherwise why. */
+  closed: { error: SpiceError | null };
+}
+
+export type SessionEventName = keyof SessionEventMap;

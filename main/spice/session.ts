@@ -1,0 +1,252 @@
+// A SPICE session: the main channel plus every secondary channel the server lists, sharing one connection id.
+// A secondary channel that fails is reported and dropped; the session ends only when the main channel ends,
+// the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
+import { SpiceError, errorMessage } from './errors';
+import { silentLogger, scopedLogger, type Logger } from './logger';
+import * as E from './protocol/enums';
+import type { SessionEventMap, SessionEventName } from './session-events';
+import type { StreamOpener } from './transport/stream-opener';
+import { TypedEmitter } from './typed-emitter';
+import { SpiceChannel, type ChannelContext, type ChannelHost } from './channels/channel';
+import { channelName, channelTypeName } from './channels/channel-names';
+import { CursorChannel } from './channels/cursor-channel';
+import { InputsChannel } from './channels/inputs-channel';
+import { MainChannel } from './channels/main-channel';
+
+export interface SessionOptions {
+  opener: StreamOpener;
+  /** SPICE ticket; '' when the server has none. Never logged. */
+  password?: string;
+  logger?: Logger;
+  /** SPICE_CHANNEL_* types never to open (`disable-channels`). */
+  disableChannels?: readonly number[];
+  /** Mouse mode to ask for when the server offers both (client = absolute, needs no pointer grab). */
+  preferredMouseMode?: 'client' | 'server';
+  linkTimeoutMs?: number;
+}
+
+/** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
+export interface SessionInputs {
+  keyDown(code: number): void;
+  keyUp(code: number): void;
+  setModifiers(modifiers: number): void;
+  mouseMotion(dx: number, dy: number, buttons: number): void;
+  mousePosition(x: number, y: number, buttons: number, displayId: number): void;
+  mousePress(button: number, buttons: number): void;
+  mouseRelease(button: number, buttons: number): void;
+}
+
+type ChannelFactory = (ctx: ChannelContext, session: SpiceSession) => SpiceChannel;
+
+export class SpiceSession extends TypedEmitter<SessionEventMap> implements ChannelHost {
+  readonly opener: StreamOpener;
+  readonly password: string;
+  readonly linkTimeoutMs: number;
+  private readonly log: Logger;
+  private readonly options: SessionOptions;
+  private readonly channels = new Map<string, SpiceChannel>();
+  private main: MainChannel | null = null;
+  private sessionId = 0;
+  private ended = false;
+  private readyWaiter: { resolve: () => void; reject: (e: SpiceError) => void } | null = null;
+
+  /** Secondary channel types this client implements, and how to make each. */
+  private readonly factories = new Map<number, ChannelFactory>([
+    [E.SPICE_CHANNEL_INPUTS, (ctx) => new InputsChannel(ctx)],
+    [E.SPICE_CHANNEL_CURSOR, (ctx) => new CursorChannel(ctx)],
+  ]);
+
+  constructor(options: SessionOptions) {
+    super((e) => (options.logger ?? silentLogger).error(`event listener failed: ${errorMessage(e)}`));
+    this.options = options;
+    this.opener = options.opener;
+    this.password = options.password ?? '';
+    this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
+    this.log = options.logger ?? silentLogger;
+  }
+
+  get connectionId(): number {
+    return this.sessionId;
+  }
+
+  /** The VM name from the server (empty until received). */
+  get vmName(): string {
+    return this.main?.vmName ?? '';
+  }
+  get vmUuid(): string {
+    return this.main?.vmUuid ?? '';
+  }
+  get mainChannel(): MainChannel | null {
+    return this.main;
+  }
+
+  /** Every open channel (for `saffron info`). */
+  openChannels(): SpiceChannel[] {
+    return [...this.channels.values()];
+  }
+
+  getChannel<T extends SpiceChannel>(type: number, id: number): T | undefined {
+    return this.channels.get(`${type}:${id}`) as T | undefined;
+  }
+
+  /** Connects the main channel; resolves once MAIN_INIT arrived. Secondary channels follow in the background. */
+  async connect(): Promise<void> {
+    if (this.main) throw new Error('connect() called twice');
+    const main = new MainChannel(this.context(E.SPICE_CHANNEL_MAIN, 0), {
+      onInit: (init) => {
+        this.sessionId = init.session_id;
+        this.emit('ready', {
+          sessionId: init.session_id,
+          mouseModes: init.supported_mouse_modes,
+          currentMouseMode: init.current_mouse_mode,
+          agentConnected: init.agent_connected !== 0,
+        });
+        this.applyMouseModePreference(init.supported_mouse_modes, init.current_mouse_mode);
+        this.readyWaiter?.resolve();
+      },
+      onChannels: (list) => {
+        this.emit('channels', { channels: list });
+        for (const c of list) this.openSecondary(c.type, c.id);
+      },
+    });
+    this.main = main;
+    this.channels.set(`${E.SPICE_CHANNEL_MAIN}:0`, main);
+    const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
+    void main.closed.then((error) => {
+      this.readyWaiter?.reject(
+        error ?? new SpiceError('closed', 'the main channel closed before the session was ready'),
+      );
+      this.endSession(error ?? new SpiceError('closed', 'the server closed the main channel'));
+    });
+    try {
+      await main.open();
+      await ready;
+    } catch (e) {
+      const error = e instanceof SpiceError ? e : new SpiceError('closed', errorMessage(e), { cause: e });
+      this.endSession(error);
+      throw error;
+    } finally {
+      this.readyWaiter = null;
+    }
+  }
+
+  /** Inputs facade: forwards to the inputs channel when it is ready. */
+  readonly inputs: SessionInputs = {
+    keyDown: (code) => this.inputsChannel()?.keyDown(code),
+    keyUp: (code) => this.inputsChannel()?.keyUp(code),
+    setModifiers: (m) => this.inputsChannel()?.setModifiers(m),
+    mouseMotion: (dx, dy, b) => this.inputsChannel()?.mouseMotion(dx, dy, b),
+    mousePosition: (x, y, b, d) => this.inputsChannel()?.mousePosition(x, y, b, d),
+    mousePress: (button, b) => this.inputsChannel()?.mousePress(button, b),
+    mouseRelease: (button, b) => this.inputsChannel()?.mouseRelease(button, b),
+  };
+
+  requestMouseMode(mode: number): void {
+    this.main?.requestMouseMode(mode);
+  }
+
+  /** Ends the session locally. Idempotent. */
+  close(): void {
+    this.finish(null);
+  }
+
+  // ---- ChannelHost ----
+
+  waitForChannelSerial(type: number, id: number, serial: number): Promise<void> {
+    return this.getChannel(type, id)?.waitForSerial(serial) ?? Promise.resolve();
+  }
+
+  endSession(error: SpiceError): void {
+    this.finish(error);
+  }
+
+  // ---- internals ----
+
+  private inputsChannel(): InputsChannel | undefined {
+    const c = this.getChannel<InputsChannel>(E.SPICE_CHANNEL_INPUTS, 0);
+    return c?.isReady ? c : undefined;
+  }
+
+  private context(type: number, id: number): ChannelContext {
+    return {
+      type,
+      id,
+      logger: scopedLogger(this.log, channelName(type, id)),
+      host: this,
+      emit: <K extends SessionEventName>(name: K, payload: SessionEventMap[K]) => this.emit(name, payload),
+    };
+  }
+
+  private applyMouseModePreference(supported: number, current: number): void {
+    const want =
+      this.options.preferredMouseMode === 'server' ? E.SPICE_MOUSE_MODE_SERVER : E.SPICE_MOUSE_MODE_CLIENT;
+    if (current !== want && supported & want) this.requestMouseMode(want);
+  }
+
+  /** Registers how to build a secondary channel type (used by feature modules such as the display). */
+  registerChannelFactory(type: number, factory: ChannelFactory): void {
+    this.factories.set(type, factory);
+  }
+
+  private openSecondary(type: number, id: number): void {
+    const key = `${type}:${id}`;
+    if (this.ended || this.channels.has(key)) return;
+    const ref = { type, id };
+    if (this.options.disableChannels?.includes(type)) {
+      this.log.info(`not opening the ${channelName(type, id)} channel (disabled)`);
+      return;
+    }
+    const factory = this.factories.get(type);
+    if (!factory) {
+      this.log.warn(`the ${channelTypeName(type)} channel is not supported by this version; not opening it`);
+      this.emit('unsupported', { channel: ref, what: `${channelTypeName(type)} channel` });
+      return;
+    }
+    const channel = factory(this.context(type, id), this);
+    this.channels.set(key, channel);
+    void channel.closed.then((error) => {
+      this.channels.delete(key);
+      if (this.ended) return;
+      if (error) this.emit('channel-error', { ...ref, error });
+      this.emit('channel-closed', ref);
+    });
+    channel.open().then(
+      () => this.emit('channel-open', ref),
+      (e: unknown) => {
+        const error = e instanceof SpiceError ? e : new SpiceError('closed', errorMessage(e), { cause: e });
+        this.channels.delete(key);
+        if (!this.ended) {
+          this.log.warn(`${channelName(type, id)} channel failed: ${error.message}`);
+          this.emit('channel-error', { ...ref, error });
+        }
+      },
+    );
+  }
+
+  private finish(error: SpiceError | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const channel of this.channels.values()) channel.close();
+    this.channels.clear();
+    for (const dispose of this.disposers.splice(0)) {
+      try {
+        dispose();
+      } catch (e) {
+        this.log.error(`dispose failed: ${errorMessage(e)}`);
+      }
+    }
+    if (error) this.log.info(`session ended: ${error.message}`);
+    this.emit('closed', { error });
+  }
+
+  private readonly disposers: (() => void)[] = [];
+  /** Runs `dispose` when the session ends (feature modules release workers and caches this way). */
+  onDispose(dispose: () => void): void {
+    if (this.ended) dispose();
+    else this.disposers.push(dispose);
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+}

@@ -1,0 +1,29 @@
+// Shapes shared by the display path: rectangles, surfaces, monitors. Plain data only.
+
+/** A rectangle in surface pixels, half-open: [left, right) × [top, bottom). */
+export interface Rect {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+export interface SurfaceInfo {
+  surfaceId: number;
+  width: number;
+  height: number;
+  /** SPICE_SURFACE_FMT_* of the server's surface (pixels are always stored as RGBA here). */
+  format: number;
+  /** True for the primary surface (SPICE_SURFACE_FLAGS_PRIMARY). */
+  primary: boolean;
+}
+
+export interface MonitorConfig {
+  /** Head id within the display channel. */
+  id: number;
+  surfaceId: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
