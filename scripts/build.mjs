@@ -8,7 +8,7 @@ const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalCommen
 
 const entries = [
   // plain-Node entry points
-  { in: 'main/cli/index.ts', out: 'dist/cli.cjs', platform: 'node', format: 'cjs' },
+  { in: 'main/cli/bin.ts', out: 'dist/cli.cjs', platform: 'node', format: 'cjs' },
   {
     in: 'main/spice/decoders/decode-worker.ts',
     out: 'dist/decode-worker.cjs',

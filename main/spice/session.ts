@@ -4,7 +4,8 @@
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
 import * as E from './protocol/enums';
-import type { SessionEventMap, SessionEventName } from './session-events';
+import type { ChannelRef, SessionEventMap, SessionEventName } from './session-events';
+import type { SurfaceProvider, SurfaceView } from './surfaces/types';
 import type { StreamOpener } from './transport/stream-opener';
 import { TypedEmitter } from './typed-emitter';
 import { SpiceChannel, type ChannelContext, type ChannelHost } from './channels/channel';
@@ -80,6 +81,12 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     return this.main;
   }
 
+  private listed: ChannelRef[] = [];
+  /** The channels the server listed in CHANNELS_LIST (main is not listed). */
+  get listedChannels(): readonly ChannelRef[] {
+    return this.listed;
+  }
+
   /** Every open channel (for `saffron info`). */
   openChannels(): SpiceChannel[] {
     return [...this.channels.values()];
@@ -105,6 +112,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
         this.readyWaiter?.resolve();
       },
       onChannels: (list) => {
+        this.listed = list;
         this.emit('channels', { channels: list });
         for (const c of list) this.openSecondary(c.type, c.id);
       },
@@ -128,6 +136,13 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     } finally {
       this.readyWaiter = null;
     }
+  }
+
+  /** A surface of display channel `channelId` (0 is the primary display), or undefined. */
+  getSurface(channelId: number, surfaceId: number): SurfaceView | undefined {
+    const display = this.getChannel(E.SPICE_CHANNEL_DISPLAY, channelId) as
+      (SpiceChannel & Partial<SurfaceProvider>) | undefined;
+    return display?.getSurface?.(surfaceId);
   }
 
   /** Inputs facade: forwards to the inputs channel when it is ready. */

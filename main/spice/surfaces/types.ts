@@ -27,3 +27,16 @@ export interface MonitorConfig {
   width: number;
   height: number;
 }
+
+/** Read access to a surface's pixels: RGBA, rows top-down, stride width * 4. */
+export interface SurfaceView {
+  readonly width: number;
+  readonly height: number;
+  readonly format: number;
+  readonly pixels: Uint8Array;
+}
+
+/** Implemented by display channels: look up a surface by id. */
+export interface SurfaceProvider {
+  getSurface(surfaceId: number): SurfaceView | undefined;
+}

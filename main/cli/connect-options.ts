@@ -1,0 +1,49 @@
+// What every connecting command shares: the connection flags, turning a URI/.vv into a session, and printing
+// the .vv settings this version does not honour.
+import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
+import type { ConnectionConfig } from '../spice/connect/config';
+import type { Logger } from '../spice/logger';
+import { SpiceSession } from '../spice/session';
+import { createStreamOpener } from '../spice/transport/opener';
+import type { ArgSpec, ParsedArgs } from './args';
+import type { CliIo } from './command';
+
+export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = {
+  values: ['password', 'proxy', 'ca-file', 'host-subject', 'tls-ciphers', 'timeout'],
+  booleans: ['verbose'],
+};
+
+export const CONNECT_USAGE = `Connection options:
+  --password P        SPICE password (ticket); also from the URI or .vv file
+  --proxy URL         HTTP CONNECT proxy (http://[user:pass@]host:port); default: .vv proxy, then SPICE_PROXY
+  --ca-file FILE      PEM CA bundle to verify TLS servers (default: the .vv ca, else the system store)
+  --host-subject S    expected certificate subject, e.g. "C=US,O=Example,CN=host" (replaces the hostname check)
+  --tls-ciphers LIST  OpenSSL cipher list for TLS channels
+  --timeout SECONDS   give up after this long (default 30)
+  --verbose           log protocol progress to stderr`;
+
+export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {
+  const options: ResolveOptions = { env: io.env };
+  const set = <K extends keyof ResolveOptions>(key: K, flag: string): void => {
+    const value = args.values.get(flag);
+    if (value !== undefined) options[key] = value as ResolveOptions[K];
+  };
+  set('password', 'password');
+  set('proxy', 'proxy');
+  set('caFile', 'ca-file');
+  set('hostSubject', 'host-subject');
+  set('tlsCiphers', 'tls-ciphers');
+  const config = await resolveTarget(target, options);
+  for (const u of config.unsupported) io.stderr(`saffron: warning: ${u.key}: ${u.reason}`);
+  for (const note of config.notes) io.stderr(`saffron: ${note}`);
+  return config;
+}
+
+export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSession {
+  return new SpiceSession({
+    opener: createStreamOpener(config, { logger }),
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    logger,
+    disableChannels: config.disableChannels,
+  });
+}
