@@ -1,6 +1,7 @@
 // ConnectionConfig: everything needed to reach one SPICE server and present it, as plain data. Built from a
 // spice:// URI (uri.ts), a .vv file (vv-file.ts) and CLI/app overrides (resolve.ts); consumed by the stream
 // opener (transport/opener.ts) and the session. Passwords live here; use `describeConfig`/`redactConfig` for logs.
+import { isIPv6 } from 'node:net';
 import {
   SPICE_CHANNEL_CURSOR,
   SPICE_CHANNEL_DISPLAY,
@@ -152,9 +153,12 @@ export function emptyConfig(): ConnectionConfig {
   };
 }
 
-/** Brackets IPv6 literals for "host:port" display and HTTP CONNECT targets. */
+/**
+ * Brackets IPv6 literals for "host:port" display and HTTP CONNECT targets. Other hosts with colons (the
+ * Proxmox `pvespiceproxy:…` token) stay as they are: the proxy splits at the last colon.
+ */
 export function hostPort(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Human-readable target with no secrets: "host:port (tls 5901)", "unix:/path", "… via proxy p:3128". */

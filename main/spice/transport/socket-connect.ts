@@ -75,6 +75,7 @@ export function connectSocket(target: SocketTarget, options: ConnectOptions): Pr
       if (settled) return;
       settled = true;
       cleanup();
+      socket.on('error', () => {}); // late errors after we gave up are expected
       socket.destroy();
       reject(error);
     };
