@@ -3,10 +3,17 @@
 // decoded in place and GRAY is decoded into the red lane and then spread by the caller. Same model, row,
 // segment and run logic as the RGB decoder (spice-common quic_tmpl.c, ONE_BYTE / FOUR_BYTE variants).
 
-import { quicOverrun, updateModel } from './quic-state';
+import { CORR as CORR_, updateModel as updateModel_ } from './quic-state';
 import type { QuicBits, QuicModel } from './quic-state';
 import type { QuicFamily } from './quic-tables';
-import { TABRAND_CHAOS, WM_MAX } from './quic-tables';
+import { TABRAND_CHAOS as TABRAND_CHAOS_, WM_MAX as WM_MAX_ } from './quic-tables';
+
+// Module-local copies of imported bindings: hot loops must not go through live-binding getters (which is
+// what a CommonJS transpilation, e.g. tsx in tests and benchmarks, turns imported names into).
+const updateModel = updateModel_;
+const TABRAND_CHAOS = TABRAND_CHAOS_;
+const WM_MAX = WM_MAX_;
+const CORR = CORR_;
 
 /** Decodes row 0 of a single channel into px[base + 4 * x] (left prediction only, no runs). */
 export function decodePlaneRow0(
@@ -18,25 +25,21 @@ export function decodePlaneRow0(
   width: number,
 ): void {
   const words = bits.words;
-  const nWords = bits.nWords;
   let word = bits.word;
   let nxt = bits.next;
   let avail = bits.avail;
   let pos = bits.pos;
   const bucketOf = fam.bucketOf;
-  const prefLim = fam.grPrefixLimit;
   const nGr = fam.nGrCodewords;
   const ngLen = fam.notGrCodeLen;
   const ngMask = fam.notGrSuffixMask;
-  const codeLen = fam.codeLen;
-  const bpc = fam.bpc;
   const mask = fam.mask;
-  const bestA = m.best0;
-  const corrA = m.corr0;
+  const S = m.s;
   let wait = m.wait;
   let seed = m.seed;
   let ctxA = 0;
   let vA = 0;
+  let e = 0;
   let l = 0;
   let zp = 0;
   let len = 0;
@@ -51,9 +54,10 @@ export function decodePlaneRow0(
     const trigger = m.trigger;
     for (; i < segEnd; i++) {
       // A
-      l = bestA[bucketOf[ctxA]!]!;
+      e = S[0 + ctxA]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vA = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -66,16 +70,15 @@ export function decodePlaneRow0(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
-      corrA[i] = vA;
+      S[CORR + i] = vA;
       left = (((vA >>> 1) ^ -(vA & 1)) + left) & mask;
       px[base + 4 * i] = left;
       if (wait === 0) {
-        updateModel(m.counters0, bestA, bucketOf[ctxA]!, vA, codeLen, bpc, trigger);
+        updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxA]!, vA, fam, trigger);
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {
@@ -108,26 +111,22 @@ export function decodePlaneRow(
   width: number,
 ): void {
   const words = bits.words;
-  const nWords = bits.nWords;
   let word = bits.word;
   let nxt = bits.next;
   let avail = bits.avail;
   let pos = bits.pos;
   const bucketOf = fam.bucketOf;
-  const prefLim = fam.grPrefixLimit;
   const nGr = fam.nGrCodewords;
   const ngLen = fam.notGrCodeLen;
   const ngMask = fam.notGrSuffixMask;
-  const codeLen = fam.codeLen;
-  const bpc = fam.bpc;
   const mask = fam.mask;
-  const bestA = m.best0;
-  const corrA = m.corr0;
+  const S = m.s;
   const above = base - 4 * width;
   let wait = m.wait;
   let seed = m.seed;
-  let ctxA = corrA[0]!;
+  let ctxA = S[CORR]!;
   let vA = 0;
+  let e = 0;
   let l = 0;
   let zp = 0;
   let len = 0;
@@ -146,9 +145,10 @@ export function decodePlaneRow(
     const trigger = m.trigger;
     if (i === 0) {
       // A
-      l = bestA[bucketOf[ctxA]!]!;
+      e = S[0 + ctxA]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vA = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -161,17 +161,16 @@ export function decodePlaneRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
-      corrA[0] = vA;
+      S[CORR] = vA;
       left = (((vA >>> 1) ^ -(vA & 1)) + up) & mask;
       px[base] = left;
       left2 = left;
       if (wait === 0) {
-        updateModel(m.counters0, bestA, bucketOf[ctxA]!, vA, codeLen, bpc, trigger);
+        updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxA]!, vA, fam, trigger);
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {
@@ -198,14 +197,15 @@ export function decodePlaneRow(
           i += run;
           left2 = left;
           upLeft = px[above + 4 * (i - 1)]!;
-          ctxA = corrA[i - 1]!;
+          ctxA = S[CORR + i - 1]!;
         }
         continue;
       }
       // A
-      l = bestA[bucketOf[ctxA]!]!;
+      e = S[0 + ctxA]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vA = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -218,16 +218,15 @@ export function decodePlaneRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
-      corrA[i] = vA;
+      S[CORR + i] = vA;
       const cur = (((vA >>> 1) ^ -(vA & 1)) + ((left + up) >>> 1)) & mask;
       px[base + 4 * i] = cur;
       if (wait === 0) {
-        updateModel(m.counters0, bestA, bucketOf[ctxA]!, vA, codeLen, bpc, trigger);
+        updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxA]!, vA, fam, trigger);
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {

@@ -1,13 +1,29 @@
 // QUIC row decoders for the three-channel (R, G, B) image types: RGB32/RGB24 and the colour part of RGBA
 // at 8 bits per channel, RGB16 at 5 bits. Pixels are packed little-endian words r | g << 8 | b << 16 |
-// alphaFill in an Int32Array plane (the RGBA output viewed as words). The hot loop keeps the bit
-// window, contexts and neighbours in locals and decodes the three channels inline (written out three
-// times on purpose: no per-symbol calls), following spice-common quic_tmpl.c's row/segment/run logic.
+// alphaFill in an Int32Array plane (the RGBA output viewed as words). Follows spice-common quic_tmpl.c's
+// row / segment / run logic, restructured for speed: the inner loops decode the pixels between two model
+// updates with no calls inside (updates and runs are handled between inner loops), keep the bit window,
+// contexts and neighbours in locals, and decode the three channels inline (written out three times on
+// purpose: no per-symbol calls or closures).
 
-import { quicOverrun, updateModel } from './quic-state';
+import {
+  CORR as CORR_,
+  LCTX_B as LCTX_B_,
+  LCTX_G as LCTX_G_,
+  updateModel as updateModel_,
+} from './quic-state';
 import type { QuicBits, QuicModel } from './quic-state';
 import type { QuicFamily } from './quic-tables';
-import { TABRAND_CHAOS, WM_MAX } from './quic-tables';
+import { TABRAND_CHAOS as TABRAND_CHAOS_, WM_MAX as WM_MAX_ } from './quic-tables';
+
+// Module-local copies of imported bindings: hot loops must not go through live-binding getters (which is
+// what a CommonJS transpilation, e.g. tsx in tests and benchmarks, turns imported names into).
+const updateModel = updateModel_;
+const TABRAND_CHAOS = TABRAND_CHAOS_;
+const WM_MAX = WM_MAX_;
+const CORR = CORR_;
+const LCTX_G = LCTX_G_;
+const LCTX_B = LCTX_B_;
 
 /** Decodes row 0 (left prediction only, no runs) into plane[rowOff .. rowOff + width). */
 export function decodeRgbRow0(
@@ -20,25 +36,16 @@ export function decodeRgbRow0(
   alphaFill: number,
 ): void {
   const words = bits.words;
-  const nWords = bits.nWords;
   let word = bits.word;
   let nxt = bits.next;
   let avail = bits.avail;
   let pos = bits.pos;
+  const S = m.s;
   const bucketOf = fam.bucketOf;
-  const prefLim = fam.grPrefixLimit;
   const nGr = fam.nGrCodewords;
   const ngLen = fam.notGrCodeLen;
   const ngMask = fam.notGrSuffixMask;
-  const codeLen = fam.codeLen;
-  const bpc = fam.bpc;
   const mask = fam.mask;
-  const bestR = m.best0;
-  const bestG = m.best1;
-  const bestB = m.best2;
-  const corrR = m.corr0;
-  const corrG = m.corr1;
-  const corrB = m.corr2;
   let wait = m.wait;
   let seed = m.seed;
   let ctxR = 0;
@@ -47,6 +54,7 @@ export function decodeRgbRow0(
   let vR = 0;
   let vG = 0;
   let vB = 0;
+  let e = 0;
   let l = 0;
   let zp = 0;
   let len = 0;
@@ -59,11 +67,95 @@ export function decodeRgbRow0(
     const segEnd = stepWm ? segStart + m.wmLeft : width;
     const waitMask = (1 << m.wmIdx) - 1;
     const trigger = m.trigger;
-    for (; i < segEnd; i++) {
+    while (i < segEnd) {
+      let stop = i + wait;
+      if (stop > segEnd) stop = segEnd;
+      wait -= stop - i;
+      // Pixels before the next update point.
+      for (; i < stop; i++) {
+        // R
+        e = S[0 + ctxR]!;
+        l = e & 7;
+        zp = Math.clz32(word);
+        if (zp < e >> 3) {
+          len = zp + 1 + l;
+          vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          len = ngLen[l]!;
+          vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        }
+        word <<= len;
+        avail -= len;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          word |= nxt << -avail;
+          nxt = words[pos++]!;
+          avail += 32;
+          word |= nxt >>> avail;
+        }
+        // G
+        e = S[256 + ctxG]!;
+        l = e & 7;
+        zp = Math.clz32(word);
+        if (zp < e >> 3) {
+          len = zp + 1 + l;
+          vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          len = ngLen[l]!;
+          vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        }
+        word <<= len;
+        avail -= len;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          word |= nxt << -avail;
+          nxt = words[pos++]!;
+          avail += 32;
+          word |= nxt >>> avail;
+        }
+        // B
+        e = S[512 + ctxB]!;
+        l = e & 7;
+        zp = Math.clz32(word);
+        if (zp < e >> 3) {
+          len = zp + 1 + l;
+          vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          len = ngLen[l]!;
+          vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        }
+        word <<= len;
+        avail -= len;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          word |= nxt << -avail;
+          nxt = words[pos++]!;
+          avail += 32;
+          word |= nxt >>> avail;
+        }
+        S[CORR + 3 * i] = vR;
+        S[CORR + 3 * i + 1] = vG;
+        S[CORR + 3 * i + 2] = vB;
+        left =
+          ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
+          (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
+          (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
+          alphaFill;
+        plane[rowOff + i] = left;
+        ctxR = vR;
+        ctxG = vG;
+        ctxB = vB;
+      }
+      if (i === segEnd) break;
+      // The update pixel.
       // R
-      l = bestR[bucketOf[ctxR]!]!;
+      e = S[0 + ctxR]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -76,15 +168,15 @@ export function decodeRgbRow0(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
       // G
-      l = bestG[bucketOf[ctxG]!]!;
+      e = S[256 + ctxG]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -97,15 +189,15 @@ export function decodeRgbRow0(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
       // B
-      l = bestB[bucketOf[ctxB]!]!;
+      e = S[512 + ctxB]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -118,32 +210,28 @@ export function decodeRgbRow0(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
-      corrR[i] = vR;
-      corrG[i] = vG;
-      corrB[i] = vB;
+      S[CORR + 3 * i] = vR;
+      S[CORR + 3 * i + 1] = vG;
+      S[CORR + 3 * i + 2] = vB;
       left =
         ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
         (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
         (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
         alphaFill;
       plane[rowOff + i] = left;
-      if (wait === 0) {
-        updateModel(m.counters0, bestR, bucketOf[ctxR]!, vR, codeLen, bpc, trigger);
-        updateModel(m.counters1, bestG, bucketOf[ctxG]!, vG, codeLen, bpc, trigger);
-        updateModel(m.counters2, bestB, bucketOf[ctxB]!, vB, codeLen, bpc, trigger);
-        seed = (seed + 1) & 255;
-        wait = TABRAND_CHAOS[seed]! & waitMask;
-      } else {
-        wait--;
-      }
+      updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxR]!, vR, fam, trigger);
+      updateModel(m.counters1, m.best1, S, LCTX_G, bucketOf[ctxG]!, vG, fam, trigger);
+      updateModel(m.counters2, m.best2, S, LCTX_B, bucketOf[ctxB]!, vB, fam, trigger);
+      seed = (seed + 1) & 255;
+      wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;
       ctxG = vG;
       ctxB = vB;
+      i++;
     }
     if (stepWm) {
       m.stepWaitMask();
@@ -175,42 +263,33 @@ export function decodeRgbRow(
   alphaFill: number,
 ): void {
   const words = bits.words;
-  const nWords = bits.nWords;
   let word = bits.word;
   let nxt = bits.next;
   let avail = bits.avail;
   let pos = bits.pos;
+  const S = m.s;
   const bucketOf = fam.bucketOf;
-  const prefLim = fam.grPrefixLimit;
   const nGr = fam.nGrCodewords;
   const ngLen = fam.notGrCodeLen;
   const ngMask = fam.notGrSuffixMask;
-  const codeLen = fam.codeLen;
-  const bpc = fam.bpc;
   const mask = fam.mask;
-  const bestR = m.best0;
-  const bestG = m.best1;
-  const bestB = m.best2;
-  const corrR = m.corr0;
-  const corrG = m.corr1;
-  const corrB = m.corr2;
   const above = rowOff - width;
   let wait = m.wait;
   let seed = m.seed;
   // Context of pixel 0 is the residual of pixel 0 of the previous row.
-  let ctxR = corrR[0]!;
-  let ctxG = corrG[0]!;
-  let ctxB = corrB[0]!;
+  let ctxR = S[CORR]!;
+  let ctxG = S[CORR + 1]!;
+  let ctxB = S[CORR + 2]!;
   let vR = 0;
   let vG = 0;
   let vB = 0;
+  let e = 0;
   let l = 0;
   let zp = 0;
   let len = 0;
   let up = plane[above]!;
   let upLeft = up;
   let left = 0;
-  let left2 = 0;
   let runIdx = -1;
   let i = 0;
   let segStart = 0;
@@ -222,9 +301,10 @@ export function decodeRgbRow(
     const trigger = m.trigger;
     if (i === 0) {
       // R
-      l = bestR[bucketOf[ctxR]!]!;
+      e = S[0 + ctxR]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -237,15 +317,15 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
       // G
-      l = bestG[bucketOf[ctxG]!]!;
+      e = S[256 + ctxG]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -258,15 +338,15 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
       // B
-      l = bestB[bucketOf[ctxB]!]!;
+      e = S[512 + ctxB]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -279,25 +359,23 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
-      corrR[0] = vR;
-      corrG[0] = vG;
-      corrB[0] = vB;
+      S[CORR] = vR;
+      S[CORR + 1] = vG;
+      S[CORR + 2] = vB;
       left =
         ((((vR >>> 1) ^ -(vR & 1)) + (up & 255)) & mask) |
         (((((vG >>> 1) ^ -(vG & 1)) + ((up >> 8) & 255)) & mask) << 8) |
         (((((vB >>> 1) ^ -(vB & 1)) + ((up >> 16) & 255)) & mask) << 16) |
         alphaFill;
       plane[rowOff] = left;
-      left2 = left;
       if (wait === 0) {
-        updateModel(m.counters0, bestR, bucketOf[ctxR]!, vR, codeLen, bpc, trigger);
-        updateModel(m.counters1, bestG, bucketOf[ctxG]!, vG, codeLen, bpc, trigger);
-        updateModel(m.counters2, bestB, bucketOf[ctxB]!, vB, codeLen, bpc, trigger);
+        updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxR]!, vR, fam, trigger);
+        updateModel(m.counters1, m.best1, S, LCTX_G, bucketOf[ctxG]!, vG, fam, trigger);
+        updateModel(m.counters2, m.best2, S, LCTX_B, bucketOf[ctxB]!, vB, fam, trigger);
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {
@@ -309,8 +387,107 @@ export function decodeRgbRow(
       i = 1;
     }
     while (i < segEnd) {
+      let stop = i + wait;
+      if (stop > segEnd) stop = segEnd;
+      const first = i;
+      // Pixels before the next update point, until a run starts.
+      for (; i < stop; i++) {
+        up = plane[above + i]!;
+        if (
+          ((up ^ upLeft) & 0xffffff) === 0 &&
+          i > 2 &&
+          i !== runIdx &&
+          ((left ^ plane[rowOff + i - 2]!) & 0xffffff) === 0
+        ) {
+          break;
+        }
+        // R
+        e = S[0 + ctxR]!;
+        l = e & 7;
+        zp = Math.clz32(word);
+        if (zp < e >> 3) {
+          len = zp + 1 + l;
+          vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          len = ngLen[l]!;
+          vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        }
+        word <<= len;
+        avail -= len;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          word |= nxt << -avail;
+          nxt = words[pos++]!;
+          avail += 32;
+          word |= nxt >>> avail;
+        }
+        // G
+        e = S[256 + ctxG]!;
+        l = e & 7;
+        zp = Math.clz32(word);
+        if (zp < e >> 3) {
+          len = zp + 1 + l;
+          vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          len = ngLen[l]!;
+          vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        }
+        word <<= len;
+        avail -= len;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          word |= nxt << -avail;
+          nxt = words[pos++]!;
+          avail += 32;
+          word |= nxt >>> avail;
+        }
+        // B
+        e = S[512 + ctxB]!;
+        l = e & 7;
+        zp = Math.clz32(word);
+        if (zp < e >> 3) {
+          len = zp + 1 + l;
+          vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          len = ngLen[l]!;
+          vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        }
+        word <<= len;
+        avail -= len;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          word |= nxt << -avail;
+          nxt = words[pos++]!;
+          avail += 32;
+          word |= nxt >>> avail;
+        }
+        S[CORR + 3 * i] = vR;
+        S[CORR + 3 * i + 1] = vG;
+        S[CORR + 3 * i + 2] = vB;
+        left =
+          ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
+          (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
+          (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
+          alphaFill;
+        plane[rowOff + i] = left;
+        ctxR = vR;
+        ctxG = vG;
+        ctxB = vB;
+        upLeft = up;
+      }
+      wait -= i - first;
+      if (i === segEnd) break;
       up = plane[above + i]!;
-      if (((up ^ upLeft) & 0xffffff) === 0 && ((left ^ left2) & 0xffffff) === 0 && i > 2 && i !== runIdx) {
+      if (
+        ((up ^ upLeft) & 0xffffff) === 0 &&
+        i > 2 &&
+        i !== runIdx &&
+        ((left ^ plane[rowOff + i - 2]!) & 0xffffff) === 0
+      ) {
+        // A run of the left pixel; its pixels do not count towards the next model update.
         runIdx = i;
         bits.word = word;
         bits.next = nxt;
@@ -329,18 +506,19 @@ export function decodeRgbRow(
             plane.fill(left, start, start + run);
           }
           i += run;
-          left2 = left;
           upLeft = plane[above + i - 1]!;
-          ctxR = corrR[i - 1]!;
-          ctxG = corrG[i - 1]!;
-          ctxB = corrB[i - 1]!;
+          ctxR = S[CORR + 3 * (i - 1)]!;
+          ctxG = S[CORR + 3 * (i - 1) + 1]!;
+          ctxB = S[CORR + 3 * (i - 1) + 2]!;
         }
         continue;
       }
+      // The update pixel (wait is 0 here).
       // R
-      l = bestR[bucketOf[ctxR]!]!;
+      e = S[0 + ctxR]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -353,15 +531,15 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
       // G
-      l = bestG[bucketOf[ctxG]!]!;
+      e = S[256 + ctxG]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -374,15 +552,15 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
       // B
-      l = bestB[bucketOf[ctxB]!]!;
+      e = S[512 + ctxB]!;
+      l = e & 7;
       zp = Math.clz32(word);
-      if (zp < prefLim[l]!) {
+      if (zp < e >> 3) {
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -395,34 +573,27 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       } else {
         word |= nxt << -avail;
-        if (pos >= nWords) throw quicOverrun();
         nxt = words[pos++]!;
         avail += 32;
         word |= nxt >>> avail;
       }
-      corrR[i] = vR;
-      corrG[i] = vG;
-      corrB[i] = vB;
-      const cur =
+      S[CORR + 3 * i] = vR;
+      S[CORR + 3 * i + 1] = vG;
+      S[CORR + 3 * i + 2] = vB;
+      left =
         ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
         (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
         (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
         alphaFill;
-      plane[rowOff + i] = cur;
-      if (wait === 0) {
-        updateModel(m.counters0, bestR, bucketOf[ctxR]!, vR, codeLen, bpc, trigger);
-        updateModel(m.counters1, bestG, bucketOf[ctxG]!, vG, codeLen, bpc, trigger);
-        updateModel(m.counters2, bestB, bucketOf[ctxB]!, vB, codeLen, bpc, trigger);
-        seed = (seed + 1) & 255;
-        wait = TABRAND_CHAOS[seed]! & waitMask;
-      } else {
-        wait--;
-      }
+      plane[rowOff + i] = left;
+      updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxR]!, vR, fam, trigger);
+      updateModel(m.counters1, m.best1, S, LCTX_G, bucketOf[ctxG]!, vG, fam, trigger);
+      updateModel(m.counters2, m.best2, S, LCTX_B, bucketOf[ctxB]!, vB, fam, trigger);
+      seed = (seed + 1) & 255;
+      wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;
       ctxG = vG;
       ctxB = vB;
-      left2 = left;
-      left = cur;
       upLeft = up;
       i++;
     }

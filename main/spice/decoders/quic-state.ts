@@ -5,7 +5,11 @@
 
 import { ProtocolError } from '../errors';
 import type { QuicFamily } from './quic-tables';
-import { MELC_LEN, WM_NEXT, WM_TRIGGER } from './quic-tables';
+import { MELC_LEN as MELC_LEN_, WM_NEXT, WM_TRIGGER as WM_TRIGGER_ } from './quic-tables';
+
+// Module-local copies of imported tables (no live-binding getters on hot paths under CommonJS transpilation).
+const MELC_LEN = MELC_LEN_;
+const WM_TRIGGER = WM_TRIGGER_;
 
 export function quicOverrun(): ProtocolError {
   return new ProtocolError('QUIC: compressed data ends before the image is complete');
@@ -13,9 +17,10 @@ export function quicOverrun(): ProtocolError {
 
 /**
  * Bit reader. `word` always holds the next 32 bits of the stream; `next` is the input word that supplied
- * its last bits and `avail` how many low bits of `next` are not yet in `word`. A refill that needs a word
- * beyond the input is an error (spice-common's more_space returns no words there): the reader never
- * reads past the end and never invents bits.
+ * its last bits and `avail` how many low bits of `next` are not yet in `word`; `pos` counts the words
+ * loaded so far. `words` is a zero-padded copy of the input: the hot loops load words without a bounds
+ * test and the drivers check `pos <= nWords` after every row, which is exactly spice-common's condition
+ * (a refill beyond the input is an error there: more_space has no more words).
  */
 export class QuicBits {
   word = 0;
@@ -42,7 +47,6 @@ export class QuicBits {
       word |= this.next >>> avail;
     } else {
       word |= this.next << -avail;
-      if (this.pos >= this.nWords) throw quicOverrun();
       const next = this.words[this.pos++]!;
       avail += 32;
       word |= next >>> avail;
@@ -51,6 +55,21 @@ export class QuicBits {
     this.word = word;
     this.avail = avail;
   }
+
+  /** Throws if the reader ever needed a word beyond the input. */
+  check(): void {
+    if (this.pos > this.nWords) throw quicOverrun();
+  }
+}
+
+/** Offsets in QuicModel.s: per-channel context → code tables, then the correlation rows. */
+export const LCTX_G = 256;
+export const LCTX_B = 512;
+export const CORR = 768;
+
+/** A context-table entry: code number l in bits 0..2, the family's GR prefix limit for l above. */
+export function codeEntry(fam: QuicFamily, l: number): number {
+  return l | (fam.grPrefixLimit[l]! << 3);
 }
 
 const EMPTY_I32 = new Int32Array(0);
@@ -73,31 +92,30 @@ export class QuicModel {
   readonly best0: Uint8Array;
   readonly best1: Uint8Array;
   readonly best2: Uint8Array;
-  /** Last decoded residual at each x, per channel (run pixels leave stale values, as in spice-common). */
-  readonly corr0: Uint8Array;
-  readonly corr1: Uint8Array;
-  readonly corr2: Uint8Array;
+  /**
+   * One array for everything the hot loop indexes: at 0 / LCTX_G / LCTX_B the context → codeEntry tables
+   * of channels 0..2 (kept in step with best0..2), at CORR the last residual decoded at each x, interleaved
+   * per channel (CORR + x * channels + c). Run pixels leave stale residuals, as in spice-common.
+   */
+  readonly s: Uint8Array;
 
   constructor(family: QuicFamily, channels: 1 | 3, width: number) {
     const nb = family.nBuckets;
     const mk = (): Uint8Array => new Uint8Array(nb).fill(family.bpc - 1);
+    this.s = new Uint8Array(CORR + channels * width);
+    this.s.fill(codeEntry(family, family.bpc - 1), 0, CORR);
     this.counters0 = new Int32Array(nb * 8);
     this.best0 = mk();
-    this.corr0 = new Uint8Array(width);
     if (channels === 3) {
       this.counters1 = new Int32Array(nb * 8);
       this.counters2 = new Int32Array(nb * 8);
       this.best1 = mk();
       this.best2 = mk();
-      this.corr1 = new Uint8Array(width);
-      this.corr2 = new Uint8Array(width);
     } else {
       this.counters1 = EMPTY_I32;
       this.counters2 = EMPTY_I32;
       this.best1 = EMPTY_U8;
       this.best2 = EMPTY_U8;
-      this.corr1 = EMPTY_U8;
-      this.corr2 = EMPTY_U8;
     }
   }
 
@@ -110,7 +128,8 @@ export class QuicModel {
 
   /**
    * Decodes a run length with the adaptive "melcode" (unary hits of the expected run, then a melcLen-bit
-   * remainder). `limit` is the most pixels the run may cover (the end of the current segment).
+   * remainder). `limit` is the most pixels the run may cover (the end of the current segment); a longer
+   * run is an error, detected at least every 24 hits so that garbage cannot keep the loop reading.
    */
   readRun(bits: QuicBits, limit: number): number {
     let run = 0;
@@ -152,16 +171,20 @@ function badRun(): ProtocolError {
 /**
  * Adds the code lengths of value `v` to the bucket's counters, picks the cheapest code as the bucket's new
  * best code (ties keep the higher code number) and halves the counters once the best exceeds `trigger`.
+ * The context table at s[lctx ..] is refreshed for the bucket's contexts when its best code changes.
  */
 export function updateModel(
   counters: Int32Array,
   best: Uint8Array,
+  s: Uint8Array,
+  lctx: number,
   bucket: number,
   v: number,
-  codeLen: Uint8Array,
-  bpc: number,
+  fam: QuicFamily,
   trigger: number,
 ): void {
+  const codeLen = fam.codeLen;
+  const bpc = fam.bpc;
   const base = bucket << 3;
   const lenBase = v << 3;
   let bestCode = bpc - 1;
@@ -173,7 +196,14 @@ export function updateModel(
       bestCode = k;
     }
   }
-  best[bucket] = bestCode;
+  if (best[bucket] !== bestCode) {
+    best[bucket] = bestCode;
+    const first = lctx + fam.bucketFirst[bucket]!;
+    const last = lctx + fam.bucketLast[bucket]!;
+    const entry = codeEntry(fam, bestCode);
+    // 5 bpc contexts repeat every 32 values (a garbage context above 31 is masked, as in spice-common).
+    for (let rep = 0; rep < 256; rep += fam.mask + 1) s.fill(entry, rep + first, rep + last + 1);
+  }
   if (bestLen > trigger) {
     for (let k = 0; k < bpc; k++) counters[base + k]! >>>= 1;
   }

@@ -12,17 +12,20 @@ export interface QuicFamily {
   /** (1 << bpc) - 1. */
   readonly mask: number;
   /** Per code number l: a codeword is Golomb-Rice when its unary prefix (leading zeros) is shorter than this. */
-  readonly grPrefixLimit: Int32Array;
+  readonly grPrefixLimit: Uint8Array;
   /** Per l: number of values coded as plain GR codewords (the escape codes start at this value). */
-  readonly nGrCodewords: Int32Array;
+  readonly nGrCodewords: Uint8Array;
   /** Per l: total length in bits of an escape (not-GR) codeword. */
-  readonly notGrCodeLen: Int32Array;
+  readonly notGrCodeLen: Uint8Array;
   /** Per l: mask of the escape codeword's suffix bits. */
-  readonly notGrSuffixMask: Int32Array;
+  readonly notGrSuffixMask: Uint8Array;
   /** codeLen[v * 8 + l]: length in bits of value v (0..255) coded with code number l (0..bpc-1). */
   readonly codeLen: Uint8Array;
   /** Context value (0..255) → bucket index. 5 bpc masks the context to 5 bits, as spice-common does. */
   readonly bucketOf: Uint8Array;
+  /** Per bucket: its first and last context value (within 0 .. mask). */
+  readonly bucketFirst: Uint8Array;
+  readonly bucketLast: Uint8Array;
   /** Number of context buckets. */
   readonly nBuckets: number;
 }
@@ -36,10 +39,10 @@ function ceilLog2(v: number): number {
 }
 
 function buildFamily(bpc: number): QuicFamily {
-  const grPrefixLimit = new Int32Array(8);
-  const nGrCodewords = new Int32Array(8);
-  const notGrCodeLen = new Int32Array(8);
-  const notGrSuffixMask = new Int32Array(8);
+  const grPrefixLimit = new Uint8Array(8);
+  const nGrCodewords = new Uint8Array(8);
+  const notGrCodeLen = new Uint8Array(8);
+  const notGrSuffixMask = new Uint8Array(8);
   const codeLen = new Uint8Array(256 * 8);
   const levels = 1 << bpc;
   for (let l = 0; l < bpc; l++) {
@@ -58,6 +61,8 @@ function buildFamily(bpc: number): QuicFamily {
   // Buckets of contexts with sizes 1, 2, 4, 8, ... (DEFevol 3); the last bucket absorbs a would-be
   // bucket that is not followed by a bigger one.
   const byLevel = new Uint8Array(levels);
+  const bucketFirst = new Uint8Array(8);
+  const bucketLast = new Uint8Array(8);
   let bucket = 0;
   let start = 0;
   let size = 1;
@@ -70,6 +75,8 @@ function buildFamily(bpc: number): QuicFamily {
     let end = start + size - 1;
     if (end + size >= levels) end = levels - 1;
     byLevel.fill(bucket, start, end + 1);
+    bucketFirst[bucket] = start;
+    bucketLast[bucket] = end;
     bucket++;
     if (end >= levels - 1) break;
     start = end + 1;
@@ -85,6 +92,8 @@ function buildFamily(bpc: number): QuicFamily {
     notGrSuffixMask,
     codeLen,
     bucketOf,
+    bucketFirst,
+    bucketLast,
     nBuckets: bucket,
   };
 }

@@ -81,14 +81,12 @@ export function decodeQuic(data: Uint8Array, out?: Uint8Array): DecodedImage {
     target = pixels;
   }
 
-  let words: Int32Array;
-  if (data.byteOffset % 4 === 0) {
-    words = new Int32Array(data.buffer, data.byteOffset, nWords);
-  } else {
-    const copy = new Uint8Array(nWords * 4);
-    copy.set(data.subarray(0, nWords * 4));
-    words = new Int32Array(copy.buffer);
-  }
+  // A zero-padded copy of the input words: the row decoders load words without bounds tests and the
+  // reader is checked after every row. One row (colour + alpha) consumes at most ~120 bits per pixel
+  // (3 x 26-bit codes plus the run codes that can end there, alpha adds one more code), so 6 words per
+  // pixel of padding can never be overrun before the check.
+  const words = new Int32Array(nWords + 6 * width + 64);
+  new Uint8Array(words.buffer).set(data.subarray(0, nWords * 4));
   const bits = new QuicBits(words, nWords, HEADER_WORDS);
   const plane = new Int32Array(target.buffer, target.byteOffset, width * height);
 
@@ -114,8 +112,10 @@ export function decodeQuic(data: Uint8Array, out?: Uint8Array): DecodedImage {
 function decodeRgb(bits: QuicBits, plane: Int32Array, width: number, height: number): void {
   const m = new QuicModel(FAMILY_8BPC, 3, width);
   decodeRgbRow0(bits, m, FAMILY_8BPC, plane, 0, width, OPAQUE);
+  bits.check();
   for (let y = 1, off = width; y < height; y++, off += width) {
     decodeRgbRow(bits, m, FAMILY_8BPC, plane, off, width, OPAQUE);
+    bits.check();
   }
 }
 
@@ -134,8 +134,10 @@ function decodeRgb16(bits: QuicBits, plane: Int32Array, width: number, height: n
   const m = new QuicModel(FAMILY_5BPC, 3, width);
   // Rows are decoded as 5-bit lanes; a row is widened once the next row no longer predicts from it.
   decodeRgbRow0(bits, m, FAMILY_5BPC, plane, 0, width, 0);
+  bits.check();
   for (let y = 1, off = width; y < height; y++, off += width) {
     decodeRgbRow(bits, m, FAMILY_5BPC, plane, off, width, 0);
+    bits.check();
     widenRgb16Row(plane, off - width, width);
   }
   widenRgb16Row(plane, (height - 1) * width, width);
@@ -147,9 +149,11 @@ function decodeRgba(bits: QuicBits, plane: Int32Array, px: Uint8Array, width: nu
   // Each row: colour first (alpha lane written as 0), then the alpha row in place.
   decodeRgbRow0(bits, m, FAMILY_8BPC, plane, 0, width, 0);
   decodePlaneRow0(bits, ma, FAMILY_8BPC, px, 3, width);
+  bits.check();
   for (let y = 1, off = width; y < height; y++, off += width) {
     decodeRgbRow(bits, m, FAMILY_8BPC, plane, off, width, 0);
     decodePlaneRow(bits, ma, FAMILY_8BPC, px, off * 4 + 3, width);
+    bits.check();
   }
 }
 
@@ -159,6 +163,7 @@ function decodeGray(bits: QuicBits, plane: Int32Array, px: Uint8Array, width: nu
   for (let y = 0, off = 0; y < height; y++, off += width) {
     if (y === 0) decodePlaneRow0(bits, m, FAMILY_8BPC, px, 0, width);
     else decodePlaneRow(bits, m, FAMILY_8BPC, px, off * 4, width);
+    bits.check();
     for (let i = off, end = off + width; i < end; i++) plane[i] = (px[i * 4]! * 0x010101) | OPAQUE;
   }
 }
