@@ -1,0 +1,187 @@
+// One monitor view's display stream: session damage → batches of damaged-rectangle frames for the renderer.
+// Back-pressure: at most `maxInFlight` batches may be unacknowledged (frameAck); damage arriving meanwhile is
+// merged into a DamageRegion and its pixels are read from the surface only when the batch is sent, so a slow
+// renderer sees fewer, larger updates of the latest pixels and memory does not grow.
+import type { ViewMessage } from '../../shared/ipc';
+import { DamageRegion, intersect } from './damage-region';
+import type { DamageRect } from './damage-region';
+import type { SurfacePixels } from './session-like';
+
+export interface ViewSink {
+  send(message: ViewMessage): void;
+}
+
+/** The part of a surface a monitor shows, in surface pixels. */
+export interface MonitorArea {
+  channelId: number;
+  surfaceId: number;
+  /** Head id for MOUSE_POSITION's display_id. */
+  displayId: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface MonitorStreamOptions {
+  /** Unacknowledged batches allowed in flight (2 lets one be drawn while the next is on the wire). */
+  maxInFlight?: number;
+  /** Largest number of rectangles kept before merging into one. */
+  maxRects?: number;
+  /** Defers a flush to after the current burst of events (setImmediate by default). */
+  schedule?: (callback: () => void) => { cancel(): void };
+}
+
+const defaultSchedule = (callback: () => void) => {
+  const handle = setImmediate(callback);
+  return { cancel: () => clearImmediate(handle) };
+};
+
+/** Copies a rectangle of an RGBA surface into a new buffer, forcing alpha to 255 (xRGB surfaces carry 0). */
+export function copyRect(surface: SurfacePixels, rect: DamageRect): ArrayBuffer {
+  const rowBytes = rect.width * 4;
+  const out = new Uint8Array(rowBytes * rect.height);
+  const stride = surface.width * 4;
+  for (let row = 0; row < rect.height; row++) {
+    const start = (rect.y + row) * stride + rect.x * 4;
+    out.set(surface.pixels.subarray(start, start + rowBytes), row * rowBytes);
+  }
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < words.length; i++) words[i] = (words[i] ?? 0) | 0xff000000;
+  return out.buffer;
+}
+
+export class MonitorStream {
+  private area: MonitorArea | undefined;
+  private readonly region: DamageRegion;
+  private readonly maxInFlight: number;
+  private readonly schedule: (callback: () => void) => { cancel(): void };
+  private pendingFlush: { cancel(): void } | undefined;
+  private seq = 0;
+  private ackedSeq = 0;
+  private disposed = false;
+  /** Counters for tests and diagnostics. */
+  readonly stats = { batches: 0, rects: 0, bytes: 0 };
+
+  constructor(
+    private readonly sink: ViewSink,
+    private readonly readSurface: (channelId: number, surfaceId: number) => SurfacePixels | undefined,
+    options: MonitorStreamOptions = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.region = new DamageRegion(options.maxRects ?? 16);
+    this.schedule = options.schedule ?? defaultSchedule;
+  }
+
+  get currentArea(): MonitorArea | undefined {
+    return this.area;
+  }
+
+  get inFlight(): number {
+    return this.seq - this.ackedSeq;
+  }
+
+  get hasPendingDamage(): boolean {
+    return !this.region.isEmpty;
+  }
+
+  /** Sets (or clears) what this view shows; a change resizes the renderer's canvas and resends everything. */
+  setArea(area: MonitorArea | undefined): void {
+    const old = this.area;
+    this.area = area;
+    if (!area) {
+      this.region.clear();
+      return;
+    }
+    if (!old || old.width !== area.width || old.height !== area.height) {
+      this.sink.send({ kind: 'surface', width: area.width, height: area.height });
+    }
+    this.invalidateAll();
+  }
+
+  /** Re-sends the whole monitor (after setArea, or when a view (re)attaches). */
+  invalidateAll(): void {
+    const area = this.area;
+    if (!area) return;
+    this.region.clear();
+    this.region.add({ x: 0, y: 0, width: area.width, height: area.height });
+    this.requestFlush();
+  }
+
+  /** Damage on (channelId, surfaceId) in surface pixels. */
+  damage(channelId: number, surfaceId: number, rect: DamageRect): void {
+    const area = this.area;
+    if (!area || area.channelId !== channelId || area.surfaceId !== surfaceId) return;
+    const clipped = intersect(rect, area);
+    if (!clipped) return;
+    this.region.add({
+      x: clipped.x - area.x,
+      y: clipped.y - area.y,
+      width: clipped.width,
+      height: clipped.height,
+    });
+    this.requestFlush();
+  }
+
+  /** The renderer drew every batch up to `seq`. */
+  ack(seq: number): void {
+    if (seq > this.ackedSeq && seq <= this.seq) this.ackedSeq = seq;
+    if (!this.region.isEmpty) this.requestFlush();
+  }
+
+  /** Forgets unacknowledged batches (a renderer reload starts from scratch). */
+  resetFlow(): void {
+    this.ackedSeq = this.seq;
+  }
+
+  private requestFlush(): void {
+    if (this.pendingFlush || this.disposed) return;
+    this.pendingFlush = this.schedule(() => {
+      this.pendingFlush = undefined;
+      this.flush();
+    });
+  }
+
+  /** Sends one batch now if the renderer has room; otherwise leaves the damage merged for later. */
+  flush(): void {
+    const area = this.area;
+    if (this.disposed || !area || this.region.isEmpty || this.inFlight >= this.maxInFlight) return;
+    const surface = this.readSurface(area.channelId, area.surfaceId);
+    if (!surface) return;
+    // The surface may be smaller than the area for a moment (resize in progress): clip to both.
+    const visible = intersect(area, { x: 0, y: 0, width: surface.width, height: surface.height });
+    const rects = this.region.take();
+    if (!visible) return;
+    let sent = 0;
+    for (const rect of rects) {
+      const abs = intersect(
+        { x: rect.x + area.x, y: rect.y + area.y, width: rect.width, height: rect.height },
+        visible,
+      );
+      if (!abs) continue;
+      const pixels = copyRect(surface, abs);
+      this.sink.send({
+        kind: 'damage',
+        x: abs.x - area.x,
+        y: abs.y - area.y,
+        width: abs.width,
+        height: abs.height,
+        pixels,
+      });
+      sent++;
+      this.stats.rects++;
+      this.stats.bytes += pixels.byteLength;
+    }
+    if (sent === 0) return;
+    this.seq++;
+    this.stats.batches++;
+    this.sink.send({ kind: 'frame-end', seq: this.seq });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pendingFlush?.cancel();
+    this.pendingFlush = undefined;
+    this.region.clear();
+  }
+}

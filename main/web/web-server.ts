@@ -1,0 +1,153 @@
+// The `saffron web` server: serves the renderer over HTTP and carries the app contract (shared/ipc.ts) over a
+// WebSocket per browser tab — JSON text frames for requests and control messages, binary frames for pixels.
+// Every inbound frame is validated with shared/ipc-guards.ts. Binds loopback by default and refuses WebSocket
+// upgrades from other origins or Host names (cross-site WebSocket hijacking, DNS rebinding).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { parseRequestEnvelope } from '../../shared/ipc-guards';
+import { encodeViewMessage } from '../../shared/view-message-codec';
+import type { SessionHost } from '../display-stream/session-host';
+import type { Logger } from '../spice/logger';
+import { CONTENT_SECURITY_POLICY, readStaticFile } from './static-files';
+
+export interface WebServerOptions {
+  host: SessionHost;
+  rendererDir: string;
+  listenHost: string;
+  /** 0 = any free port. */
+  listenPort: number;
+  logger: Logger;
+  /** A tab whose socket buffers more than this is too slow and is disconnected. */
+  maxBufferedBytes?: number;
+}
+
+export interface WebServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_MONITORS = 64;
+/** Largest inbound frame: a .vv file (1 MiB of text) in a JSON envelope. */
+const MAX_INBOUND_BYTES = 4 * 1024 * 1024;
+
+function hostHeaderAllowed(header: string | undefined, port: number, listenHost: string): boolean {
+  if (!header) return false;
+  const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  if (!['127.0.0.1', '::1', 'localhost'].includes(listenHost)) {
+    allowed.add(`${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`);
+  }
+  return allowed.has(header.toLowerCase());
+}
+
+export function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { host, rendererDir, logger } = options;
+  const maxBuffered = options.maxBufferedBytes ?? 256 * 1024 * 1024;
+  let port = 0;
+
+  const onHttp = (req: IncomingMessage, res: ServerResponse) => {
+    if (!hostHeaderAllowed(req.headers.host, port, options.listenHost)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('misdirected request');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const file = readStaticFile(rendererDir, req.url ?? '/');
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': file.contentType,
+      'content-length': file.body.length,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  };
+
+  const server: Server = createServer(onHttp);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INBOUND_BYTES });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    const hostOk = hostHeaderAllowed(req.headers.host, port, options.listenHost);
+    const originOk =
+      origin !== undefined && origin.toLowerCase() === `http://${(req.headers.host ?? '').toLowerCase()}`;
+    if (url.pathname !== '/ws' || !hostOk || !originOk) {
+      logger.warn('refused a WebSocket upgrade', { path: url.pathname, origin });
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    const monitor = Number(url.searchParams.get('monitor') ?? '0');
+    if (!Number.isInteger(monitor) || monitor < 0 || monitor >= MAX_MONITORS) {
+      socket.write('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, monitor));
+  });
+
+  const attach = (ws: WebSocket, monitor: number) => {
+    const view = host.attachView(monitor, {
+      send: (message) => {
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > maxBuffered) {
+          logger.warn('a browser tab is too slow to keep up; disconnecting it');
+          ws.terminate();
+          return;
+        }
+        const data = encodeViewMessage(message);
+        ws.send(data, { binary: typeof data !== 'string' });
+      },
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        ws.close(1003, 'binary requests are not part of the contract');
+        return;
+      }
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.from(data).toString('utf8');
+      const envelope = parseRequestEnvelope(text);
+      if (!envelope) {
+        logger.warn('dropped an invalid request from the browser');
+        return;
+      }
+      view.request(envelope.method, envelope.payload);
+    });
+    ws.on('close', () => view.detach());
+    ws.on('error', (e) => logger.warn(`WebSocket error: ${e.message}`));
+  };
+
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.listenPort, options.listenHost, () => {
+      server.off('error', reject);
+      port = (server.address() as AddressInfo).port;
+      const hostText = options.listenHost.includes(':') ? `[${options.listenHost}]` : options.listenHost;
+      resolvePromise({
+        url: `http://${hostText}:${port}/`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const client of wss.clients) client.terminate();
+            wss.close();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

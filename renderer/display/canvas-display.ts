@@ -1,0 +1,70 @@
+// Draws a monitor's damaged rectangles onto a canvas with 2D putImageData, batched per animation frame.
+// Batches that arrive before the next frame are drawn together (a full-screen rectangle drops the older ones
+// it covers); the frame is acknowledged after drawing, which is the back-pressure signal the session side uses.
+import type { DamageMessage } from '../../shared/ipc';
+
+export class CanvasDisplay {
+  private readonly ctx: CanvasRenderingContext2D;
+  private queue: DamageMessage[] = [];
+  private pendingSeq = 0;
+  private frameRequested = false;
+  /** Batches drawn so far (exposed as data-frames for tests). */
+  framesDrawn = 0;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly ack: (seq: number) => void,
+  ) {
+    const ctx = canvas.getContext('2d', { alpha: false, desynchronized: true });
+    if (!ctx) throw new Error('no 2D canvas context');
+    this.ctx = ctx;
+  }
+
+  get width(): number {
+    return this.canvas.width;
+  }
+
+  get height(): number {
+    return this.canvas.height;
+  }
+
+  resize(width: number, height: number): void {
+    this.queue = [];
+    this.canvas.width = width;
+    this.canvas.height = height;
+    this.ctx.fillStyle = '#000';
+    this.ctx.fillRect(0, 0, width, height);
+    this.canvas.dataset.width = String(width);
+    this.canvas.dataset.height = String(height);
+  }
+
+  damage(message: DamageMessage): void {
+    if (message.x === 0 && message.y === 0 && message.width >= this.width && message.height >= this.height)
+      this.queue = [];
+    this.queue.push(message);
+  }
+
+  frameEnd(seq: number): void {
+    this.pendingSeq = seq;
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => this.draw());
+  }
+
+  private draw(): void {
+    this.frameRequested = false;
+    for (const d of this.queue) {
+      if (d.x + d.width > this.width || d.y + d.height > this.height) continue;
+      const image = new ImageData(new Uint8ClampedArray(d.pixels), d.width, d.height);
+      this.ctx.putImageData(image, d.x, d.y);
+    }
+    this.queue = [];
+    this.framesDrawn++;
+    this.canvas.dataset.frames = String(this.framesDrawn);
+    this.ack(this.pendingSeq);
+  }
+
+  toPngBlob(): Promise<Blob | null> {
+    return new Promise((resolve) => this.canvas.toBlob(resolve, 'image/png'));
+  }
+}

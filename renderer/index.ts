@@ -1,0 +1,17 @@
+// Renderer entry: picks the bridge (Electron preload API, or a WebSocket back to `saffron web`) and starts the app.
+import { App } from './app';
+import type { Bridge } from './bridge/bridge';
+import { createElectronBridge, electronApi } from './bridge/electron-bridge';
+import { createWebSocketBridge } from './bridge/websocket-bridge';
+
+function pickBridge(): Bridge {
+  const api = electronApi();
+  if (api) return createElectronBridge(api);
+  const params = new URLSearchParams(location.search);
+  const monitor = Number(params.get('monitor') ?? '0');
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const safeMonitor = Number.isInteger(monitor) && monitor >= 0 && monitor < 64 ? monitor : 0;
+  return createWebSocketBridge(`${scheme}//${location.host}/ws?monitor=${safeMonitor}`);
+}
+
+new App(pickBridge()).start();

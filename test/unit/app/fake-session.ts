@@ -1,0 +1,74 @@
+// A scriptable stand-in for SpiceSession (the SessionLike slice): tests emit session events by hand, own the
+// surfaces' pixels, and read back every input call the app made.
+import type { SessionLike, SurfacePixels } from '../../../main/display-stream/session-like';
+import type { SessionEventMap } from '../../../main/spice/session-events';
+import { TypedEmitter } from '../../../main/spice/typed-emitter';
+
+export type InputCall =
+  | { op: 'keyDown' | 'keyUp'; code: number }
+  | { op: 'setModifiers'; modifiers: number }
+  | { op: 'mouseMotion'; dx: number; dy: number; buttons: number }
+  | { op: 'mousePosition'; x: number; y: number; buttons: number; displayId: number }
+  | { op: 'mousePress' | 'mouseRelease'; button: number; buttons: number };
+
+export class FakeSession extends TypedEmitter<SessionEventMap> implements SessionLike {
+  readonly calls: InputCall[] = [];
+  readonly surfaces = new Map<string, SurfacePixels>();
+  readonly mouseModeRequests: number[] = [];
+  connectResult: Promise<void> = Promise.resolve();
+  closed = false;
+
+  readonly inputs = {
+    keyDown: (code: number) => this.calls.push({ op: 'keyDown', code }),
+    keyUp: (code: number) => this.calls.push({ op: 'keyUp', code }),
+    setModifiers: (modifiers: number) => this.calls.push({ op: 'setModifiers', modifiers }),
+    mouseMotion: (dx: number, dy: number, buttons: number) =>
+      this.calls.push({ op: 'mouseMotion', dx, dy, buttons }),
+    mousePosition: (x: number, y: number, buttons: number, displayId: number) =>
+      this.calls.push({ op: 'mousePosition', x, y, buttons, displayId }),
+    mousePress: (button: number, buttons: number) => this.calls.push({ op: 'mousePress', button, buttons }),
+    mouseRelease: (button: number, buttons: number) =>
+      this.calls.push({ op: 'mouseRelease', button, buttons }),
+  };
+
+  connect(): Promise<void> {
+    return this.connectResult;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  getSurface(channelId: number, surfaceId: number): SurfacePixels | undefined {
+    return this.surfaces.get(`${channelId}:${surfaceId}`);
+  }
+
+  requestMouseMode(mode: number): void {
+    this.mouseModeRequests.push(mode);
+  }
+
+  /** Creates a primary surface filled by `fill(x, y) → [r, g, b]`, emits surface-create and full damage. */
+  addPrimary(
+    channelId: number,
+    surfaceId: number,
+    width: number,
+    height: number,
+    fill: (x: number, y: number) => [number, number, number],
+  ): SurfacePixels {
+    const pixels = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const [r, g, b] = fill(x, y);
+        const i = (y * width + x) * 4;
+        pixels[i] = r;
+        pixels[i + 1] = g;
+        pixels[i + 2] = b;
+        pixels[i + 3] = 0; // xRGB surfaces carry no alpha: the stream must force 255
+      }
+    const surface = { width, height, pixels };
+    this.surfaces.set(`${channelId}:${surfaceId}`, surface);
+    this.emit('surface-create', { channelId, surfaceId, width, height, format: 32, primary: true });
+    this.emit('damage', { channelId, surfaceId, rect: { left: 0, top: 0, right: width, bottom: height } });
+    return surface;
+  }
+}
