@@ -140,8 +140,10 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
 
   /** A surface of display channel `channelId` (0 is the primary display), or undefined. */
   getSurface(channelId: number, surfaceId: number): SurfaceView | undefined {
-    const display = this.getChannel(E.SPICE_CHANNEL_DISPLAY, channelId) as
-      (SpiceChannel & Partial<SurfaceProvider>) | undefined;
+    const display = this.getChannel<SpiceChannel & Partial<SurfaceProvider>>(
+      E.SPICE_CHANNEL_DISPLAY,
+      channelId,
+    );
     return display?.getSurface?.(surfaceId);
   }
 

@@ -5,6 +5,7 @@ import * as E from '../../spice/protocol/enums';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand } from '../command';
+import type { SpiceSession } from '../../spice/session';
 import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
@@ -65,7 +66,7 @@ ${CONNECT_USAGE}`,
       return EXIT_USAGE;
     }
     const logger = cliLogger(io.stderr, args.flags.has('verbose'));
-    let session;
+    let session: SpiceSession | undefined;
     try {
       const config = await configFromArgs(args.positional[0]!, args, io);
       session = sessionFor(config, logger);

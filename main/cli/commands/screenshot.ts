@@ -7,6 +7,7 @@ import type { SurfaceView } from '../../spice/surfaces/types';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand } from '../command';
+import type { SpiceSession } from '../../spice/session';
 import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
@@ -66,7 +67,7 @@ ${CONNECT_USAGE}`,
       return EXIT_USAGE;
     }
     const logger = cliLogger(io.stderr, args.flags.has('verbose'));
-    let session;
+    let session: SpiceSession | undefined;
     try {
       const displayId = numberOption(args, 'display', 0);
       const quietMs = numberOption(args, 'quiet-ms', 100);

@@ -1,0 +1,91 @@
+// Connects a real SpiceSession to a ScriptedServer: links main, sends MAIN_INIT, and hands both ends to the test.
+import { parseSpiceUri } from '../../main/spice/connect/uri';
+import * as E from '../../main/spice/protocol/enums';
+import { SpiceSession } from '../../main/spice/session';
+import type { SessionEventMap, SessionEventName } from '../../main/spice/session-events';
+import { createStreamOpener } from '../../main/spice/transport/opener';
+import { silentLogger } from '../../main/spice/logger';
+import { SpiceWriter } from '../../main/spice/wire/writer';
+import { ScriptedServer, type ScriptedConnection, type ScriptedServerOptions } from './scripted-server';
+
+export const SESSION_ID = 0x5eed1234;
+
+export function mainInit(w = new SpiceWriter(32)): Uint8Array {
+  return w.u32(SESSION_ID).u32(1).u32(3).u32(1).u32(0).u32(10).u32(1000).u32(0).finish();
+}
+
+export interface Harness {
+  server: ScriptedServer;
+  session: SpiceSession;
+  main: ScriptedConnection;
+  events: { name: SessionEventName; payload: unknown }[];
+  waitFor<K extends SessionEventName>(
+    name: K,
+    pred?: (p: SessionEventMap[K]) => boolean,
+    timeoutMs?: number,
+  ): Promise<SessionEventMap[K]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: ScriptedServerOptions & { sessionPassword?: string } = {},
+): Promise<Harness> {
+  const server = new ScriptedServer(options);
+  const port = await server.listen();
+  const opener = createStreamOpener(parseSpiceUri(`spice://127.0.0.1:${port}`), { logger: silentLogger });
+  const session = new SpiceSession({
+    opener,
+    password: options.sessionPassword ?? options.password ?? '',
+    linkTimeoutMs: 3000,
+  });
+  const events: Harness['events'] = [];
+  const all: SessionEventName[] = [
+    'ready',
+    'name',
+    'uuid',
+    'channels',
+    'notify',
+    'channel-error',
+    'channel-open',
+    'closed',
+    'unsupported',
+    'mouse-mode',
+    'keyboard-modifiers',
+    'cursor-set',
+    'cursor-move',
+    'cursor-hide',
+    'agent-connected',
+  ];
+  for (const name of all) session.on(name, (payload) => events.push({ name, payload }));
+  const connecting = session.connect();
+  const main = await server.connection();
+  main.send(E.SPICE_MSG_MAIN_INIT, mainInit());
+  await connecting;
+  /** The first matching event, whether it already happened or is still to come. */
+  const waitFor: Harness['waitFor'] = (name, pred, timeoutMs = 3000) =>
+    new Promise((resolve, reject) => {
+      const past = events.find((e) => e.name === name && (!pred || pred(e.payload as never)));
+      if (past) return resolve(past.payload as never);
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`no '${name}' event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const off = session.on(name, (p) => {
+        if (pred && !pred(p)) return;
+        clearTimeout(timer);
+        off();
+        resolve(p);
+      });
+    });
+  return {
+    server,
+    session,
+    main,
+    events,
+    waitFor,
+    async close() {
+      session.close();
+      await server.close();
+    },
+  };
+}
