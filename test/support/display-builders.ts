@@ -107,7 +107,11 @@ export function writeImage(b: MessageBuilder, img: SpiceImage): void {
       b.w.u32(body.zlibGlz.glzDataSize).u32(body.zlibGlz.data.length).bytes(body.zlibGlz.data);
       break;
     case 'jpeg-alpha':
-      b.w.u8(body.jpegAlpha.flags).u32(body.jpegAlpha.jpegSize).u32(body.jpegAlpha.data.length).bytes(body.jpegAlpha.data);
+      b.w
+        .u8(body.jpegAlpha.flags)
+        .u32(body.jpegAlpha.jpegSize)
+        .u32(body.jpegAlpha.data.length)
+        .bytes(body.jpegAlpha.data);
       break;
     case 'surface':
       b.w.u32(body.surfaceId);
@@ -166,7 +170,8 @@ export function encodeSurfaceDestroy(surfaceId: number): Uint8Array {
 export function encodeMonitorsConfig(m: SpiceMsgDisplayMonitorsConfig): Uint8Array {
   const b = new MessageBuilder();
   b.w.u16(m.count).u16(m.max_allowed);
-  for (const h of m.heads) b.w.u32(h.monitor_id).u32(h.surface_id).u32(h.width).u32(h.height).u32(h.x).u32(h.y).u32(h.flags);
+  for (const h of m.heads)
+    b.w.u32(h.monitor_id).u32(h.surface_id).u32(h.width).u32(h.height).u32(h.x).u32(h.y).u32(h.flags);
   return b.finish();
 }
 
@@ -330,7 +335,13 @@ export function encodeStreamData(id: number, mmTime: number, data: Uint8Array): 
 // ---- images ----
 
 /** An uncompressed 32BIT top-down BITMAP image from 0xAARRGGBB-less xRGB values (row-major). */
-export function bitmapImage(id: bigint, width: number, height: number, xrgb: number[], flags = 0): SpiceImage {
+export function bitmapImage(
+  id: bigint,
+  width: number,
+  height: number,
+  xrgb: number[],
+  flags = 0,
+): SpiceImage {
   const data = new Uint8Array(width * height * 4);
   const v = new DataView(data.buffer);
   xrgb.forEach((c, i) => v.setUint32(i * 4, c, true));
@@ -360,14 +371,25 @@ export function maskImage(id: bigint, rows: string[], flags = 0, format = 2): Sp
   const data = new Uint8Array(stride * height);
   rows.forEach((row, y) => {
     for (let x = 0; x < width; x++) {
-      if (row[x] === '1') data[y * stride + (x >> 3)] = data[y * stride + (x >> 3)]! | (format === 2 ? 0x80 >> (x & 7) : 1 << (x & 7));
+      if (row[x] === '1')
+        data[y * stride + (x >> 3)] =
+          data[y * stride + (x >> 3)]! | (format === 2 ? 0x80 >> (x & 7) : 1 << (x & 7));
     }
   });
   return {
     descriptor: { id, type: SPICE_IMAGE_TYPE_BITMAP, flags, width, height },
     body: {
       kind: 'bitmap',
-      bitmap: { format, flags: SPICE_BITMAP_FLAGS_TOP_DOWN, x: width, y: height, stride, palette: null, paletteId: null, data },
+      bitmap: {
+        format,
+        flags: SPICE_BITMAP_FLAGS_TOP_DOWN,
+        x: width,
+        y: height,
+        stride,
+        palette: null,
+        paletteId: null,
+        data,
+      },
     },
   };
 }

@@ -1,0 +1,55 @@
+// State shared by every display channel of one session (G19): the pixmap cache and the GLZ dictionary
+// window (both keyed by the ids we announce in DISPLAY_INIT), and the image decoders bound to them.
+// The session creates one with createDisplayShared() and closes it when the session ends.
+
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
+import { ImageCache } from './image-cache';
+import { createImageDecoders, type ImageDecoders } from './image-decoders';
+
+/** spice-gtk's pixmap cache: 80 MiB of 32-bit pixels. */
+export const DEFAULT_PIXMAP_CACHE_PIXELS = 20971520;
+/** GLZ window in pixels (spice-gtk uses clamp(ram_hint/2, 12 MiB, 64 MiB) / 4; a capture showed ~6 Mi px). */
+export const DEFAULT_GLZ_WINDOW_PIXELS = 6 * 1024 * 1024;
+export const PIXMAP_CACHE_ID = 1;
+export const GLZ_DICTIONARY_ID = 1;
+
+export interface DisplaySharedOptions {
+  pixmapCacheSizePixels?: number;
+  glzWindowPixels?: number;
+  logger?: Logger;
+  /** Replaces decoders (tests). */
+  decoders?: Partial<ImageDecoders>;
+}
+
+export interface DisplayShared {
+  readonly pixmapCacheId: number;
+  readonly glzDictionaryId: number;
+  readonly pixmapCacheSizePixels: number;
+  readonly glzWindowPixels: number;
+  readonly imageCache: ImageCache;
+  readonly decoders: ImageDecoders;
+  readonly logger: Logger;
+  /** Frees the caches and stops decode workers. */
+  close(): void;
+}
+
+export function createDisplayShared(options: DisplaySharedOptions = {}): DisplayShared {
+  const pixmapCacheSizePixels = options.pixmapCacheSizePixels ?? DEFAULT_PIXMAP_CACHE_PIXELS;
+  const glzWindowPixels = options.glzWindowPixels ?? DEFAULT_GLZ_WINDOW_PIXELS;
+  const logger = options.logger ?? silentLogger;
+  const imageCache = new ImageCache(pixmapCacheSizePixels);
+  const decoders: ImageDecoders = { ...createImageDecoders(), ...options.decoders };
+  return {
+    pixmapCacheId: PIXMAP_CACHE_ID,
+    glzDictionaryId: GLZ_DICTIONARY_ID,
+    pixmapCacheSizePixels,
+    glzWindowPixels,
+    imageCache,
+    decoders,
+    logger,
+    close() {
+      imageCache.clear();
+    },
+  };
+}
