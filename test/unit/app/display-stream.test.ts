@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ViewMessage } from '../../../shared/ipc';
+import { DamageRegion } from '../../../main/display-stream/damage-region';
+import { MonitorStream, copyRect } from '../../../main/display-stream/monitor-stream';
+import type { SurfacePixels } from '../../../main/display-stream/session-like';
+
+function manualScheduler() {
+  const queue: (() => void)[] = [];
+  return {
+    schedule: (cb: () => void) => {
+      queue.push(cb);
+      return { cancel: () => queue.splice(queue.indexOf(cb), 1) };
+    },
+    run: () => {
+      for (const cb of queue.splice(0)) cb();
+    },
+  };
+}
+
+function surface(width: number, height: number): SurfacePixels {
+  const pixels = new Uint8Array(width * height * 4);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = i & 0xff;
+  return { width, height, pixels };
+}
+
+void test('DamageRegion merges touching rects, drops contained ones, and stays bounded', () => {
+  const r = new DamageRegion(4);
+  r.add({ x: 0, y: 0, width: 10, height: 10 });
+  r.add({ x: 2, y: 2, width: 3, height: 3 }); // contained
+  assert.equal(r.count, 1);
+  r.add({ x: 10, y: 0, width: 10, height: 10 }); // touching → merged
+  assert.deepEqual(r.take(), [{ x: 0, y: 0, width: 20, height: 10 }]);
+  assert.equal(r.isEmpty, true);
+  for (let i = 0; i < 100; i++) r.add({ x: i * 20, y: i * 20, width: 5, height: 5 });
+  assert.ok(r.count <= 4);
+  const all = r.take();
+  const covers = (x: number, y: number) =>
+    all.some((b) => x >= b.x && y >= b.y && x < b.x + b.width && y < b.y + b.height);
+  for (let i = 0; i < 100; i++) assert.ok(covers(i * 20 + 2, i * 20 + 2), `rect ${i} still covered`);
+  r.add({ x: 0, y: 0, width: 0, height: 5 });
+  assert.equal(r.isEmpty, true);
+});
+
+void test('copyRect copies rows of the rectangle and forces alpha to 255', () => {
+  const s = surface(4, 3);
+  const out = new Uint8Array(copyRect(s, { x: 1, y: 1, width: 2, height: 2 }));
+  const expect = (x: number, y: number) => {
+    const i = (y * 4 + x) * 4;
+    return [i & 0xff, (i + 1) & 0xff, (i + 2) & 0xff, 255];
+  };
+  assert.deepEqual([...out], [...expect(1, 1), ...expect(2, 1), ...expect(1, 2), ...expect(2, 2)]);
+});
+
+void test('MonitorStream: batches end with frame-end; a slow renderer gets coalesced damage, not a queue', () => {
+  const sent: ViewMessage[] = [];
+  const s = surface(100, 100);
+  const sched = manualScheduler();
+  const stream = new MonitorStream({ send: (m) => sent.push(m) }, () => s, {
+    schedule: sched.schedule,
+    maxInFlight: 2,
+  });
+  stream.setArea({ channelId: 0, surfaceId: 0, displayId: 0, x: 0, y: 0, width: 100, height: 100 });
+  assert.deepEqual(sent.shift(), { kind: 'surface', width: 100, height: 100 });
+  sched.run();
+  assert.deepEqual(
+    sent.map((m) => m.kind),
+    ['damage', 'frame-end'],
+  );
+  sent.length = 0;
+  stream.damage(0, 0, { x: 0, y: 0, width: 10, height: 10 });
+  sched.run();
+  assert.equal(stream.inFlight, 2);
+  sent.length = 0;
+  // The renderer acked nothing: 1000 updates arrive and nothing is sent; the region stays bounded.
+  for (let i = 0; i < 1000; i++) {
+    stream.damage(0, 0, { x: (i * 7) % 90, y: (i * 13) % 90, width: 10, height: 10 });
+    sched.run();
+  }
+  assert.equal(sent.length, 0);
+  stream.ack(1);
+  sched.run();
+  const damages = sent.filter((m) => m.kind === 'damage');
+  assert.ok(damages.length >= 1 && damages.length <= 16, `${damages.length} rects after coalescing`);
+  assert.deepEqual(sent[sent.length - 1], { kind: 'frame-end', seq: 3 });
+  // Damage of another surface or channel is ignored; stale acks are harmless.
+  sent.length = 0;
+  stream.ack(3);
+  stream.damage(1, 0, { x: 0, y: 0, width: 5, height: 5 });
+  stream.damage(0, 7, { x: 0, y: 0, width: 5, height: 5 });
+  stream.ack(99);
+  sched.run();
+  assert.equal(sent.length, 0);
+  stream.dispose();
+});
+
+void test('MonitorStream: a head of a larger surface gets translated, clipped damage', () => {
+  const sent: ViewMessage[] = [];
+  const s = surface(200, 100);
+  const sched = manualScheduler();
+  const stream = new MonitorStream({ send: (m) => sent.push(m) }, () => s, { schedule: sched.schedule });
+  stream.setArea({ channelId: 0, surfaceId: 0, displayId: 1, x: 100, y: 0, width: 100, height: 100 });
+  sched.run();
+  stream.ack(1);
+  sent.length = 0;
+  stream.damage(0, 0, { x: 90, y: 10, width: 20, height: 5 });
+  sched.run();
+  const d = sent.find((m) => m.kind === 'damage');
+  assert.ok(d && d.kind === 'damage');
+  assert.deepEqual([d.x, d.y, d.width, d.height], [0, 10, 10, 5]);
+  const px = new Uint8Array(d.pixels);
+  const i = (10 * 200 + 100) * 4;
+  assert.deepEqual([...px.subarray(0, 4)], [i & 0xff, (i + 1) & 0xff, (i + 2) & 0xff, 255]);
+  stream.dispose();
+});
