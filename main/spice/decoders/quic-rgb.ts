@@ -1,29 +1,26 @@
 // QUIC row decoders for the three-channel (R, G, B) image types: RGB32/RGB24 and the colour part of RGBA
 // at 8 bits per channel, RGB16 at 5 bits. Pixels are packed little-endian words r | g << 8 | b << 16 |
 // alphaFill in an Int32Array plane (the RGBA output viewed as words). Follows spice-common quic_tmpl.c's
-// row / segment / run logic, restructured for speed: the inner loops decode the pixels between two model
-// updates with no calls inside (updates and runs are handled between inner loops), keep the bit window,
-// contexts and neighbours in locals, and decode the three channels inline (written out three times on
-// purpose: no per-symbol calls or closures).
+// row / segment / run logic, restructured for speed:
+// - the inner loops decode the pixels between two model updates with no calls inside (updates and runs
+//   are handled between inner loops);
+// - the bit window, contexts, neighbours and each channel's best code per bucket (packed 3 bits per
+//   bucket into one integer, see packBestCodes) live in locals, so a symbol costs no table lookup;
+// - the three channels are decoded inline (written out three times on purpose: no per-symbol calls).
+// Typed-array accesses are what V8 pays most for, so a pixel touches only the row above, its own output
+// word and its correlation word (plus one input word every 32 bits).
 
-import {
-  CORR as CORR_,
-  LCTX_B as LCTX_B_,
-  LCTX_G as LCTX_G_,
-  updateModel as updateModel_,
-} from './quic-state';
+import { packBestCodes as packBestCodes_, updateModel as updateModel_ } from './quic-state';
 import type { QuicBits, QuicModel } from './quic-state';
 import type { QuicFamily } from './quic-tables';
 import { TABRAND_CHAOS as TABRAND_CHAOS_, WM_MAX as WM_MAX_ } from './quic-tables';
 
-// Module-local copies of imported bindings: hot loops must not go through live-binding getters (which is
+// Module-local copies of imported bindings: hot code must not go through live-binding getters (which is
 // what a CommonJS transpilation, e.g. tsx in tests and benchmarks, turns imported names into).
 const updateModel = updateModel_;
+const packBestCodes = packBestCodes_;
 const TABRAND_CHAOS = TABRAND_CHAOS_;
 const WM_MAX = WM_MAX_;
-const CORR = CORR_;
-const LCTX_G = LCTX_G_;
-const LCTX_B = LCTX_B_;
 
 /** Decodes row 0 (left prediction only, no runs) into plane[rowOff .. rowOff + width). */
 export function decodeRgbRow0(
@@ -35,17 +32,22 @@ export function decodeRgbRow0(
   width: number,
   alphaFill: number,
 ): void {
-  const words = bits.words;
+  const H = bits.heap;
   let word = bits.word;
   let nxt = bits.next;
   let avail = bits.avail;
   let pos = bits.pos;
-  const S = m.s;
+  const corr = m.corr;
   const bucketOf = fam.bucketOf;
   const nGr = fam.nGrCodewords;
   const ngLen = fam.notGrCodeLen;
   const ngMask = fam.notGrSuffixMask;
+  const cap = fam.grPrefixLimit[0]!;
   const mask = fam.mask;
+  const levels = mask + 1;
+  let bcR = m.bc0;
+  let bcG = m.bc1;
+  let bcB = m.bc2;
   let wait = m.wait;
   let seed = m.seed;
   let ctxR = 0;
@@ -54,7 +56,6 @@ export function decodeRgbRow0(
   let vR = 0;
   let vG = 0;
   let vB = 0;
-  let e = 0;
   let l = 0;
   let zp = 0;
   let len = 0;
@@ -72,12 +73,11 @@ export function decodeRgbRow0(
       if (stop > segEnd) stop = segEnd;
       wait -= stop - i;
       // Pixels before the next update point.
-      for (; i < stop; i++) {
+      for (; i < stop; i = (i + 1) | 0) {
         // R
-        e = S[0 + ctxR]!;
-        l = e & 7;
+        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
         zp = Math.clz32(word);
-        if (zp < e >> 3) {
+        if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
           vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
@@ -85,20 +85,20 @@ export function decodeRgbRow0(
           vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
         }
         word <<= len;
-        avail -= len;
+        avail = (avail - len) | 0;
         if (avail >= 0) {
           word |= nxt >>> avail;
         } else {
-          word |= nxt << -avail;
-          nxt = words[pos++]!;
-          avail += 32;
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
         // G
-        e = S[256 + ctxG]!;
-        l = e & 7;
+        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
         zp = Math.clz32(word);
-        if (zp < e >> 3) {
+        if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
           vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
@@ -106,20 +106,20 @@ export function decodeRgbRow0(
           vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
         }
         word <<= len;
-        avail -= len;
+        avail = (avail - len) | 0;
         if (avail >= 0) {
           word |= nxt >>> avail;
         } else {
-          word |= nxt << -avail;
-          nxt = words[pos++]!;
-          avail += 32;
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
         // B
-        e = S[512 + ctxB]!;
-        l = e & 7;
+        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
         zp = Math.clz32(word);
-        if (zp < e >> 3) {
+        if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
           vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
@@ -127,18 +127,17 @@ export function decodeRgbRow0(
           vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
         }
         word <<= len;
-        avail -= len;
+        avail = (avail - len) | 0;
         if (avail >= 0) {
           word |= nxt >>> avail;
         } else {
-          word |= nxt << -avail;
-          nxt = words[pos++]!;
-          avail += 32;
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
-        S[CORR + 3 * i] = vR;
-        S[CORR + 3 * i + 1] = vG;
-        S[CORR + 3 * i + 2] = vB;
+        H[corr + i] = vR | (vG << 8) | (vB << 16);
         left =
           ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
           (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
@@ -152,10 +151,9 @@ export function decodeRgbRow0(
       if (i === segEnd) break;
       // The update pixel.
       // R
-      e = S[0 + ctxR]!;
-      l = e & 7;
+      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -163,20 +161,20 @@ export function decodeRgbRow0(
         vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
       // G
-      e = S[256 + ctxG]!;
-      l = e & 7;
+      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -184,20 +182,20 @@ export function decodeRgbRow0(
         vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
       // B
-      e = S[512 + ctxB]!;
-      l = e & 7;
+      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -205,27 +203,26 @@ export function decodeRgbRow0(
         vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
-      S[CORR + 3 * i] = vR;
-      S[CORR + 3 * i + 1] = vG;
-      S[CORR + 3 * i + 2] = vB;
+      H[corr + i] = vR | (vG << 8) | (vB << 16);
       left =
         ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
         (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
         (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
         alphaFill;
       plane[rowOff + i] = left;
-      updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxR]!, vR, fam, trigger);
-      updateModel(m.counters1, m.best1, S, LCTX_G, bucketOf[ctxG]!, vG, fam, trigger);
-      updateModel(m.counters2, m.best2, S, LCTX_B, bucketOf[ctxB]!, vB, fam, trigger);
+      if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger)) bcR = packBestCodes(m.best0);
+      if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger)) bcG = packBestCodes(m.best1);
+      if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger)) bcB = packBestCodes(m.best2);
       seed = (seed + 1) & 255;
       wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;
@@ -240,6 +237,9 @@ export function decodeRgbRow0(
     }
     segStart = segEnd;
   }
+  m.bc0 = bcR;
+  m.bc1 = bcG;
+  m.bc2 = bcB;
   m.wait = wait;
   m.seed = seed;
   bits.word = word;
@@ -262,28 +262,33 @@ export function decodeRgbRow(
   width: number,
   alphaFill: number,
 ): void {
-  const words = bits.words;
+  const H = bits.heap;
   let word = bits.word;
   let nxt = bits.next;
   let avail = bits.avail;
   let pos = bits.pos;
-  const S = m.s;
+  const corr = m.corr;
   const bucketOf = fam.bucketOf;
   const nGr = fam.nGrCodewords;
   const ngLen = fam.notGrCodeLen;
   const ngMask = fam.notGrSuffixMask;
+  const cap = fam.grPrefixLimit[0]!;
   const mask = fam.mask;
+  const levels = mask + 1;
   const above = rowOff - width;
+  let bcR = m.bc0;
+  let bcG = m.bc1;
+  let bcB = m.bc2;
   let wait = m.wait;
   let seed = m.seed;
   // Context of pixel 0 is the residual of pixel 0 of the previous row.
-  let ctxR = S[CORR]!;
-  let ctxG = S[CORR + 1]!;
-  let ctxB = S[CORR + 2]!;
+  let ctx = H[corr]!;
+  let ctxR = ctx & 255;
+  let ctxG = (ctx >> 8) & 255;
+  let ctxB = (ctx >> 16) & 255;
   let vR = 0;
   let vG = 0;
   let vB = 0;
-  let e = 0;
   let l = 0;
   let zp = 0;
   let len = 0;
@@ -301,10 +306,9 @@ export function decodeRgbRow(
     const trigger = m.trigger;
     if (i === 0) {
       // R
-      e = S[0 + ctxR]!;
-      l = e & 7;
+      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -312,20 +316,20 @@ export function decodeRgbRow(
         vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
       // G
-      e = S[256 + ctxG]!;
-      l = e & 7;
+      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -333,20 +337,20 @@ export function decodeRgbRow(
         vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
       // B
-      e = S[512 + ctxB]!;
-      l = e & 7;
+      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -354,18 +358,17 @@ export function decodeRgbRow(
         vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
-      S[CORR] = vR;
-      S[CORR + 1] = vG;
-      S[CORR + 2] = vB;
+      H[corr] = vR | (vG << 8) | (vB << 16);
       left =
         ((((vR >>> 1) ^ -(vR & 1)) + (up & 255)) & mask) |
         (((((vG >>> 1) ^ -(vG & 1)) + ((up >> 8) & 255)) & mask) << 8) |
@@ -373,9 +376,12 @@ export function decodeRgbRow(
         alphaFill;
       plane[rowOff] = left;
       if (wait === 0) {
-        updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxR]!, vR, fam, trigger);
-        updateModel(m.counters1, m.best1, S, LCTX_G, bucketOf[ctxG]!, vG, fam, trigger);
-        updateModel(m.counters2, m.best2, S, LCTX_B, bucketOf[ctxB]!, vB, fam, trigger);
+        if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger))
+          bcR = packBestCodes(m.best0);
+        if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger))
+          bcG = packBestCodes(m.best1);
+        if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger))
+          bcB = packBestCodes(m.best2);
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {
@@ -391,7 +397,7 @@ export function decodeRgbRow(
       if (stop > segEnd) stop = segEnd;
       const first = i;
       // Pixels before the next update point, until a run starts.
-      for (; i < stop; i++) {
+      for (; i < stop; i = (i + 1) | 0) {
         up = plane[above + i]!;
         if (
           ((up ^ upLeft) & 0xffffff) === 0 &&
@@ -402,10 +408,9 @@ export function decodeRgbRow(
           break;
         }
         // R
-        e = S[0 + ctxR]!;
-        l = e & 7;
+        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
         zp = Math.clz32(word);
-        if (zp < e >> 3) {
+        if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
           vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
@@ -413,20 +418,20 @@ export function decodeRgbRow(
           vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
         }
         word <<= len;
-        avail -= len;
+        avail = (avail - len) | 0;
         if (avail >= 0) {
           word |= nxt >>> avail;
         } else {
-          word |= nxt << -avail;
-          nxt = words[pos++]!;
-          avail += 32;
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
         // G
-        e = S[256 + ctxG]!;
-        l = e & 7;
+        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
         zp = Math.clz32(word);
-        if (zp < e >> 3) {
+        if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
           vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
@@ -434,20 +439,20 @@ export function decodeRgbRow(
           vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
         }
         word <<= len;
-        avail -= len;
+        avail = (avail - len) | 0;
         if (avail >= 0) {
           word |= nxt >>> avail;
         } else {
-          word |= nxt << -avail;
-          nxt = words[pos++]!;
-          avail += 32;
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
         // B
-        e = S[512 + ctxB]!;
-        l = e & 7;
+        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
         zp = Math.clz32(word);
-        if (zp < e >> 3) {
+        if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
           vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
@@ -455,18 +460,17 @@ export function decodeRgbRow(
           vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
         }
         word <<= len;
-        avail -= len;
+        avail = (avail - len) | 0;
         if (avail >= 0) {
           word |= nxt >>> avail;
         } else {
-          word |= nxt << -avail;
-          nxt = words[pos++]!;
-          avail += 32;
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
-        S[CORR + 3 * i] = vR;
-        S[CORR + 3 * i + 1] = vG;
-        S[CORR + 3 * i + 2] = vB;
+        H[corr + i] = vR | (vG << 8) | (vB << 16);
         left =
           ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
           (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
@@ -507,18 +511,18 @@ export function decodeRgbRow(
           }
           i += run;
           upLeft = plane[above + i - 1]!;
-          ctxR = S[CORR + 3 * (i - 1)]!;
-          ctxG = S[CORR + 3 * (i - 1) + 1]!;
-          ctxB = S[CORR + 3 * (i - 1) + 2]!;
+          ctx = H[corr + i - 1]!;
+          ctxR = ctx & 255;
+          ctxG = (ctx >> 8) & 255;
+          ctxB = (ctx >> 16) & 255;
         }
         continue;
       }
       // The update pixel (wait is 0 here).
       // R
-      e = S[0 + ctxR]!;
-      l = e & 7;
+      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -526,20 +530,20 @@ export function decodeRgbRow(
         vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
       // G
-      e = S[256 + ctxG]!;
-      l = e & 7;
+      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -547,20 +551,20 @@ export function decodeRgbRow(
         vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
       // B
-      e = S[512 + ctxB]!;
-      l = e & 7;
+      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
-      if (zp < e >> 3) {
+      if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
@@ -568,27 +572,26 @@ export function decodeRgbRow(
         vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
       }
       word <<= len;
-      avail -= len;
+      avail = (avail - len) | 0;
       if (avail >= 0) {
         word |= nxt >>> avail;
       } else {
-        word |= nxt << -avail;
-        nxt = words[pos++]!;
-        avail += 32;
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
-      S[CORR + 3 * i] = vR;
-      S[CORR + 3 * i + 1] = vG;
-      S[CORR + 3 * i + 2] = vB;
+      H[corr + i] = vR | (vG << 8) | (vB << 16);
       left =
         ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
         (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
         (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
         alphaFill;
       plane[rowOff + i] = left;
-      updateModel(m.counters0, m.best0, S, 0, bucketOf[ctxR]!, vR, fam, trigger);
-      updateModel(m.counters1, m.best1, S, LCTX_G, bucketOf[ctxG]!, vG, fam, trigger);
-      updateModel(m.counters2, m.best2, S, LCTX_B, bucketOf[ctxB]!, vB, fam, trigger);
+      if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger)) bcR = packBestCodes(m.best0);
+      if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger)) bcG = packBestCodes(m.best1);
+      if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger)) bcB = packBestCodes(m.best2);
       seed = (seed + 1) & 255;
       wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;
@@ -604,6 +607,9 @@ export function decodeRgbRow(
     }
     segStart = segEnd;
   }
+  m.bc0 = bcR;
+  m.bc1 = bcG;
+  m.bc2 = bcB;
   m.wait = wait;
   m.seed = seed;
   bits.word = word;

@@ -1,7 +1,7 @@
 // Mutable per-decode state of the QUIC decoder: the bit reader (a 32-bit window over little-endian words,
-// exactly as spice-common's decode_eatbits keeps it) and the adaptive model of one channel group (shared
-// wait counter, random seed, wait-mask progression, run-length coder state, per-channel buckets and
-// correlation rows). Created fresh for every image; nothing here is shared between calls.
+// kept exactly as spice-common's decode_eatbits keeps it) and the adaptive model of one channel group
+// (shared wait counter, random seed, wait-mask progression, run-length coder state, per-channel bucket
+// counters and best codes). Created fresh for every image; nothing here is shared between calls.
 
 import { ProtocolError } from '../errors';
 import type { QuicFamily } from './quic-tables';
@@ -16,11 +16,12 @@ export function quicOverrun(): ProtocolError {
 }
 
 /**
- * Bit reader. `word` always holds the next 32 bits of the stream; `next` is the input word that supplied
- * its last bits and `avail` how many low bits of `next` are not yet in `word`; `pos` counts the words
- * loaded so far. `words` is a zero-padded copy of the input: the hot loops load words without a bounds
- * test and the drivers check `pos <= nWords` after every row, which is exactly spice-common's condition
- * (a refill beyond the input is an error there: more_space has no more words).
+ * Bit reader over `heap`, an Int32Array that holds the decoders' correlation rows first and then, from
+ * `base`, a zero-padded copy of the input words. `word` always holds the next 32 bits of the stream;
+ * `next` is the input word that supplied its last bits and `avail` how many low bits of `next` are not yet
+ * in `word`; `pos` is the heap index of the next word to load. The hot loops load words without a bounds
+ * test; the drivers call check() after every row, which fails exactly when spice-common's reader would
+ * have failed: when it needed a word beyond the input (more_space has no more words there).
  */
 export class QuicBits {
   word = 0;
@@ -28,15 +29,16 @@ export class QuicBits {
   avail = 0;
   pos = 0;
   constructor(
-    readonly words: Int32Array,
+    readonly heap: Int32Array,
+    readonly base: number,
     readonly nWords: number,
     start: number,
   ) {
     // Mirrors the state after the header words were consumed: the window is word `start`, whole.
     if (start >= nWords) throw quicOverrun();
-    this.word = words[start]!;
+    this.word = heap[base + start]!;
     this.next = this.word;
-    this.pos = start + 1;
+    this.pos = base + start + 1;
   }
 
   /** Consumes `len` bits (1..31). */
@@ -46,9 +48,9 @@ export class QuicBits {
     if (avail >= 0) {
       word |= this.next >>> avail;
     } else {
-      word |= this.next << -avail;
-      const next = this.words[this.pos++]!;
       avail += 32;
+      word |= this.next << (32 - avail);
+      const next = this.heap[this.pos++]!;
       word |= next >>> avail;
       this.next = next;
     }
@@ -58,22 +60,24 @@ export class QuicBits {
 
   /** Throws if the reader ever needed a word beyond the input. */
   check(): void {
-    if (this.pos > this.nWords) throw quicOverrun();
+    if (this.pos - this.base > this.nWords) throw quicOverrun();
   }
-}
-
-/** Offsets in QuicModel.s: per-channel context → code tables, then the correlation rows. */
-export const LCTX_G = 256;
-export const LCTX_B = 512;
-export const CORR = 768;
-
-/** A context-table entry: code number l in bits 0..2, the family's GR prefix limit for l above. */
-export function codeEntry(fam: QuicFamily, l: number): number {
-  return l | (fam.grPrefixLimit[l]! << 3);
 }
 
 const EMPTY_I32 = new Int32Array(0);
 const EMPTY_U8 = new Uint8Array(0);
+
+/**
+ * Packs a channel's best code per bucket for the hot loops: 3 bits per slot b = 0..8, where slot b serves
+ * the contexts c with 31 - clz32(c + 1) == b (the buckets hold contexts 0, 1-2, 3-6, 7-14, ...; slots past
+ * the last bucket alias it).
+ */
+export function packBestCodes(best: Uint8Array): number {
+  const last = best.length - 1;
+  let packed = 0;
+  for (let b = 0; b < 9; b++) packed |= best[b < last ? b : last]! << (3 * b);
+  return packed;
+}
 
 /** Adaptive model + shared state of a group of channels (RGB share one; alpha and gray have their own). */
 export class QuicModel {
@@ -92,18 +96,22 @@ export class QuicModel {
   readonly best0: Uint8Array;
   readonly best1: Uint8Array;
   readonly best2: Uint8Array;
-  /**
-   * One array for everything the hot loop indexes: at 0 / LCTX_G / LCTX_B the context → codeEntry tables
-   * of channels 0..2 (kept in step with best0..2), at CORR the last residual decoded at each x, interleaved
-   * per channel (CORR + x * channels + c). Run pixels leave stale residuals, as in spice-common.
-   */
-  readonly s: Uint8Array;
+  /** packBestCodes(best0..2), kept in step by the decoders. */
+  bc0: number;
+  bc1: number;
+  bc2: number;
 
-  constructor(family: QuicFamily, channels: 1 | 3, width: number) {
+  /**
+   * @param corr heap index of this group's correlation row: at corr + x the residuals last decoded at x,
+   *   packed c0 | c1 << 8 | c2 << 16. Run pixels leave stale residuals there, as in spice-common.
+   */
+  constructor(
+    family: QuicFamily,
+    channels: 1 | 3,
+    readonly corr: number,
+  ) {
     const nb = family.nBuckets;
     const mk = (): Uint8Array => new Uint8Array(nb).fill(family.bpc - 1);
-    this.s = new Uint8Array(CORR + channels * width);
-    this.s.fill(codeEntry(family, family.bpc - 1), 0, CORR);
     this.counters0 = new Int32Array(nb * 8);
     this.best0 = mk();
     if (channels === 3) {
@@ -117,6 +125,9 @@ export class QuicModel {
       this.best1 = EMPTY_U8;
       this.best2 = EMPTY_U8;
     }
+    this.bc0 = packBestCodes(this.best0);
+    this.bc1 = this.bc0;
+    this.bc2 = this.bc0;
   }
 
   /** Moves to the next wait-mask index (called every WM_NEXT pixels until WM_MAX). */
@@ -171,18 +182,16 @@ function badRun(): ProtocolError {
 /**
  * Adds the code lengths of value `v` to the bucket's counters, picks the cheapest code as the bucket's new
  * best code (ties keep the higher code number) and halves the counters once the best exceeds `trigger`.
- * The context table at s[lctx ..] is refreshed for the bucket's contexts when its best code changes.
+ * Returns true when the bucket's best code changed (the caller then repacks its best codes).
  */
 export function updateModel(
   counters: Int32Array,
   best: Uint8Array,
-  s: Uint8Array,
-  lctx: number,
   bucket: number,
   v: number,
   fam: QuicFamily,
   trigger: number,
-): void {
+): boolean {
   const codeLen = fam.codeLen;
   const bpc = fam.bpc;
   const base = bucket << 3;
@@ -196,15 +205,10 @@ export function updateModel(
       bestCode = k;
     }
   }
-  if (best[bucket] !== bestCode) {
-    best[bucket] = bestCode;
-    const first = lctx + fam.bucketFirst[bucket]!;
-    const last = lctx + fam.bucketLast[bucket]!;
-    const entry = codeEntry(fam, bestCode);
-    // 5 bpc contexts repeat every 32 values (a garbage context above 31 is masked, as in spice-common).
-    for (let rep = 0; rep < 256; rep += fam.mask + 1) s.fill(entry, rep + first, rep + last + 1);
-  }
   if (bestLen > trigger) {
     for (let k = 0; k < bpc; k++) counters[base + k]! >>>= 1;
   }
+  if (best[bucket] === bestCode) return false;
+  best[bucket] = bestCode;
+  return true;
 }

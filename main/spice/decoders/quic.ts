@@ -3,7 +3,7 @@
 // canvas (RGB16 channels widen 5 → 8 bits as (v << 3) | (v >> 2)). See docs/decoders-quic.md.
 
 import { ProtocolError, SpiceError } from '../errors';
-import { decodePlaneRow, decodePlaneRow0 } from './quic-plane';
+import { decodePlaneRow } from './quic-plane';
 import { decodeRgbRow, decodeRgbRow0 } from './quic-rgb';
 import { QuicBits, QuicModel } from './quic-state';
 import { FAMILY_5BPC, FAMILY_8BPC } from './quic-tables';
@@ -81,13 +81,15 @@ export function decodeQuic(data: Uint8Array, out?: Uint8Array): DecodedImage {
     target = pixels;
   }
 
-  // A zero-padded copy of the input words: the row decoders load words without bounds tests and the
-  // reader is checked after every row. One row (colour + alpha) consumes at most ~120 bits per pixel
+  // One Int32Array for the decoders' working memory: two correlation rows (colour, then alpha or gray),
+  // then a zero-padded copy of the input words. The row decoders load words without bounds tests and the
+  // reader is checked after every row; one row (colour + alpha) consumes at most ~120 bits per pixel
   // (3 x 26-bit codes plus the run codes that can end there, alpha adds one more code), so 6 words per
-  // pixel of padding can never be overrun before the check.
-  const words = new Int32Array(nWords + 6 * width + 64);
-  new Uint8Array(words.buffer).set(data.subarray(0, nWords * 4));
-  const bits = new QuicBits(words, nWords, HEADER_WORDS);
+  // pixel of padding can never be overrun before that check.
+  const wordsBase = 2 * width;
+  const heap = new Int32Array(wordsBase + nWords + 6 * width + 64);
+  new Uint8Array(heap.buffer, wordsBase * 4).set(data.subarray(0, nWords * 4));
+  const bits = new QuicBits(heap, wordsBase, nWords, HEADER_WORDS);
   const plane = new Int32Array(target.buffer, target.byteOffset, width * height);
 
   switch (type) {
@@ -110,7 +112,7 @@ export function decodeQuic(data: Uint8Array, out?: Uint8Array): DecodedImage {
 }
 
 function decodeRgb(bits: QuicBits, plane: Int32Array, width: number, height: number): void {
-  const m = new QuicModel(FAMILY_8BPC, 3, width);
+  const m = new QuicModel(FAMILY_8BPC, 3, 0);
   decodeRgbRow0(bits, m, FAMILY_8BPC, plane, 0, width, OPAQUE);
   bits.check();
   for (let y = 1, off = width; y < height; y++, off += width) {
@@ -131,7 +133,7 @@ function widenRgb16Row(plane: Int32Array, off: number, width: number): void {
 }
 
 function decodeRgb16(bits: QuicBits, plane: Int32Array, width: number, height: number): void {
-  const m = new QuicModel(FAMILY_5BPC, 3, width);
+  const m = new QuicModel(FAMILY_5BPC, 3, 0);
   // Rows are decoded as 5-bit lanes; a row is widened once the next row no longer predicts from it.
   decodeRgbRow0(bits, m, FAMILY_5BPC, plane, 0, width, 0);
   bits.check();
@@ -144,15 +146,15 @@ function decodeRgb16(bits: QuicBits, plane: Int32Array, width: number, height: n
 }
 
 function decodeRgba(bits: QuicBits, plane: Int32Array, px: Uint8Array, width: number, height: number): void {
-  const m = new QuicModel(FAMILY_8BPC, 3, width);
+  const m = new QuicModel(FAMILY_8BPC, 3, 0);
   const ma = new QuicModel(FAMILY_8BPC, 1, width);
   // Each row: colour first (alpha lane written as 0), then the alpha row in place.
   decodeRgbRow0(bits, m, FAMILY_8BPC, plane, 0, width, 0);
-  decodePlaneRow0(bits, ma, FAMILY_8BPC, px, 3, width);
+  decodePlaneRow(bits, ma, FAMILY_8BPC, px, 3, width, true);
   bits.check();
   for (let y = 1, off = width; y < height; y++, off += width) {
     decodeRgbRow(bits, m, FAMILY_8BPC, plane, off, width, 0);
-    decodePlaneRow(bits, ma, FAMILY_8BPC, px, off * 4 + 3, width);
+    decodePlaneRow(bits, ma, FAMILY_8BPC, px, off * 4 + 3, width, false);
     bits.check();
   }
 }
@@ -161,8 +163,7 @@ function decodeGray(bits: QuicBits, plane: Int32Array, px: Uint8Array, width: nu
   const m = new QuicModel(FAMILY_8BPC, 1, width);
   // Gray levels are decoded into the red lane, then copied to green and blue with alpha 255.
   for (let y = 0, off = 0; y < height; y++, off += width) {
-    if (y === 0) decodePlaneRow0(bits, m, FAMILY_8BPC, px, 0, width);
-    else decodePlaneRow(bits, m, FAMILY_8BPC, px, off * 4, width);
+    decodePlaneRow(bits, m, FAMILY_8BPC, px, off * 4, width, y === 0);
     bits.check();
     for (let i = off, end = off + width; i < end; i++) plane[i] = (px[i * 4]! * 0x010101) | OPAQUE;
   }
