@@ -4,6 +4,8 @@
 // server that forces TLS on main (NEED_SECURED) moves that channel to the TLS port.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { main } from '../../main/cli/index';
 import { EXIT_OK, EXIT_TLS, EXIT_PASSWORD_REQUIRED } from '../../main/cli/exit-codes';
 import { startQemu } from '../support/qemu';
@@ -175,4 +177,30 @@ void test('no password over TLS: the CLI says so and exits with its code', async
   const run = await saffron('info', `spice+tls://127.0.0.1:${qemu.tlsPort}`, '--ca-file', ca.certPath);
   assert.equal(run.code, EXIT_PASSWORD_REQUIRED, run.stderr);
   assert.match(run.stderr, /password/i);
+});
+
+void test('.vv with inline CA, secure-channels and disable-channels (which really disables them)', async () => {
+  const path = join(ws.dir, 'console.vv');
+  writeFileSync(
+    path,
+    [
+      '# written by a test',
+      '[virt-viewer]',
+      'type=spice',
+      'host=127.0.0.1',
+      `port=${qemu.port}`,
+      `tls-port=${qemu.tlsPort}`,
+      `password=${PASSWORD}`,
+      `ca=${ca.certPem.replace(/\n/g, '\\n')}`,
+      `host-subject=${hostSubjectString(SUBJECT)}`,
+      'secure-channels=main;cursor',
+      'disable-channels=inputs',
+      '',
+    ].join('\n'),
+  );
+  const channels = channelsOf(await saffron('info', path, '--json'));
+  assert.ok(existsSync(path), 'no delete-this-file: kept');
+  assert.equal(channels.find((c) => c.type === 'main')?.secure, true);
+  assert.equal(channels.find((c) => c.type === 'cursor')?.secure, true, 'secure-channels=cursor');
+  assert.equal(channels.find((c) => c.type === 'inputs')?.state, 'not-opened', 'disable-channels=inputs');
 });
