@@ -379,14 +379,6 @@ int main(int argc, char **argv)
         logm("spice_server_init failed (port in use?)");
         return 3;
     }
-    display_init(app.server, app.width, app.height, initial);
-    image_free(initial);
-    inputs_init(app.server);
-    audio_init(app.server);
-    agent_init(app.server, app.agent);
-    if (app.usbredir) usbredir_init(app.server);
-    if (app.port_name) port_init(app.server, app.port_name);
-
     if (out_mode() == OUT_STDIO) {
         emit_listening_event(-1);
     } else {
@@ -398,6 +390,14 @@ int main(int argc, char **argv)
         fflush(stdout);
         g_string_free(s, TRUE);
     }
+    display_init(app.server, app.width, app.height, initial);
+    image_free(initial);
+    inputs_init(app.server);
+    audio_init(app.server);
+    agent_init(app.server, app.agent);
+    if (app.usbredir) usbredir_init(app.server);
+    if (app.port_name) port_init(app.server, app.port_name);
+
     logm("video codecs: %s", app.video_codecs_accepted);
 
     g_unix_signal_add(SIGTERM, quit_on_signal, NULL);
