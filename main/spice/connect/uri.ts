@@ -95,6 +95,7 @@ export function parseSpiceUri(uri: string): ConnectionConfig {
       portText = after.slice(1);
     }
     if (!/^[0-9a-f:.]+(%[\w.-]+)?$/i.test(host)) throw configError(uri, `'${host}' is not an IPv6 address`);
+    host = host.replace(/%25/, '%'); // RFC 6874 zone id: fe80::1%25eth0 → fe80::1%eth0
   } else {
     const colon = authority.lastIndexOf(':');
     if (colon >= 0) {

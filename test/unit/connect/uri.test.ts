@@ -43,7 +43,7 @@ void test('IPv6 literals in brackets', () => {
   assert.equal(c.host, '::1');
   assert.equal(c.port, 5900);
   const z = parseSpiceUri('spice://[fe80::1%25eth0]:5900/');
-  assert.equal(z.host, 'fe80::1%25eth0');
+  assert.equal(z.host, 'fe80::1%eth0');
 });
 
 const bad: [string, RegExp][] = [
