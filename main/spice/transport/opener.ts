@@ -86,10 +86,10 @@ export function createStreamOpener(config: ConnectionConfig, deps: StreamOpenerD
     return caPromise;
   };
 
+  // A channel listed in secure-channels is never downgraded: without a TLS port, open() refuses it.
   const prefersSecure = (channelType: number): boolean => {
-    if (!hasSecurePort) return false;
-    if (!hasPlainPort) return true;
-    return config.secureChannels === 'all' || config.secureChannels.includes(channelType);
+    if (config.secureChannels === 'all' || config.secureChannels.includes(channelType)) return true;
+    return hasSecurePort && !hasPlainPort;
   };
 
   const withSignal = <T extends object>(options: T, signal: AbortSignal | undefined): T =>
@@ -101,7 +101,7 @@ export function createStreamOpener(config: ConnectionConfig, deps: StreamOpenerD
       if (request.secure)
         throw new SpiceError(
           'config',
-          `the server requires TLS for the ${what} channel, but a UNIX socket connection has no TLS port`,
+          `TLS is required for the ${what} channel (server or secure-channels), but a UNIX socket connection has no TLS port`,
         );
       logger.debug(`opening ${what} over unix:${config.unixPath}`);
       return connectSocket(
@@ -114,7 +114,7 @@ export function createStreamOpener(config: ConnectionConfig, deps: StreamOpenerD
       throw new SpiceError(
         'config',
         request.secure
-          ? `the server requires TLS for the ${what} channel, but no TLS port is configured — give tls-port`
+          ? `TLS is required for the ${what} channel (server or secure-channels), but no TLS port is configured — give tls-port`
           : `the server requires a plain connection for the ${what} channel, but only a TLS port is configured — give port`,
       );
     }

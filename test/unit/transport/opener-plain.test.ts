@@ -142,3 +142,16 @@ void test('prefersSecure follows tls-port and secure-channels', () => {
   assert.equal(tlsOnly.hasPlainPort, false);
   assert.equal(tlsOnly.hasSecurePort, true);
 });
+
+void test('secure-channels without a TLS port refuses instead of downgrading', async () => {
+  const plainOnly = parseSpiceUri('spice://127.0.0.1:9');
+  plainOnly.secureChannels = [SPICE_CHANNEL_MAIN];
+  const o = createStreamOpener(plainOnly, { logger: silentLogger });
+  assert.equal(o.prefersSecure(SPICE_CHANNEL_MAIN), true);
+  assert.equal(o.prefersSecure(SPICE_CHANNEL_DISPLAY), false);
+  await assert.rejects(
+    o.open({ channelType: SPICE_CHANNEL_MAIN, channelId: 0, secure: true }),
+    (e: unknown) =>
+      e instanceof SpiceError && e.code === 'config' && /no TLS port is configured/.test(e.message),
+  );
+});
