@@ -70,6 +70,29 @@ function flipRows(pixels: Uint8Array, width: number, height: number): void {
   }
 }
 
+/** Width and height from a JPEG's SOF marker (MJPEG frames carry no size of their own), or null. */
+export function jpegDimensions(data: Uint8Array): { width: number; height: number } | null {
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return null;
+  let p = 2;
+  while (p + 4 <= data.length) {
+    if (data[p] !== 0xff) return null;
+    const marker = data[p + 1]!;
+    if (marker === 0xff) {
+      p++;
+      continue;
+    }
+    const len = (data[p + 2]! << 8) | data[p + 3]!;
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) {
+      if (p + 9 > data.length) return null;
+      return { height: (data[p + 5]! << 8) | data[p + 6]!, width: (data[p + 7]! << 8) | data[p + 8]! };
+    }
+    if (len < 2) return null;
+    p += 2 + len;
+  }
+  return null;
+}
+
 export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements SurfaceProvider {
   readonly shared: DisplayShared;
   readonly surfaces: DisplaySurfaces;
@@ -344,7 +367,9 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     if (!s.playable || !jpeg) return;
     let frame;
     try {
-      frame = await jpeg(data);
+      const size = jpegDimensions(data);
+      if (!size) throw new SpiceError('protocol', 'not a JPEG frame');
+      frame = await jpeg(data, size.width, size.height);
     } catch (e) {
       // One bad frame must not end the stream (spice-gtk drops it too).
       this.log.warn(`stream ${id}: frame dropped: ${errorMessage(e)}`);

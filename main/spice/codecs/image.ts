@@ -66,6 +66,8 @@ export interface SpiceLZPLTData {
 export interface SpiceZlibGlzRGBData {
   glzDataSize: number;
   data: Uint8Array;
+  /** The whole body as on the wire (u32 glz_data_size, u32 data_size, data). */
+  raw: Uint8Array;
 }
 
 export interface SpiceJPEGAlphaData {
@@ -73,6 +75,8 @@ export interface SpiceJPEGAlphaData {
   jpegSize: number;
   /** The JPEG (jpegSize bytes) followed by the LZ XXXA alpha stream. */
   data: Uint8Array;
+  /** The whole body as on the wire (u8 flags, u32 jpeg_size, u32 data_size, data). */
+  raw: Uint8Array;
 }
 
 export type SpiceImageBody =
@@ -160,16 +164,22 @@ function decodeImageBody(r: SpiceReader, type: number): SpiceImageBody {
       return { kind: 'lz-plt', lzPlt: { flags, ...pal, data: r.bytesView(dataSize) } };
     }
     case SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB: {
+      const start = r.pos;
       const glzDataSize = r.u32();
-      return { kind: 'zlib-glz', zlibGlz: { glzDataSize, data: decodeBinary(r, 'ZLIB_GLZ_RGB') } };
+      const data = decodeBinary(r, 'ZLIB_GLZ_RGB');
+      return { kind: 'zlib-glz', zlibGlz: { glzDataSize, data, raw: r.bytes.subarray(start, r.pos) } };
     }
     case SPICE_IMAGE_TYPE_JPEG_ALPHA: {
+      const start = r.pos;
       const flags = r.u8();
       const jpegSize = r.u32();
       const data = decodeBinary(r, 'JPEG_ALPHA');
       if (jpegSize > data.length)
         throw new ProtocolError(`JPEG_ALPHA jpeg_size ${jpegSize} > data_size ${data.length}`);
-      return { kind: 'jpeg-alpha', jpegAlpha: { flags, jpegSize, data } };
+      return {
+        kind: 'jpeg-alpha',
+        jpegAlpha: { flags, jpegSize, data, raw: r.bytes.subarray(start, r.pos) },
+      };
     }
     case SPICE_IMAGE_TYPE_SURFACE:
       return { kind: 'surface', surfaceId: r.u32() };

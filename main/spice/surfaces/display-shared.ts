@@ -2,6 +2,7 @@
 // window (both keyed by the ids we announce in DISPLAY_INIT), and the image decoders bound to them.
 // The session creates one with createDisplayShared() and closes it when the session ends.
 
+import { GlzWindow } from '../decoders/glz-window';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { ImageCache } from './image-cache';
@@ -28,6 +29,8 @@ export interface DisplayShared {
   readonly pixmapCacheSizePixels: number;
   readonly glzWindowPixels: number;
   readonly imageCache: ImageCache;
+  /** The GLZ dictionary (decoded images later GLZ images refer to). */
+  readonly glzWindow: GlzWindow;
   readonly decoders: ImageDecoders;
   readonly logger: Logger;
   /** Frees the caches and stops decode workers. */
@@ -39,17 +42,20 @@ export function createDisplayShared(options: DisplaySharedOptions = {}): Display
   const glzWindowPixels = options.glzWindowPixels ?? DEFAULT_GLZ_WINDOW_PIXELS;
   const logger = options.logger ?? silentLogger;
   const imageCache = new ImageCache(pixmapCacheSizePixels);
-  const decoders: ImageDecoders = { ...createImageDecoders(), ...options.decoders };
+  const glzWindow = new GlzWindow(glzWindowPixels);
+  const decoders: ImageDecoders = { ...createImageDecoders(glzWindow), ...options.decoders };
   return {
     pixmapCacheId: PIXMAP_CACHE_ID,
     glzDictionaryId: GLZ_DICTIONARY_ID,
     pixmapCacheSizePixels,
     glzWindowPixels,
     imageCache,
+    glzWindow,
     decoders,
     logger,
     close() {
       imageCache.clear();
+      glzWindow.reset();
     },
   };
 }

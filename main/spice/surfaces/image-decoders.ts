@@ -4,11 +4,14 @@
 
 import type { SpiceBitmapInput } from '../decoders/bitmap';
 import { decodeBitmap } from '../decoders/bitmap';
+import { decodeGlz } from '../decoders/glz';
+import type { GlzWindow } from '../decoders/glz-window';
+import { decodeJpeg, decodeJpegAlpha } from '../decoders/jpeg';
 import { decodeLz } from '../decoders/lz';
 import { decodeLz4Image } from '../decoders/lz4';
 import { decodeQuic } from '../decoders/quic';
 import type { DecodedImage } from '../decoders/types';
-import type { SpiceJPEGAlphaData, SpiceZlibGlzRGBData } from '../codecs/image';
+import { decodeZlibGlz } from '../decoders/zlib-glz';
 
 type MaybeAsync<T> = T | Promise<T>;
 
@@ -20,22 +23,24 @@ export interface ImageDecoders {
   lz4: ((data: Uint8Array, width: number, height: number) => MaybeAsync<DecodedImage>) | null;
   /** GLZ_RGB, bound to the session's GLZ window. */
   glz: ((data: Uint8Array) => Promise<DecodedImage>) | null;
-  /** ZLIB_GLZ_RGB, bound to the session's GLZ window. */
-  zlibGlz: ((body: SpiceZlibGlzRGBData) => Promise<DecodedImage>) | null;
-  jpeg: ((data: Uint8Array) => Promise<DecodedImage>) | null;
-  jpegAlpha: ((body: SpiceJPEGAlphaData) => Promise<DecodedImage>) | null;
+  /** ZLIB_GLZ_RGB (the whole wire body), bound to the session's GLZ window. */
+  zlibGlz: ((raw: Uint8Array) => Promise<DecodedImage>) | null;
+  /** A JPEG of the given size (images, MJPEG video frames). */
+  jpeg: ((data: Uint8Array, width: number, height: number) => Promise<DecodedImage>) | null;
+  /** JPEG_ALPHA (the whole wire body). */
+  jpegAlpha: ((raw: Uint8Array, width: number, height: number) => Promise<DecodedImage>) | null;
 }
 
-/** Decoders that need no session state. GLZ/JPEG entries are filled by display-shared.ts when available. */
-export function createImageDecoders(): ImageDecoders {
+/** The real decoders; GLZ and ZLIB_GLZ use the session's dictionary window. */
+export function createImageDecoders(glzWindow: GlzWindow): ImageDecoders {
   return {
     bitmap: (bm) => decodeBitmap(bm),
     lz: (data, opts) => decodeLz(data, { palette: opts.palette ?? null }),
     quic: (data) => decodeQuic(data),
     lz4: (data, width, height) => decodeLz4Image(data, width, height),
-    glz: null,
-    zlibGlz: null,
-    jpeg: null,
-    jpegAlpha: null,
+    glz: (data) => decodeGlz(data, glzWindow),
+    zlibGlz: (raw) => decodeZlibGlz(raw, glzWindow),
+    jpeg: (data, width, height) => decodeJpeg(data, width, height),
+    jpegAlpha: (raw, width, height) => decodeJpegAlpha(raw, width, height),
   };
 }

@@ -161,7 +161,7 @@ export class ImageResolver {
             break;
           case SPICE_IMAGE_TYPE_JPEG:
             if (!d.jpeg) this.unsupported(desc.type);
-            out = await d.jpeg(body.data);
+            out = await d.jpeg(body.data, desc.width, desc.height);
             break;
           case SPICE_IMAGE_TYPE_LZ4:
             if (!d.lz4) this.unsupported(desc.type);
@@ -173,11 +173,11 @@ export class ImageResolver {
         break;
       case 'zlib-glz':
         if (!d.zlibGlz) this.unsupported(desc.type);
-        out = await d.zlibGlz(body.zlibGlz);
+        out = await d.zlibGlz(body.zlibGlz.raw);
         break;
       case 'jpeg-alpha':
         if (!d.jpegAlpha) this.unsupported(desc.type);
-        out = await d.jpegAlpha(body.jpegAlpha);
+        out = await d.jpegAlpha(body.jpegAlpha.raw, desc.width, desc.height);
         break;
       case 'surface':
       case 'none':

@@ -131,6 +131,28 @@ void test('the real LZ_RGB DRAW_COPY of a QEMU session matches spice-gtk pixel f
   assert.deepEqual(damage, [{ surfaceId: 0, rect: B.rect(0, 0, 720, 400) }]);
 });
 
+void test('the real QUIC DRAW_COPY of a QEMU session matches spice-gtk pixel for pixel', async () => {
+  const { ds, s } = setup(720, 400);
+  const msg = DD.decodeSpiceMsgDisplayDrawCopy(
+    r(new Uint8Array(readFileSync(join(fixtures, 'quic-draw-copy.bin')))),
+  );
+  assert.equal(msg.data.src_bitmap?.descriptor.type, E.SPICE_IMAGE_TYPE_QUIC);
+  await ds.drawCopy(msg);
+  const png = await sharp(join(fixtures, 'quic.expected.png')).raw().toBuffer({ resolveWithObject: true });
+  let diffs = 0;
+  for (let i = 0; i < 720 * 400; i++) {
+    const v = s.data32[i]!;
+    const ch = png.info.channels;
+    if (
+      (v & 0xff) !== png.data[i * ch] ||
+      ((v >>> 8) & 0xff) !== png.data[i * ch + 1] ||
+      ((v >>> 16) & 0xff) !== png.data[i * ch + 2]
+    )
+      diffs++;
+  }
+  assert.equal(diffs, 0);
+});
+
 void test('DRAW_FILL: every rop descriptor on a solid brush, clipped to rects', async () => {
   const cases: [string, number, (d: number, b: number) => number][] = [
     ['PUT', E.SPICE_ROPD_OP_PUT, (_d, b) => b],
