@@ -1,6 +1,7 @@
 // Helpers for tests of the SPICE test server: deterministic test PNGs, spicy-screenshot runs and their
-// PPM output, and an x509 directory (CA + server certificate for 127.0.0.1) made with openssl.
-import { execFile, execFileSync } from 'node:child_process';
+// PPM output, an x509 directory (CA + server certificate for 127.0.0.1) made with openssl, the spicy GUI
+// client under Xvfb, and tshark captures of loopback SPICE traffic.
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -203,4 +204,90 @@ export function makeX509Dir(dir: string): { dir: string; caFile: string; subject
     ].concat(['-out', 'server-cert.pem', '-days', '2', '-extfile', 'ext.cnf']),
   );
   return { dir, caFile: join(dir, 'ca-cert.pem'), subject: 'CN=saffron-test-server' };
+}
+
+export interface RunningProcess {
+  stop(): Promise<void>;
+}
+
+/** Runs spice-gtk's `spicy` window under a private Xvfb (xvfb-run -a) until stop(). */
+export function startSpicyGui(port: number): RunningProcess {
+  const child = spawn('xvfb-run', ['-a', 'spicy', '-h', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGTERM'); // xvfb-run, Xvfb and spicy: the group this call started
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
+    },
+  };
+}
+
+export interface PacketCapture {
+  file: string;
+  stop(): Promise<void>;
+}
+
+/** Captures `tcp port P` on loopback with tshark into dir/capture.pcapng; resolves once capturing. */
+export function startPacketCapture(port: number, dir: string): Promise<PacketCapture> {
+  const file = join(dir, 'capture.pcapng');
+  const child = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => {
+      void stop().then(() => reject(new Error(`tshark did not start capturing: ${stderr}`)));
+    }, 10000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('Capturing on')) {
+        clearTimeout(timer);
+        resolve({ file, stop });
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`tshark exited: ${stderr}`));
+    });
+  });
+}
+
+/** Reads fields of the SPICE packets matching filter (port decoded as SPICE). One row per packet. */
+export function tsharkFields(
+  file: string,
+  port: number,
+  filter: string,
+  fields: string[],
+): Promise<string[][]> {
+  const args = ['-r', file, '-d', `tcp.port==${port},spice`, '-Y', filter, '-T', 'fields'];
+  for (const f of fields) args.push('-e', f);
+  return new Promise((resolve, reject) => {
+    execFile('tshark', args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+      if (error) {
+        reject(error);
+        return;
+      }
+      resolve(
+        stdout
+          .split('\n')
+          .filter((line) => line.length > 0)
+          .map((line) => line.split('\t')),
+      );
+    });
+  });
 }

@@ -66,6 +66,44 @@ static int lookup_stream_mode(const char *s)
     return -1;
 }
 
+/* spice-server accepts every gstreamer:* codec it was built for, but encoding fails at run time when the
+ * GStreamer encoder plugin is missing (then it falls back to MJPEG). Report what can really encode. */
+static gboolean gst_plugin_present(const char *file)
+{
+    static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu/gstreamer-1.0", "/usr/lib/aarch64-linux-gnu/gstreamer-1.0",
+                                        "/usr/lib64/gstreamer-1.0", "/usr/lib/gstreamer-1.0" };
+    for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        char *path = g_build_filename(dirs[i], file, NULL);
+        gboolean ok = g_file_test(path, G_FILE_TEST_EXISTS);
+        g_free(path);
+        if (ok) return TRUE;
+    }
+    return FALSE;
+}
+
+static char *usable_video_codecs(const char *accepted)
+{
+    static const struct {
+        const char *codec;
+        const char *plugin;
+    } needs[] = {
+        { "gstreamer:mjpeg", "libgstjpeg.so" }, { "gstreamer:vp8", "libgstvpx.so" },
+        { "gstreamer:vp9", "libgstvpx.so" },    { "gstreamer:h264", "libgstx264.so" },
+    };
+    char **parts = g_strsplit(accepted, ";", -1);
+    GString *out = g_string_new(NULL);
+    for (char **p = parts; *p; p++) {
+        if (!**p) continue;
+        gboolean ok = TRUE;
+        for (gsize i = 0; i < G_N_ELEMENTS(needs); i++) {
+            if (strcmp(*p, needs[i].codec) == 0) ok = gst_plugin_present(needs[i].plugin);
+        }
+        if (ok) g_string_append_printf(out, "%s%s", out->len ? ";" : "", *p);
+    }
+    g_strfreev(parts);
+    return g_string_free(out, FALSE);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -106,6 +144,9 @@ void emit_listening_event(int fd)
     else jo_raw(&o, "tls_port", "null");
     jo_str(&o, "addr", app.addr);
     jo_str(&o, "video_codecs", app.video_codecs_accepted ? app.video_codecs_accepted : "");
+    char *usable = usable_video_codecs(app.video_codecs_accepted ? app.video_codecs_accepted : "");
+    jo_str(&o, "video_codecs_usable", usable);
+    g_free(usable);
     jo_int(&o, "width", app.width);
     jo_int(&o, "height", app.height);
     char *line = jo_finish(&o);
@@ -128,6 +169,9 @@ gboolean cmd_info(Cmd *c)
     jo_str(&c->out, "streaming", current_stream_mode);
     const char *vc = spice_server_get_video_codecs(app.server);
     jo_str(&c->out, "video_codecs", vc ? vc : "");
+    char *usable = usable_video_codecs(vc ? vc : "");
+    jo_str(&c->out, "video_codecs_usable", usable);
+    g_free(usable);
     spice_server_free_video_codecs(app.server, vc);
     jo_bool(&c->out, "server_mouse", spice_server_is_server_mouse(app.server));
     return TRUE;
