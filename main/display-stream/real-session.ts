@@ -5,6 +5,7 @@ import { applyOverrides } from '../spice/connect/resolve';
 import { parseSpiceUri } from '../spice/connect/uri';
 import { checkVvVersion, parseVvFile } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
+import { installDisplayChannels } from '../spice/channels/display-channel';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { SessionHostDeps } from './session-host';
@@ -15,12 +16,14 @@ const APP_CAPABILITIES = { window: true, hotkeys: true };
 
 export function createRealSession(config: ConnectionConfig, logger: Logger): SessionLike {
   const opener = createStreamOpener(config, { logger });
-  return new SpiceSession({
+  const session = new SpiceSession({
     opener,
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
   });
+  installDisplayChannels(session);
+  return session;
 }
 
 export function realSessionDeps(
