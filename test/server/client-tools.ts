@@ -279,7 +279,7 @@ export function tsharkFields(
   return new Promise((resolve, reject) => {
     execFile('tshark', args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
       if (error) {
-        reject(error);
+        reject(new Error(`tshark -r failed: ${error.message}`));
         return;
       }
       resolve(
