@@ -153,3 +153,42 @@ void test('fills, image draws, copy-bits and off-screen surfaces match spicy-scr
     await server?.stop();
   }
 });
+
+void test('an MJPEG video stream is decoded and drawn into the surface', async () => {
+  const server = await startTestServer({
+    width: 480,
+    height: 360,
+    streaming: 'all',
+    videoCodecs: 'spice:mjpeg',
+  });
+  let viewer: Viewer | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'saffron-display-video-'));
+  try {
+    viewer = await view(server.port!);
+    await viewer.settled();
+    const mark = server.eventCount;
+    await server.sendOk({ cmd: 'stream', x: 40, y: 30, width: 320, height: 240, frames: 45, fps: 30 });
+    await server.waitFor((e) => e.event === 'stream_done', { after: mark, timeoutMs: 20000 });
+    await viewer.settled(500);
+    assert.ok(
+      viewer.decoded.has('jpeg'),
+      `MJPEG frames decoded (decoders used: ${[...viewer.decoded].join(', ')})`,
+    );
+    assert.deepEqual(viewer.unsupported, []);
+    assert.deepEqual(viewer.errors, []);
+    const ours = rgbOf(viewer.session.getSurface(0, 0)!);
+    viewer.session.close();
+    viewer = undefined;
+    const shot = await spicyScreenshot(join(dir, 'shot.ppm'), { port: server.port! });
+    assert.ok(shot.ok, `spicy-screenshot failed: ${shot.stderr}`);
+    // Lossy frames: compare the mean absolute difference, not exact bytes.
+    let sum = 0;
+    for (let i = 0; i < ours.rgb.length; i++) sum += Math.abs(ours.rgb[i]! - shot.image!.rgb[i]!);
+    const mean = sum / ours.rgb.length;
+    assert.ok(mean < 6, `mean abs difference ${mean.toFixed(2)}`);
+  } finally {
+    viewer?.session.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
