@@ -67,7 +67,7 @@ void test('LZ4 block decoder: literals, overlapping matches, bounds', () => {
     assert.throws(
       () => decodeLz4Block(new Uint8Array(b), 0, b.length, new Uint8Array(64), 0),
       ProtocolError,
-      `${b}`,
+      b.join(','),
     );
   }
   // output limit
