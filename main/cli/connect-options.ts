@@ -3,6 +3,7 @@
 import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
+import { installDisplayChannels } from '../spice/channels/display-channel';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { ArgSpec, ParsedArgs } from './args';
@@ -40,10 +41,12 @@ export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo
 }
 
 export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSession {
-  return new SpiceSession({
+  const session = new SpiceSession({
     opener: createStreamOpener(config, { logger }),
     ...(config.password !== undefined ? { password: config.password } : {}),
     logger,
     disableChannels: config.disableChannels,
   });
+  installDisplayChannels(session, { logger });
+  return session;
 }

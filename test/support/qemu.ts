@@ -1,7 +1,10 @@
 // Starts Debian's QEMU with a SPICE server on a free loopback port, for integration tests. No disk, no guest:
 // SeaBIOS (and iPXE) draw the screen. stop() kills it and waits for the exit.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './ports';
 
 export interface QemuOptions {
@@ -23,6 +26,8 @@ export interface Qemu {
   process: ChildProcess;
   /** Everything QEMU wrote to stderr so far. */
   log(): string;
+  /** Runs a human monitor command (e.g. 'stop' to freeze the guest and its blinking text cursor, 'cont'). */
+  hmp(command: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +48,35 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Sends one command to QEMU's human monitor and returns what it printed up to the next prompt. */
+function runHmp(path: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(path);
+    let out = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`monitor command '${command}' timed out`));
+    }, 5000);
+    sock.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      const prompts = out.split('(qemu) ').length - 1;
+      if (!sent && prompts >= 1) {
+        sent = true;
+        sock.write(command + '\n');
+      } else if (sent && prompts >= 2) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(out);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
 export async function startQemu(options: QemuOptions = {}): Promise<Qemu> {
   const port = await freePort();
   const tlsPort = options.x509Dir ? await freePort() : undefined;
@@ -51,7 +85,21 @@ export async function startQemu(options: QemuOptions = {}): Promise<Qemu> {
   else spice.push('disable-ticketing=on');
   if (options.x509Dir) spice.push(`tls-port=${tlsPort}`, `x509-dir=${options.x509Dir}`);
   spice.push(...(options.spiceOptions ?? []));
-  const args = ['-nodefaults', '-vga', 'qxl', '-display', 'none', '-m', '64', '-spice', spice.join(',')];
+  const monitorDir = mkdtempSync(join(tmpdir(), 'qemu-mon-'));
+  const monitor = join(monitorDir, 'hmp.sock');
+  const args = [
+    '-monitor',
+    `unix:${monitor},server=on,wait=off`,
+    '-nodefaults',
+    '-vga',
+    'qxl',
+    '-display',
+    'none',
+    '-m',
+    '64',
+    '-spice',
+    spice.join(','),
+  ];
   if (options.name) args.push('-name', options.name);
   if (options.uuid) args.push('-uuid', options.uuid);
   args.push(...(options.args ?? []));
@@ -75,9 +123,11 @@ export async function startQemu(options: QemuOptions = {}): Promise<Qemu> {
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     process: child,
     log: () => stderr,
+    hmp: (command) => runHmp(monitor, command),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+      rmSync(monitorDir, { recursive: true, force: true });
     },
   };
 }

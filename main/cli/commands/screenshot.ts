@@ -27,8 +27,11 @@ const NOT_NEEDED = [
 ];
 
 /** Encodes an RGBA surface as an opaque RGB PNG (the alpha of a guest desktop is padding). */
-export async function encodeSurfacePng(surface: SurfaceView): Promise<Buffer> {
-  const { default: sharp } = await import('sharp');
+export async function encodeSurfacePng(
+  surface: SurfaceView,
+  sharpModule: Promise<typeof import('sharp')> = import('sharp'),
+): Promise<Buffer> {
+  const { default: sharp } = await sharpModule;
   return sharp(surface.pixels, { raw: { width: surface.width, height: surface.height, channels: 4 } })
     .removeAlpha()
     .png({ compressionLevel: 6 })
@@ -71,6 +74,9 @@ ${CONNECT_USAGE}`,
     try {
       const displayId = numberOption(args, 'display', 0);
       const quietMs = numberOption(args, 'quiet-ms', 100);
+      // Loading sharp (libvips) takes tens of ms: do it while the network round trips happen.
+      const sharpModule = import('sharp');
+      sharpModule.catch(() => {});
       const config = await configFromArgs(args.positional[0]!, args, io);
       config.disableChannels = [...new Set([...config.disableChannels, ...NOT_NEEDED])];
       if (config.disableChannels.includes(E.SPICE_CHANNEL_DISPLAY)) {
@@ -114,7 +120,7 @@ ${CONNECT_USAGE}`,
       const surface = session.getSurface(displayId, primary);
       if (!surface)
         throw new SpiceError('protocol', 'the server marked a frame but the primary surface is missing');
-      await writeFile(output, await encodeSurfacePng(surface));
+      await writeFile(output, await encodeSurfacePng(surface, sharpModule));
       logger.info(`wrote ${output} (${surface.width}x${surface.height})`);
       return EXIT_OK;
     } catch (e) {
