@@ -1,6 +1,7 @@
 // Connects a real SpiceSession to a ScriptedServer: links main, sends MAIN_INIT, and hands both ends to the test.
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import * as E from '../../main/spice/protocol/enums';
+import { installDisplayChannels } from '../../main/spice/channels/display-channel';
 import { SpiceSession } from '../../main/spice/session';
 import type { SessionEventMap, SessionEventName } from '../../main/spice/session-events';
 import { createStreamOpener } from '../../main/spice/transport/opener';
@@ -38,6 +39,7 @@ export async function startHarness(
     password: options.sessionPassword ?? options.password ?? '',
     linkTimeoutMs: 3000,
   });
+  if (options.display) installDisplayChannels(session);
   const events: Harness['events'] = [];
   const all: SessionEventName[] = [
     'ready',

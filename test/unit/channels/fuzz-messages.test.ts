@@ -83,3 +83,41 @@ test('cursor channel: random and truncated cursor messages are channel errors, n
     await h.close();
   }
 });
+
+test('display channel: DISPLAY_INIT first, then 400 mutated real display messages never wedge the channel', async () => {
+  const messages = (await realMessages(E.SPICE_CHANNEL_DISPLAY)).filter(
+    (m) => m.type !== E.SPICE_MSG_DISCONNECTING,
+  );
+  assert.ok(
+    messages.some((m) => m.type === E.SPICE_MSG_DISPLAY_DRAW_COPY),
+    'the capture has a DRAW_COPY',
+  );
+  const rnd = prng(0xd15);
+  const h = await startHarness({ display: true });
+  try {
+    h.main.send(
+      E.SPICE_MSG_MAIN_CHANNELS_LIST,
+      new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_DISPLAY).u8(0).finish(),
+    );
+    const display = await h.server.connection();
+    const init = await display.next();
+    assert.equal(init.type, E.SPICE_MSGC_DISPLAY_INIT, 'DISPLAY_INIT is the first display message');
+    assert.equal(init.body.length, 14);
+    for (const m of messages) display.send(m.type, m.body); // the real session first, unmutated
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 20; i++) {
+        const m = messages[Math.floor(rnd() * messages.length)]!;
+        display.send(m.type, mutate(m.body, rnd));
+      }
+      const id = 0x20000 + round;
+      display.send(E.SPICE_MSG_PING, new SpiceWriter().u32(id).u64(0n).finish());
+      for (;;) {
+        const pong = await display.nextOfType(E.SPICE_MSGC_PONG, 10_000);
+        if (new SpiceReader(pong.body).u32() === id) break;
+      }
+    }
+    assert.equal(h.session.isClosed, false);
+  } finally {
+    await h.close();
+  }
+});
