@@ -206,18 +206,53 @@ export function makeX509Dir(dir: string): { dir: string; caFile: string; subject
   return { dir, caFile: join(dir, 'ca-cert.pem'), subject: 'CN=saffron-test-server' };
 }
 
-export interface RunningProcess {
+export interface SpicyGui {
+  /** spicy's stdin: with a port named "org.spice.spicy" it is written to that port. */
+  write(text: string): void;
+  /** What spicy printed on stdout (the "org.spice.spicy" port's data). */
+  stdout(): string;
+  waitForStdout(text: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Runs spice-gtk's `spicy` window under a private Xvfb (xvfb-run -a) until stop(). */
-export function startSpicyGui(port: number): RunningProcess {
+export function startSpicyGui(port: number): SpicyGui {
   const child = spawn('xvfb-run', ['-a', 'spicy', '-h', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
+    stdio: ['pipe', 'pipe', 'ignore'],
     detached: true,
   });
+  let out = '';
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    out += chunk;
+    for (const w of [...waiters]) w();
+  });
+  child.stdin.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    write(text) {
+      child.stdin.write(text);
+    },
+    stdout: () => out,
+    waitForStdout(text, timeoutMs = 10000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!out.includes(text)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(`spicy did not print ${JSON.stringify(text)}; stdout so far: ${JSON.stringify(out)}`),
+          );
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         try {
@@ -227,6 +262,8 @@ export function startSpicyGui(port: number): RunningProcess {
         }
       }
       await exited;
+      child.stdin.destroy();
+      child.stdout.destroy();
     },
   };
 }
