@@ -29,26 +29,25 @@ export function decodePlaneRow(
   first: boolean,
 ): void {
   const H = bits.heap;
-  let word = bits.word;
-  let nxt = bits.next;
-  let avail = bits.avail;
-  let pos = bits.pos;
-  const corr = m.corr;
+  let word = bits.word | 0;
+  let nxt = bits.next | 0;
+  let avail = bits.avail | 0;
+  let pos = bits.pos | 0;
+  const corr = m.corr | 0;
   const bucketOf = fam.bucketOf;
-  const nGr = fam.nGrCodewords;
-  const ngLen = fam.notGrCodeLen;
-  const ngMask = fam.notGrSuffixMask;
+  const notGr = fam.notGr;
   const cap = fam.grPrefixLimit[0]!;
-  const mask = fam.mask;
+  const mask = fam.mask | 0;
   const levels = mask + 1;
   const above = base - 4 * width;
-  let bcA = m.bc0;
-  let wait = m.wait;
-  let seed = m.seed;
+  let bcA = m.bc0 | 0;
+  let wait = m.wait | 0;
+  let seed = m.seed | 0;
   // Context of pixel 0: 0 in row 0, else the residual of pixel 0 of the previous row.
   let ctxA = first ? 0 : H[corr]! & 255;
   let vA = 0;
   let l = 0;
+  let e = 0;
   let zp = 0;
   let len = 0;
   let up = 0;
@@ -60,9 +59,9 @@ export function decodePlaneRow(
   while (segStart < width) {
     const remaining = width - segStart;
     const stepWm = m.wmIdx < WM_MAX && m.wmLeft <= remaining;
-    const segEnd = stepWm ? segStart + m.wmLeft : width;
-    const waitMask = (1 << m.wmIdx) - 1;
-    const trigger = m.trigger;
+    const segEnd = (stepWm ? segStart + m.wmLeft : width) | 0;
+    const waitMask = ((1 << m.wmIdx) - 1) | 0;
+    const trigger = m.trigger | 0;
     while (i < segEnd) {
       let pred: number;
       if (first) {
@@ -78,11 +77,11 @@ export function decodePlaneRow(
             bits.next = nxt;
             bits.avail = avail;
             bits.pos = pos;
-            const run = m.readRun(bits, segEnd - i);
-            word = bits.word;
-            nxt = bits.next;
-            avail = bits.avail;
-            pos = bits.pos;
+            const run = m.readRun(bits, segEnd - i) | 0;
+            word = bits.word | 0;
+            nxt = bits.next | 0;
+            avail = bits.avail | 0;
+            pos = bits.pos | 0;
             if (run !== 0) {
               for (let k = 0; k < run; k++) px[base + 4 * (i + k)] = left;
               i += run;
@@ -101,8 +100,9 @@ export function decodePlaneRow(
         len = zp + 1 + l;
         vA = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vA = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vA = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;

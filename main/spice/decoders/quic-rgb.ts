@@ -6,14 +6,18 @@
 //   are handled between inner loops);
 // - the bit window, contexts, neighbours and each channel's best code per bucket (packed 3 bits per
 //   bucket into one integer, see packBestCodes) live in locals, so a symbol costs no table lookup;
-// - the three channels are decoded inline (written out three times on purpose: no per-symbol calls).
+// - the three channels are decoded inline (written out three times on purpose: no per-symbol calls);
+// - runs are decoded inline too (no bit-reader state round trip through objects);
+// - decodeRgb32Row0 / decodeRgb32Row are the same code with the 8-bit, opaque-alpha constants written
+//   in (fewer live values, so fewer register spills in V8), used for RGB32 and RGB24.
 // Typed-array accesses are what V8 pays most for, so a pixel touches only the row above, its own output
 // word and its correlation word (plus one input word every 32 bits).
 
 import { packBestCodes as packBestCodes_, updateModel as updateModel_ } from './quic-state';
 import type { QuicBits, QuicModel } from './quic-state';
 import type { QuicFamily } from './quic-tables';
-import { TABRAND_CHAOS as TABRAND_CHAOS_, WM_MAX as WM_MAX_ } from './quic-tables';
+import { MELC_LEN as MELC_LEN_, TABRAND_CHAOS as TABRAND_CHAOS_, WM_MAX as WM_MAX_ } from './quic-tables';
+import { ProtocolError } from '../errors';
 
 // Module-local copies of imported bindings: hot code must not go through live-binding getters (which is
 // what a CommonJS transpilation, e.g. tsx in tests and benchmarks, turns imported names into).
@@ -21,6 +25,11 @@ const updateModel = updateModel_;
 const packBestCodes = packBestCodes_;
 const TABRAND_CHAOS = TABRAND_CHAOS_;
 const WM_MAX = WM_MAX_;
+const MELC_LEN = MELC_LEN_;
+
+function badRun(): ProtocolError {
+  return new ProtocolError('QUIC: run length exceeds the row');
+}
 
 /** Decodes row 0 (left prediction only, no runs) into plane[rowOff .. rowOff + width). */
 export function decodeRgbRow0(
@@ -33,23 +42,21 @@ export function decodeRgbRow0(
   alphaFill: number,
 ): void {
   const H = bits.heap;
-  let word = bits.word;
-  let nxt = bits.next;
-  let avail = bits.avail;
-  let pos = bits.pos;
-  const corr = m.corr;
+  let word = bits.word | 0;
+  let nxt = bits.next | 0;
+  let avail = bits.avail | 0;
+  let pos = bits.pos | 0;
+  const corr = m.corr | 0;
   const bucketOf = fam.bucketOf;
-  const nGr = fam.nGrCodewords;
-  const ngLen = fam.notGrCodeLen;
-  const ngMask = fam.notGrSuffixMask;
+  const notGr = fam.notGr;
   const cap = fam.grPrefixLimit[0]!;
-  const mask = fam.mask;
+  const mask = fam.mask | 0;
   const levels = mask + 1;
-  let bcR = m.bc0;
-  let bcG = m.bc1;
-  let bcB = m.bc2;
-  let wait = m.wait;
-  let seed = m.seed;
+  let bcR = m.bc0 | 0;
+  let bcG = m.bc1 | 0;
+  let bcB = m.bc2 | 0;
+  let wait = m.wait | 0;
+  let seed = m.seed | 0;
   let ctxR = 0;
   let ctxG = 0;
   let ctxB = 0;
@@ -57,6 +64,7 @@ export function decodeRgbRow0(
   let vG = 0;
   let vB = 0;
   let l = 0;
+  let e = 0;
   let zp = 0;
   let len = 0;
   let left = 0;
@@ -65,9 +73,9 @@ export function decodeRgbRow0(
   while (segStart < width) {
     const remaining = width - segStart;
     const stepWm = m.wmIdx < WM_MAX && m.wmLeft <= remaining;
-    const segEnd = stepWm ? segStart + m.wmLeft : width;
-    const waitMask = (1 << m.wmIdx) - 1;
-    const trigger = m.trigger;
+    const segEnd = (stepWm ? segStart + m.wmLeft : width) | 0;
+    const waitMask = ((1 << m.wmIdx) - 1) | 0;
+    const trigger = m.trigger | 0;
     while (i < segEnd) {
       let stop = i + wait;
       if (stop > segEnd) stop = segEnd;
@@ -81,8 +89,9 @@ export function decodeRgbRow0(
           len = zp + 1 + l;
           vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
-          len = ngLen[l]!;
-          vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+          e = notGr[l]!;
+          len = e & 31;
+          vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -102,8 +111,9 @@ export function decodeRgbRow0(
           len = zp + 1 + l;
           vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
-          len = ngLen[l]!;
-          vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+          e = notGr[l]!;
+          len = e & 31;
+          vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -123,8 +133,9 @@ export function decodeRgbRow0(
           len = zp + 1 + l;
           vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
-          len = ngLen[l]!;
-          vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+          e = notGr[l]!;
+          len = e & 31;
+          vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -157,8 +168,9 @@ export function decodeRgbRow0(
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -178,8 +190,9 @@ export function decodeRgbRow0(
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -199,8 +212,9 @@ export function decodeRgbRow0(
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -263,24 +277,25 @@ export function decodeRgbRow(
   alphaFill: number,
 ): void {
   const H = bits.heap;
-  let word = bits.word;
-  let nxt = bits.next;
-  let avail = bits.avail;
-  let pos = bits.pos;
-  const corr = m.corr;
+  let word = bits.word | 0;
+  let nxt = bits.next | 0;
+  let avail = bits.avail | 0;
+  let pos = bits.pos | 0;
+  const corr = m.corr | 0;
   const bucketOf = fam.bucketOf;
-  const nGr = fam.nGrCodewords;
-  const ngLen = fam.notGrCodeLen;
-  const ngMask = fam.notGrSuffixMask;
+  const notGr = fam.notGr;
   const cap = fam.grPrefixLimit[0]!;
-  const mask = fam.mask;
+  const mask = fam.mask | 0;
   const levels = mask + 1;
   const above = rowOff - width;
-  let bcR = m.bc0;
-  let bcG = m.bc1;
-  let bcB = m.bc2;
-  let wait = m.wait;
-  let seed = m.seed;
+  let melcState = m.melcState | 0;
+  let melcLen = m.melcLen | 0;
+  let melcOrder = m.melcOrder | 0;
+  let bcR = m.bc0 | 0;
+  let bcG = m.bc1 | 0;
+  let bcB = m.bc2 | 0;
+  let wait = m.wait | 0;
+  let seed = m.seed | 0;
   // Context of pixel 0 is the residual of pixel 0 of the previous row.
   let ctx = H[corr]!;
   let ctxR = ctx & 255;
@@ -290,6 +305,7 @@ export function decodeRgbRow(
   let vG = 0;
   let vB = 0;
   let l = 0;
+  let e = 0;
   let zp = 0;
   let len = 0;
   let up = plane[above]!;
@@ -301,9 +317,9 @@ export function decodeRgbRow(
   while (segStart < width) {
     const remaining = width - segStart;
     const stepWm = m.wmIdx < WM_MAX && m.wmLeft <= remaining;
-    const segEnd = stepWm ? segStart + m.wmLeft : width;
-    const waitMask = (1 << m.wmIdx) - 1;
-    const trigger = m.trigger;
+    const segEnd = (stepWm ? segStart + m.wmLeft : width) | 0;
+    const waitMask = ((1 << m.wmIdx) - 1) | 0;
+    const trigger = m.trigger | 0;
     if (i === 0) {
       // R
       l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
@@ -312,8 +328,9 @@ export function decodeRgbRow(
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -333,8 +350,9 @@ export function decodeRgbRow(
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -354,8 +372,9 @@ export function decodeRgbRow(
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -414,8 +433,9 @@ export function decodeRgbRow(
           len = zp + 1 + l;
           vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
-          len = ngLen[l]!;
-          vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+          e = notGr[l]!;
+          len = e & 31;
+          vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -435,8 +455,9 @@ export function decodeRgbRow(
           len = zp + 1 + l;
           vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
-          len = ngLen[l]!;
-          vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+          e = notGr[l]!;
+          len = e & 31;
+          vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -456,8 +477,9 @@ export function decodeRgbRow(
           len = zp + 1 + l;
           vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
         } else {
-          len = ngLen[l]!;
-          vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+          e = notGr[l]!;
+          len = e & 31;
+          vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -493,18 +515,59 @@ export function decodeRgbRow(
       ) {
         // A run of the left pixel; its pixels do not count towards the next model update.
         runIdx = i;
-        bits.word = word;
-        bits.next = nxt;
-        bits.avail = avail;
-        bits.pos = pos;
-        const run = m.readRun(bits, segEnd - i);
-        word = bits.word;
-        nxt = bits.next;
-        avail = bits.avail;
-        pos = bits.pos;
+        const limit = segEnd - i;
+        let run = 0;
+        for (;;) {
+          // Leading ones are hits of the expected run length; a 0 ends them (taken 24 at a time).
+          const ones = Math.clz32(~word);
+          let hits = ones > 24 ? 24 : ones;
+          for (; hits > 0; hits--) {
+            run += melcOrder;
+            if (melcState < 31) {
+              melcState++;
+              melcLen = MELC_LEN[melcState]!;
+              melcOrder = 1 << melcLen;
+            }
+          }
+          if (run > limit) throw badRun();
+          len = ones > 24 ? 24 : ones + 1;
+          word <<= len;
+          avail = (avail - len) | 0;
+          if (avail >= 0) {
+            word |= nxt >>> avail;
+          } else {
+            avail = (avail + 32) | 0;
+            word |= nxt << (32 - avail);
+            nxt = H[pos]!;
+            pos = (pos + 1) | 0;
+            word |= nxt >>> avail;
+          }
+          if (ones <= 24) break;
+        }
+        if (melcLen !== 0) {
+          run += word >>> (32 - melcLen);
+          len = melcLen;
+          word <<= len;
+          avail = (avail - len) | 0;
+          if (avail >= 0) {
+            word |= nxt >>> avail;
+          } else {
+            avail = (avail + 32) | 0;
+            word |= nxt << (32 - avail);
+            nxt = H[pos]!;
+            pos = (pos + 1) | 0;
+            word |= nxt >>> avail;
+          }
+        }
+        if (melcState !== 0) {
+          melcState--;
+          melcLen = MELC_LEN[melcState]!;
+          melcOrder = 1 << melcLen;
+        }
+        if (run > limit) throw badRun();
         if (run !== 0) {
           const start = rowOff + i;
-          if (run < 16) {
+          if (run < 64) {
             for (let k = 0; k < run; k++) plane[start + k] = left;
           } else {
             plane.fill(left, start, start + run);
@@ -526,8 +589,9 @@ export function decodeRgbRow(
         len = zp + 1 + l;
         vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vR = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -547,8 +611,9 @@ export function decodeRgbRow(
         len = zp + 1 + l;
         vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vG = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -568,8 +633,9 @@ export function decodeRgbRow(
         len = zp + 1 + l;
         vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
       } else {
-        len = ngLen[l]!;
-        vB = (nGr[l]! + ((word >>> (32 - len)) & ngMask[l]!)) & 255;
+        e = notGr[l]!;
+        len = e & 31;
+        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -610,6 +676,670 @@ export function decodeRgbRow(
   m.bc0 = bcR;
   m.bc1 = bcG;
   m.bc2 = bcB;
+  m.melcState = melcState;
+  m.melcLen = melcLen;
+  m.melcOrder = melcOrder;
+  m.wait = wait;
+  m.seed = seed;
+  bits.word = word;
+  bits.next = nxt;
+  bits.avail = avail;
+  bits.pos = pos;
+}
+
+/** decodeRgbRow0 for RGB32 / RGB24 (fam must be FAMILY_8BPC). Decodes row 0 (left prediction only, no runs) into plane[rowOff .. rowOff + width). */
+export function decodeRgb32Row0(
+  bits: QuicBits,
+  m: QuicModel,
+  fam: QuicFamily,
+  plane: Int32Array,
+  rowOff: number,
+  width: number,
+  _alphaFill: number,
+): void {
+  const H = bits.heap;
+  let word = bits.word | 0;
+  let nxt = bits.next | 0;
+  let avail = bits.avail | 0;
+  let pos = bits.pos | 0;
+  const corr = m.corr | 0;
+  const bucketOf = fam.bucketOf;
+  const notGr = fam.notGr;
+  // FAMILY_8BPC's constants and opaque alpha, written in.
+  const cap = 18;
+  const mask = 255;
+  const levels = 256;
+  const alphaFill = -0x1000000;
+  let bcR = m.bc0 | 0;
+  let bcG = m.bc1 | 0;
+  let bcB = m.bc2 | 0;
+  let wait = m.wait | 0;
+  let seed = m.seed | 0;
+  let ctxR = 0;
+  let ctxG = 0;
+  let ctxB = 0;
+  let vR = 0;
+  let vG = 0;
+  let vB = 0;
+  let l = 0;
+  let e = 0;
+  let zp = 0;
+  let len = 0;
+  let left = 0;
+  let i = 0;
+  let segStart = 0;
+  while (segStart < width) {
+    const remaining = width - segStart;
+    const stepWm = m.wmIdx < WM_MAX && m.wmLeft <= remaining;
+    const segEnd = (stepWm ? segStart + m.wmLeft : width) | 0;
+    const waitMask = ((1 << m.wmIdx) - 1) | 0;
+    const trigger = m.trigger | 0;
+    while (i < segEnd) {
+      let stop = i + wait;
+      if (stop > segEnd) stop = segEnd;
+      wait -= stop - i;
+      // Pixels before the next update point.
+      for (; i < stop; i = (i + 1) | 0) {
+        // R
+        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+        zp = Math.clz32(word);
+        if (zp < cap && (zp + 1) << l < levels) {
+          len = zp + 1 + l;
+          vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          e = notGr[l]!;
+          len = e & 31;
+          vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        }
+        word <<= len;
+        avail = (avail - len) | 0;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
+          word |= nxt >>> avail;
+        }
+        // G
+        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+        zp = Math.clz32(word);
+        if (zp < cap && (zp + 1) << l < levels) {
+          len = zp + 1 + l;
+          vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          e = notGr[l]!;
+          len = e & 31;
+          vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        }
+        word <<= len;
+        avail = (avail - len) | 0;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
+          word |= nxt >>> avail;
+        }
+        // B
+        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+        zp = Math.clz32(word);
+        if (zp < cap && (zp + 1) << l < levels) {
+          len = zp + 1 + l;
+          vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          e = notGr[l]!;
+          len = e & 31;
+          vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        }
+        word <<= len;
+        avail = (avail - len) | 0;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
+          word |= nxt >>> avail;
+        }
+        H[corr + i] = vR | (vG << 8) | (vB << 16);
+        left =
+          ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
+          (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
+          (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
+          alphaFill;
+        plane[rowOff + i] = left;
+        ctxR = vR;
+        ctxG = vG;
+        ctxB = vB;
+      }
+      if (i === segEnd) break;
+      // The update pixel.
+      // R
+      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      // G
+      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      // B
+      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      H[corr + i] = vR | (vG << 8) | (vB << 16);
+      left =
+        ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
+        (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
+        (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
+        alphaFill;
+      plane[rowOff + i] = left;
+      if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger)) bcR = packBestCodes(m.best0);
+      if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger)) bcG = packBestCodes(m.best1);
+      if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger)) bcB = packBestCodes(m.best2);
+      seed = (seed + 1) & 255;
+      wait = TABRAND_CHAOS[seed]! & waitMask;
+      ctxR = vR;
+      ctxG = vG;
+      ctxB = vB;
+      i++;
+    }
+    if (stepWm) {
+      m.stepWaitMask();
+    } else if (m.wmIdx < WM_MAX) {
+      m.wmLeft -= segEnd - segStart;
+    }
+    segStart = segEnd;
+  }
+  m.bc0 = bcR;
+  m.bc1 = bcG;
+  m.bc2 = bcB;
+  m.wait = wait;
+  m.seed = seed;
+  bits.word = word;
+  bits.next = nxt;
+  bits.avail = avail;
+  bits.pos = pos;
+}
+
+/**
+ * decodeRgbRow for RGB32 / RGB24 (fam must be FAMILY_8BPC).
+ * Decodes row y >= 1 into plane[rowOff .. rowOff + width); the row above is at rowOff - width. Pixel 0 is
+ * predicted from above, the others from (left + above) >> 1; a run of the left pixel is decoded where the
+ * two pixels above and the two to the left are equal (colour only: alpha lanes are ignored).
+ */
+export function decodeRgb32Row(
+  bits: QuicBits,
+  m: QuicModel,
+  fam: QuicFamily,
+  plane: Int32Array,
+  rowOff: number,
+  width: number,
+  _alphaFill: number,
+): void {
+  const H = bits.heap;
+  let word = bits.word | 0;
+  let nxt = bits.next | 0;
+  let avail = bits.avail | 0;
+  let pos = bits.pos | 0;
+  const corr = m.corr | 0;
+  const bucketOf = fam.bucketOf;
+  const notGr = fam.notGr;
+  // FAMILY_8BPC's constants and opaque alpha, written in.
+  const cap = 18;
+  const mask = 255;
+  const levels = 256;
+  const alphaFill = -0x1000000;
+  const above = rowOff - width;
+  let melcState = m.melcState | 0;
+  let melcLen = m.melcLen | 0;
+  let melcOrder = m.melcOrder | 0;
+  let bcR = m.bc0 | 0;
+  let bcG = m.bc1 | 0;
+  let bcB = m.bc2 | 0;
+  let wait = m.wait | 0;
+  let seed = m.seed | 0;
+  // Context of pixel 0 is the residual of pixel 0 of the previous row.
+  let ctx = H[corr]!;
+  let ctxR = ctx & 255;
+  let ctxG = (ctx >> 8) & 255;
+  let ctxB = (ctx >> 16) & 255;
+  let vR = 0;
+  let vG = 0;
+  let vB = 0;
+  let l = 0;
+  let e = 0;
+  let zp = 0;
+  let len = 0;
+  let up = plane[above]!;
+  let upLeft = up;
+  let left = 0;
+  let runIdx = -1;
+  let i = 0;
+  let segStart = 0;
+  while (segStart < width) {
+    const remaining = width - segStart;
+    const stepWm = m.wmIdx < WM_MAX && m.wmLeft <= remaining;
+    const segEnd = (stepWm ? segStart + m.wmLeft : width) | 0;
+    const waitMask = ((1 << m.wmIdx) - 1) | 0;
+    const trigger = m.trigger | 0;
+    if (i === 0) {
+      // R
+      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      // G
+      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      // B
+      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      H[corr] = vR | (vG << 8) | (vB << 16);
+      left =
+        ((((vR >>> 1) ^ -(vR & 1)) + (up & 255)) & mask) |
+        (((((vG >>> 1) ^ -(vG & 1)) + ((up >> 8) & 255)) & mask) << 8) |
+        (((((vB >>> 1) ^ -(vB & 1)) + ((up >> 16) & 255)) & mask) << 16) |
+        alphaFill;
+      plane[rowOff] = left;
+      if (wait === 0) {
+        if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger))
+          bcR = packBestCodes(m.best0);
+        if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger))
+          bcG = packBestCodes(m.best1);
+        if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger))
+          bcB = packBestCodes(m.best2);
+        seed = (seed + 1) & 255;
+        wait = TABRAND_CHAOS[seed]! & waitMask;
+      } else {
+        wait--;
+      }
+      ctxR = vR;
+      ctxG = vG;
+      ctxB = vB;
+      i = 1;
+    }
+    while (i < segEnd) {
+      let stop = i + wait;
+      if (stop > segEnd) stop = segEnd;
+      const first = i;
+      // Pixels before the next update point, until a run starts.
+      for (; i < stop; i = (i + 1) | 0) {
+        up = plane[above + i]!;
+        if (
+          ((up ^ upLeft) & 0xffffff) === 0 &&
+          i > 2 &&
+          i !== runIdx &&
+          ((left ^ plane[rowOff + i - 2]!) & 0xffffff) === 0
+        ) {
+          break;
+        }
+        // R
+        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+        zp = Math.clz32(word);
+        if (zp < cap && (zp + 1) << l < levels) {
+          len = zp + 1 + l;
+          vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          e = notGr[l]!;
+          len = e & 31;
+          vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        }
+        word <<= len;
+        avail = (avail - len) | 0;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
+          word |= nxt >>> avail;
+        }
+        // G
+        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+        zp = Math.clz32(word);
+        if (zp < cap && (zp + 1) << l < levels) {
+          len = zp + 1 + l;
+          vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          e = notGr[l]!;
+          len = e & 31;
+          vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        }
+        word <<= len;
+        avail = (avail - len) | 0;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
+          word |= nxt >>> avail;
+        }
+        // B
+        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+        zp = Math.clz32(word);
+        if (zp < cap && (zp + 1) << l < levels) {
+          len = zp + 1 + l;
+          vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        } else {
+          e = notGr[l]!;
+          len = e & 31;
+          vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        }
+        word <<= len;
+        avail = (avail - len) | 0;
+        if (avail >= 0) {
+          word |= nxt >>> avail;
+        } else {
+          avail = (avail + 32) | 0;
+          word |= nxt << (32 - avail);
+          nxt = H[pos]!;
+          pos = (pos + 1) | 0;
+          word |= nxt >>> avail;
+        }
+        H[corr + i] = vR | (vG << 8) | (vB << 16);
+        left =
+          ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
+          (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
+          (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
+          alphaFill;
+        plane[rowOff + i] = left;
+        ctxR = vR;
+        ctxG = vG;
+        ctxB = vB;
+        upLeft = up;
+      }
+      wait -= i - first;
+      if (i === segEnd) break;
+      up = plane[above + i]!;
+      if (
+        ((up ^ upLeft) & 0xffffff) === 0 &&
+        i > 2 &&
+        i !== runIdx &&
+        ((left ^ plane[rowOff + i - 2]!) & 0xffffff) === 0
+      ) {
+        // A run of the left pixel; its pixels do not count towards the next model update.
+        runIdx = i;
+        const limit = segEnd - i;
+        let run = 0;
+        for (;;) {
+          // Leading ones are hits of the expected run length; a 0 ends them (taken 24 at a time).
+          const ones = Math.clz32(~word);
+          let hits = ones > 24 ? 24 : ones;
+          for (; hits > 0; hits--) {
+            run += melcOrder;
+            if (melcState < 31) {
+              melcState++;
+              melcLen = MELC_LEN[melcState]!;
+              melcOrder = 1 << melcLen;
+            }
+          }
+          if (run > limit) throw badRun();
+          len = ones > 24 ? 24 : ones + 1;
+          word <<= len;
+          avail = (avail - len) | 0;
+          if (avail >= 0) {
+            word |= nxt >>> avail;
+          } else {
+            avail = (avail + 32) | 0;
+            word |= nxt << (32 - avail);
+            nxt = H[pos]!;
+            pos = (pos + 1) | 0;
+            word |= nxt >>> avail;
+          }
+          if (ones <= 24) break;
+        }
+        if (melcLen !== 0) {
+          run += word >>> (32 - melcLen);
+          len = melcLen;
+          word <<= len;
+          avail = (avail - len) | 0;
+          if (avail >= 0) {
+            word |= nxt >>> avail;
+          } else {
+            avail = (avail + 32) | 0;
+            word |= nxt << (32 - avail);
+            nxt = H[pos]!;
+            pos = (pos + 1) | 0;
+            word |= nxt >>> avail;
+          }
+        }
+        if (melcState !== 0) {
+          melcState--;
+          melcLen = MELC_LEN[melcState]!;
+          melcOrder = 1 << melcLen;
+        }
+        if (run > limit) throw badRun();
+        if (run !== 0) {
+          const start = rowOff + i;
+          if (run < 64) {
+            for (let k = 0; k < run; k++) plane[start + k] = left;
+          } else {
+            plane.fill(left, start, start + run);
+          }
+          i += run;
+          upLeft = plane[above + i - 1]!;
+          ctx = H[corr + i - 1]!;
+          ctxR = ctx & 255;
+          ctxG = (ctx >> 8) & 255;
+          ctxB = (ctx >> 16) & 255;
+        }
+        continue;
+      }
+      // The update pixel (wait is 0 here).
+      // R
+      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      // G
+      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      // B
+      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      zp = Math.clz32(word);
+      if (zp < cap && (zp + 1) << l < levels) {
+        len = zp + 1 + l;
+        vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+      } else {
+        e = notGr[l]!;
+        len = e & 31;
+        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+      }
+      word <<= len;
+      avail = (avail - len) | 0;
+      if (avail >= 0) {
+        word |= nxt >>> avail;
+      } else {
+        avail = (avail + 32) | 0;
+        word |= nxt << (32 - avail);
+        nxt = H[pos]!;
+        pos = (pos + 1) | 0;
+        word |= nxt >>> avail;
+      }
+      H[corr + i] = vR | (vG << 8) | (vB << 16);
+      left =
+        ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
+        (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
+        (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
+        alphaFill;
+      plane[rowOff + i] = left;
+      if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger)) bcR = packBestCodes(m.best0);
+      if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger)) bcG = packBestCodes(m.best1);
+      if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger)) bcB = packBestCodes(m.best2);
+      seed = (seed + 1) & 255;
+      wait = TABRAND_CHAOS[seed]! & waitMask;
+      ctxR = vR;
+      ctxG = vG;
+      ctxB = vB;
+      upLeft = up;
+      i++;
+    }
+    if (stepWm) {
+      m.stepWaitMask();
+    } else if (m.wmIdx < WM_MAX) {
+      m.wmLeft -= segEnd - segStart;
+    }
+    segStart = segEnd;
+  }
+  m.bc0 = bcR;
+  m.bc1 = bcG;
+  m.bc2 = bcB;
+  m.melcState = melcState;
+  m.melcLen = melcLen;
+  m.melcOrder = melcOrder;
   m.wait = wait;
   m.seed = seed;
   bits.word = word;

@@ -19,6 +19,8 @@ export interface QuicFamily {
   readonly notGrCodeLen: Uint8Array;
   /** Per l: mask of the escape codeword's suffix bits. */
   readonly notGrSuffixMask: Uint8Array;
+  /** Per l, packed for the hot loops: notGrCodeLen | nGrCodewords << 5 | notGrSuffixMask << 13. */
+  readonly notGr: Int32Array;
   /** codeLen[v * 8 + l]: length in bits of value v (0..255) coded with code number l (0..bpc-1). */
   readonly codeLen: Uint8Array;
   /** Context value (0..255) → bucket index. 5 bpc masks the context to 5 bits, as spice-common does. */
@@ -43,6 +45,7 @@ function buildFamily(bpc: number): QuicFamily {
   const nGrCodewords = new Uint8Array(8);
   const notGrCodeLen = new Uint8Array(8);
   const notGrSuffixMask = new Uint8Array(8);
+  const notGr = new Int32Array(8);
   const codeLen = new Uint8Array(256 * 8);
   const levels = 1 << bpc;
   for (let l = 0; l < bpc; l++) {
@@ -53,6 +56,7 @@ function buildFamily(bpc: number): QuicFamily {
     nGrCodewords[l] = altPrefixLen << l;
     notGrCodeLen[l] = altPrefixLen + suffixLen;
     notGrSuffixMask[l] = (1 << suffixLen) - 1;
+    notGr[l] = (altPrefixLen + suffixLen) | ((altPrefixLen << l) << 5) | (((1 << suffixLen) - 1) << 13);
     for (let v = 0; v < 256; v++) {
       codeLen[v * 8 + l] = v < altPrefixLen << l ? (v >> l) + l + 1 : altPrefixLen + suffixLen;
     }
@@ -90,6 +94,7 @@ function buildFamily(bpc: number): QuicFamily {
     nGrCodewords,
     notGrCodeLen,
     notGrSuffixMask,
+    notGr,
     codeLen,
     bucketOf,
     bucketFirst,

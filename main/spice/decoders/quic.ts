@@ -4,7 +4,7 @@
 
 import { ProtocolError, SpiceError } from '../errors';
 import { decodePlaneRow } from './quic-plane';
-import { decodeRgbRow, decodeRgbRow0 } from './quic-rgb';
+import { decodeRgb32Row, decodeRgb32Row0, decodeRgbRow, decodeRgbRow0 } from './quic-rgb';
 import { QuicBits, QuicModel } from './quic-state';
 import { FAMILY_5BPC, FAMILY_8BPC } from './quic-tables';
 import type { DecodedImage } from './types';
@@ -113,10 +113,10 @@ export function decodeQuic(data: Uint8Array, out?: Uint8Array): DecodedImage {
 
 function decodeRgb(bits: QuicBits, plane: Int32Array, width: number, height: number): void {
   const m = new QuicModel(FAMILY_8BPC, 3, 0);
-  decodeRgbRow0(bits, m, FAMILY_8BPC, plane, 0, width, OPAQUE);
+  decodeRgb32Row0(bits, m, FAMILY_8BPC, plane, 0, width, OPAQUE);
   bits.check();
   for (let y = 1, off = width; y < height; y++, off += width) {
-    decodeRgbRow(bits, m, FAMILY_8BPC, plane, off, width, OPAQUE);
+    decodeRgb32Row(bits, m, FAMILY_8BPC, plane, off, width, OPAQUE);
     bits.check();
   }
 }
