@@ -52,8 +52,10 @@ test('saffron info reports the VM name, uuid, channels and caps negotiated with 
 });
 
 test('the right password links; a wrong one fails with the authentication exit code; none asks for one', async () => {
-  const ok = await runCli(['info', `spice://127.0.0.1?port=${locked.port}&password=secret`]);
+  const ok = await runCli(['info', `spice://127.0.0.1?port=${locked.port}&password=secret`, '--verbose']);
   assert.equal(ok.code, EXIT_OK, ok.stderr);
+  assert.match(ok.stderr, /linked/, 'verbose logging is on');
+  assert.doesNotMatch(ok.stderr + ok.stdout, /secret/, 'the password never reaches the logs');
   const wrong = await runCli(['info', `spice://127.0.0.1:${locked.port}`, '--password', 'not-it']);
   assert.equal(wrong.code, EXIT_AUTH_FAILED);
   assert.match(wrong.stderr, /authentication failed/);

@@ -174,3 +174,29 @@ test('a wrong password fails connect() with auth-failed; none at all with passwo
     await server.close();
   }
 });
+
+test('close() releases every socket and timer of the session and its channels', async () => {
+  const count = (kind: string): number => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+  const { startHarness: start } = await import('../../support/session-harness');
+  const h = await start({ display: true });
+  h.main.send(
+    E.SPICE_MSG_MAIN_CHANNELS_LIST,
+    new SpiceWriter()
+      .u32(3)
+      .u8(E.SPICE_CHANNEL_DISPLAY)
+      .u8(0)
+      .u8(E.SPICE_CHANNEL_INPUTS)
+      .u8(0)
+      .u8(E.SPICE_CHANNEL_CURSOR)
+      .u8(0)
+      .finish(),
+  );
+  for (let i = 0; i < 3; i++) await h.server.connection();
+  await h.waitFor('channel-open', (c) => c.type === E.SPICE_CHANNEL_CURSOR);
+  assert.ok(count('TCPSocketWrap') >= 8, 'client and server ends of four channels are open');
+  await h.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(count('TCPSocketWrap'), 0, `sockets left: ${process.getActiveResourcesInfo().join(',')}`);
+  assert.equal(count('TCPServerWrap'), 0);
+  assert.equal(count('Timeout'), 0, `timers left: ${process.getActiveResourcesInfo().join(',')}`);
+});
