@@ -1,0 +1,4 @@
+// Electron entry (bundled to dist/main/index.cjs): wiring only; everything lives in main/app/.
+import { startApp } from './app/app-main';
+
+startApp();

@@ -1,0 +1,46 @@
+// Electron security settings for every window (Electron's security checklist): isolated, sandboxed renderer
+// without Node; no navigation away from the app, no new windows, no permissions beyond what the viewer uses.
+import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
+import { isAppUrl } from '../ipc/request-router';
+
+export function secureWebPreferences(
+  preloadPath: string,
+): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    backgroundThrottling: false,
+  };
+}
+
+/** Permissions the renderer may use: pointer lock (server mouse mode), fullscreen, keyboard lock, clipboard write of screenshots is not needed. */
+const ALLOWED_PERMISSIONS = new Set(['pointerLock', 'fullscreen', 'keyboardLock']);
+
+export function hardenSession(session: Session): void {
+  session.setPermissionRequestHandler((webContents, permission, callback, details) => {
+    callback(ALLOWED_PERMISSIONS.has(permission) && isAppUrl(details.requestingUrl ?? webContents.getURL()));
+  });
+  session.setPermissionCheckHandler(
+    (_webContents, permission, requestingOrigin) =>
+      ALLOWED_PERMISSIONS.has(permission) && isAppUrl(requestingOrigin),
+  );
+}
+
+export function hardenWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}

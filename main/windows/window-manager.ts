@@ -1,0 +1,101 @@
+// One BrowserWindow per guest monitor. Monitor 0's window always exists (it shows the connect panel when not
+// connected); windows for further monitors open and close with the guest's monitor count. Each window gets a
+// MessagePort (MessageChannelMain) that carries its view messages, pixels included, as structured clones.
+import { BrowserWindow, MessageChannelMain } from 'electron';
+import type { MessagePortMain } from 'electron';
+import { VIEW_PORT_CHANNEL } from '../../shared/ipc';
+import type { ViewMessage } from '../../shared/ipc';
+import type { SessionHost } from '../display-stream/session-host';
+import type { RequestRouter } from '../ipc/request-router';
+import { hardenWebContents, secureWebPreferences } from './hardening';
+
+export interface WindowManagerOptions {
+  host: SessionHost;
+  router: RequestRouter;
+  preloadPath: string;
+  pageUrl: string;
+  iconPath?: string;
+  /** The last window (monitor 0) was closed. */
+  onMainWindowClosed(): void;
+}
+
+interface MonitorWindow {
+  window: BrowserWindow;
+  port: MessagePortMain | undefined;
+}
+
+export class WindowManager {
+  private readonly windows = new Map<number, MonitorWindow>();
+
+  constructor(private readonly options: WindowManagerOptions) {}
+
+  /** The window of monitor 0, created on demand. */
+  mainWindow(): BrowserWindow {
+    return this.open(0).window;
+  }
+
+  windowFor(monitor: number): BrowserWindow | undefined {
+    return this.windows.get(monitor)?.window;
+  }
+
+  /** The monitor whose window has focus (0 if none). */
+  focusedMonitor(): number {
+    const focused = BrowserWindow.getFocusedWindow();
+    for (const [monitor, entry] of this.windows) if (entry.window === focused) return monitor;
+    return 0;
+  }
+
+  /** Opens or closes windows so there is one per guest monitor (and always monitor 0's). */
+  setMonitorCount(count: number): void {
+    for (let monitor = 1; monitor < count; monitor++) this.open(monitor);
+    for (const [monitor, entry] of this.windows) if (monitor >= Math.max(count, 1)) entry.window.close();
+  }
+
+  toggleFullscreen(monitor: number, on?: boolean): void {
+    const window = this.windowFor(monitor);
+    if (window) window.setFullScreen(on ?? !window.isFullScreen());
+  }
+
+  private open(monitor: number): MonitorWindow {
+    const existing = this.windows.get(monitor);
+    if (existing) return existing;
+    const window = new BrowserWindow({
+      width: 1024,
+      height: 800,
+      show: false,
+      title: 'Saffron',
+      backgroundColor: '#1e1e1e',
+      autoHideMenuBar: false,
+      ...(this.options.iconPath ? { icon: this.options.iconPath } : {}),
+      webPreferences: secureWebPreferences(this.options.preloadPath),
+    });
+    const entry: MonitorWindow = { window, port: undefined };
+    this.windows.set(monitor, entry);
+    const contents = window.webContents;
+    const contentsId = contents.id;
+    hardenWebContents(contents);
+    window.once('ready-to-show', () => window.show());
+    // A (re)loaded page gets a fresh port and a fresh view; the old ones are dropped.
+    contents.on('did-finish-load', () => this.attach(monitor, entry));
+    window.on('closed', () => {
+      this.options.router.unregister(contentsId);
+      entry.port?.close();
+      this.windows.delete(monitor);
+      if (monitor === 0) this.options.onMainWindowClosed();
+    });
+    void window.loadURL(this.options.pageUrl);
+    return entry;
+  }
+
+  private attach(monitor: number, entry: MonitorWindow): void {
+    entry.port?.close();
+    const { port1, port2 } = new MessageChannelMain();
+    entry.port = port1;
+    port1.start();
+    const view = this.options.host.attachView(monitor, {
+      send: (message: ViewMessage) => port1.postMessage(message),
+    });
+    this.options.router.register(entry.window.webContents.id, view);
+    entry.window.webContents.postMessage(VIEW_PORT_CHANNEL, null, [port2]);
+  }
+}
