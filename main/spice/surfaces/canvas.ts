@@ -13,7 +13,7 @@ import {
 } from '../protocol/enums';
 import type { DecodedImage } from '../decoders/types';
 import { regionExtents, type Region } from './region';
-import { ROP_COPY, ROP_NOOP, rop3, ropSpan, ropSpanColor, rop2 } from './rop';
+import { ROP_AND, ROP_COPY, ROP_NOOP, ROP_OR, ROP_XOR, rop3, ropSpan, ropSpanColor, rop2 } from './rop';
 import { intersectRect, type Surface } from './surface';
 import type { Rect } from './types';
 
@@ -136,10 +136,20 @@ export class Canvas {
     const d = this.surface.data32;
     const w = this.surface.width;
     if (brush.kind === 'solid') {
+      let pixel = brush.pixel;
+      let alphaKept = rop === ROP_COPY;
+      if (this.surface.alphaRule === 'opaque' && (rop === ROP_XOR || rop === ROP_OR || rop === ROP_AND)) {
+        // Pick the colour's alpha so an opaque destination stays opaque: no alpha fix-up pass needed.
+        pixel = rop === ROP_AND ? (pixel | 0xff000000) >>> 0 : pixel & 0xffffff;
+        alphaKept = true;
+      }
       for (const r of region) {
         const n = r.right - r.left;
-        for (let y = r.top; y < r.bottom; y++) ropSpanColor(rop, d, y * w + r.left, n, brush.pixel);
+        for (let y = r.top; y < r.bottom; y++) ropSpanColor(rop, d, y * w + r.left, n, pixel);
       }
+      if (!alphaKept) this.fixAlpha(region);
+      this.damage(region);
+      return;
     } else {
       const { tile, offsetX, offsetY } = brush;
       if (tile.width === 0 || tile.height === 0) return;
@@ -157,12 +167,8 @@ export class Canvas {
         }
       }
     }
-    if (!(
-      rop === ROP_COPY &&
-      (brush.kind === 'solid' || !brush.tile.hasAlpha || this.surface.alphaRule === 'keep')
-    )) {
+    if (!(rop === ROP_COPY && (!brush.tile.hasAlpha || this.surface.alphaRule === 'keep')))
       this.fixAlpha(region);
-    }
     this.damage(region);
   }
 
@@ -251,6 +257,11 @@ export class Canvas {
    */
   blend(region: Region, src: PixelSource, dx: number, dy: number, alpha: number, srcHasAlpha: boolean): void {
     if (region.length === 0 || alpha === 0) return;
+    if (alpha === 255 && !srcHasAlpha) {
+      // An opaque source at full strength is a plain copy.
+      this.blit(region, { ...src, hasAlpha: false }, dx, dy, ROP_COPY);
+      return;
+    }
     const d = this.surface.data32;
     const w = this.surface.width;
     const srcBounds: Rect = { left: dx, top: dy, right: dx + src.width, bottom: dy + src.height };
@@ -292,7 +303,26 @@ export class Canvas {
   /** COPY_BITS: moves the pixels at region − (dx, dy) to region, overlap-safe. */
   copyBits(region: Region, dx: number, dy: number): void {
     if (dx === 0 && dy === 0) return;
-    this.blit(region, surfaceSource(this.surface), dx, dy, ROP_COPY);
+    if (region.length !== 1) {
+      // Several rectangles may feed each other: go through a snapshot.
+      this.blit(region, surfaceSource(this.surface), dx, dy, ROP_COPY);
+      return;
+    }
+    // One rectangle: copy rows in place in an order that never reads an overwritten row (memmove per row).
+    const s = this.surface;
+    const r = intersectRect(region[0]!, { left: dx, top: dy, right: s.width + dx, bottom: s.height + dy });
+    if (!r) return;
+    const d = s.data32;
+    const w = s.width;
+    const n = r.right - r.left;
+    const copyRow = (y: number): void => {
+      const to = y * w + r.left;
+      const from = (y - dy) * w + (r.left - dx);
+      d.copyWithin(to, from, from + n);
+    };
+    if (dy > 0) for (let y = r.bottom - 1; y >= r.top; y--) copyRow(y);
+    else for (let y = r.top; y < r.bottom; y++) copyRow(y);
+    s.addDamage(r);
   }
 
   /**
@@ -438,45 +468,88 @@ export function scaleToBox(
   const sh = src.height;
   const s32 = src.data32;
   const nearest = scaleMode === SPICE_IMAGE_SCALE_MODE_NEAREST;
+  // Per-column sample positions, computed once (pixel centres map to pixel centres, pixman's convention).
+  const colA = new Int32Array(w);
+  const colB = new Int32Array(w);
+  const colW = new Int32Array(w);
+  const clampX = (v: number): number => (v < 0 ? 0 : v >= sw ? sw - 1 : v);
+  for (let x = 0; x < w; x++) {
+    const fx = srcArea.left + (e.left + x - destBox.left + 0.5) * sx - 0.5;
+    if (nearest) {
+      const ix = Math.floor(fx + 0.5);
+      colA[x] = ix >= 0 && ix < sw ? ix : -1;
+    } else {
+      const x0 = Math.floor(fx);
+      colA[x] = clampX(x0);
+      colB[x] = clampX(x0 + 1);
+      colW[x] = Math.round((fx - x0) * 256);
+    }
+  }
   for (let y = 0; y < h; y++) {
-    // Pixel centres map to pixel centres (pixman's convention).
     const fy = srcArea.top + (e.top + y - destBox.top + 0.5) * sy - 0.5;
-    for (let x = 0; x < w; x++) {
-      const fx = srcArea.left + (e.left + x - destBox.left + 0.5) * sx - 0.5;
-      if (nearest) {
-        const ix = Math.floor(fx + 0.5);
-        const iy = Math.floor(fy + 0.5);
-        out[y * w + x] = ix >= 0 && iy >= 0 && ix < sw && iy < sh ? s32[iy * sw + ix]! : 0;
-      } else {
-        out[y * w + x] = bilinear(s32, sw, sh, fx, fy);
+    const orow = y * w;
+    if (nearest) {
+      const iy = Math.floor(fy + 0.5);
+      if (iy < 0 || iy >= sh) continue;
+      const srow = iy * sw;
+      for (let x = 0; x < w; x++) {
+        const ix = colA[x]!;
+        if (ix >= 0) out[orow + x] = s32[srow + ix]!;
       }
+      continue;
+    }
+    const y0 = Math.floor(fy);
+    const ra = (y0 < 0 ? 0 : y0 >= sh ? sh - 1 : y0) * sw;
+    const rb = (y0 + 1 < 0 ? 0 : y0 + 1 >= sh ? sh - 1 : y0 + 1) * sw;
+    const ay = Math.round((fy - y0) * 256);
+    const by = 256 - ay;
+    for (let x = 0; x < w; x++) {
+      const xa = colA[x]!;
+      const xb = colB[x]!;
+      const p00 = s32[ra + xa]!;
+      const p10 = s32[ra + xb]!;
+      const p01 = s32[rb + xa]!;
+      const p11 = s32[rb + xb]!;
+      if (p00 === p10 && p00 === p01 && p00 === p11) {
+        out[orow + x] = p00;
+        continue;
+      }
+      const ax = colW[x]!;
+      const bx = 256 - ax;
+      let v = 0;
+      for (let shift = 0; shift < 32; shift += 8) {
+        const top = ((p00 >>> shift) & 0xff) * bx + ((p10 >>> shift) & 0xff) * ax;
+        const bot = ((p01 >>> shift) & 0xff) * bx + ((p11 >>> shift) & 0xff) * ax;
+        v |= ((top * by + bot * ay + 32768) >> 16) << shift;
+      }
+      out[orow + x] = v;
     }
   }
   return { source: { width: w, height: h, data32: out, hasAlpha: src.hasAlpha }, left: e.left, top: e.top };
 }
 
-/** Bilinear sample with edge clamping. */
+/** Bilinear sample with edge clamping (weights in 1/256 steps). */
 export function bilinear(s32: Uint32Array, sw: number, sh: number, fx: number, fy: number): number {
-  const clampX = (v: number): number => (v < 0 ? 0 : v >= sw ? sw - 1 : v);
-  const clampY = (v: number): number => (v < 0 ? 0 : v >= sh ? sh - 1 : v);
   const x0 = Math.floor(fx);
   const y0 = Math.floor(fy);
   const ax = Math.round((fx - x0) * 256);
   const ay = Math.round((fy - y0) * 256);
-  const p00 = s32[clampY(y0) * sw + clampX(x0)]!;
-  const p10 = s32[clampY(y0) * sw + clampX(x0 + 1)]!;
-  const p01 = s32[clampY(y0 + 1) * sw + clampX(x0)]!;
-  const p11 = s32[clampY(y0 + 1) * sw + clampX(x0 + 1)]!;
+  const xa = x0 < 0 ? 0 : x0 >= sw ? sw - 1 : x0;
+  const xb = x0 + 1 < 0 ? 0 : x0 + 1 >= sw ? sw - 1 : x0 + 1;
+  const ya = (y0 < 0 ? 0 : y0 >= sh ? sh - 1 : y0) * sw;
+  const yb = (y0 + 1 < 0 ? 0 : y0 + 1 >= sh ? sh - 1 : y0 + 1) * sw;
+  const p00 = s32[ya + xa]!;
+  const p10 = s32[ya + xb]!;
+  const p01 = s32[yb + xa]!;
+  const p11 = s32[yb + xb]!;
+  if (p00 === p10 && p00 === p01 && p00 === p11) return p00;
+  const bx = 256 - ax;
+  const by = 256 - ay;
   let out = 0;
   for (let shift = 0; shift < 32; shift += 8) {
-    const c00 = (p00 >>> shift) & 0xff;
-    const c10 = (p10 >>> shift) & 0xff;
-    const c01 = (p01 >>> shift) & 0xff;
-    const c11 = (p11 >>> shift) & 0xff;
-    const top = c00 * (256 - ax) + c10 * ax;
-    const bot = c01 * (256 - ax) + c11 * ax;
-    const v = (top * (256 - ay) + bot * ay + 32768) >> 16;
-    out |= v << shift;
+    const top = ((p00 >>> shift) & 0xff) * bx + ((p10 >>> shift) & 0xff) * ax;
+    const bot = ((p01 >>> shift) & 0xff) * bx + ((p11 >>> shift) & 0xff) * ax;
+    out |= ((top * by + bot * ay + 32768) >> 16) << shift;
   }
   return out >>> 0;
 }
