@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DecodePool } from '../../../main/spice/decoders/decode-pool';
+import { ProtocolError, SpiceError } from '../../../main/spice/errors';
+
+const CORPUS = '/work/shared/corpus';
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+interface Blob {
+  file: string;
+  width: number;
+  height: number;
+  decoded_sha256_rgba: string;
+}
+const blobs = (JSON.parse(readFileSync(`${CORPUS}/manifest.json`, 'utf8')) as { blobs: Blob[] }).blobs;
+const blob = (file: string): Blob => blobs.find((b) => b.file === file)!;
+
+void test('small images decode inline, large ones on a worker thread, both bit-exact', async () => {
+  const pool = new DecodePool({ workers: 1, inlineMaxPixels: 400_000 });
+  try {
+    const small = blob('terminal_640x480.lz');
+    const a = await pool.decode(
+      { kind: 'lz', data: new Uint8Array(readFileSync(`${CORPUS}/${small.file}`)) },
+      small.width * small.height,
+    );
+    assert.equal(sha(a.pixels), small.decoded_sha256_rgba);
+    assert.equal(
+      pool.threadCount,
+      0,
+      'a 307K-pixel image decodes inline below a 400K threshold',
+    );
+
+    const big = blob('text_desktop_1920x1080.lz');
+    const input = new Uint8Array(readFileSync(`${CORPUS}/${big.file}`));
+    const [b, c] = await Promise.all([
+      pool.decode({ kind: 'lz', data: input }, big.width * big.height),
+      pool.decode(
+        { kind: 'quic', data: new Uint8Array(readFileSync(`${CORPUS}/text_desktop_1920x1080.quic`)) },
+        1920 * 1080,
+      ),
+    ]);
+    assert.equal(pool.threadCount, 1);
+    assert.equal(sha(b.pixels), big.decoded_sha256_rgba);
+    assert.equal(sha(c.pixels), big.decoded_sha256_rgba);
+    assert.equal(input.byteLength, big_bytes(big), "the caller's input is copied, not taken");
+  } finally {
+    await pool.close();
+  }
+  assert.equal(pool.threadCount, 0);
+});
+
+function big_bytes(b: Blob): number {
+  return readFileSync(`${CORPUS}/${b.file}`).length;
+}
+
+void test('transferInput hands the buffer over; worker errors arrive as ProtocolError', async () => {
+  const pool = new DecodePool({ workers: 2, inlineMaxPixels: 0 });
+  try {
+    const src = readFileSync(`${CORPUS}/boot_screen_720x400.lz`);
+    const own = new Uint8Array(src.length);
+    own.set(src);
+    const img = await pool.decode({ kind: 'lz', data: own }, 720 * 400, { transferInput: true });
+    assert.equal(sha(img.pixels), blob('boot_screen_720x400.lz').decoded_sha256_rgba);
+    assert.equal(own.byteLength, 0, 'transferred input is detached');
+
+    const corrupt = new Uint8Array(src.subarray(0, 5000));
+    await assert.rejects(pool.decode({ kind: 'lz', data: corrupt }, 720 * 400), ProtocolError);
+    const bitmap = await pool.decode(
+      {
+        kind: 'bitmap',
+        bitmap: {
+          format: 8,
+          flags: 4,
+          width: 2,
+          height: 1,
+          stride: 8,
+          palette: null,
+          data: new Uint8Array([1, 2, 3, 0, 4, 5, 6, 0]),
+        },
+      },
+      2,
+    );
+    assert.deepEqual([...bitmap.pixels], [3, 2, 1, 255, 6, 5, 4, 255]);
+  } finally {
+    await pool.close();
+  }
+});
+
+void test('close() rejects pending and later jobs and leaves no thread running', async () => {
+  const pool = new DecodePool({ workers: 1, inlineMaxPixels: 0 });
+  const data = new Uint8Array(readFileSync(`${CORPUS}/photo_1920x1080.lz`));
+  const pending = pool.decode({ kind: 'lz', data }, 1920 * 1080);
+  assert.equal(pool.threadCount, 1);
+  const rejected = assert.rejects(pending, (e: unknown) => e instanceof SpiceError && e.code === 'cancelled');
+  await pool.close();
+  await rejected;
+  await assert.rejects(pool.decode({ kind: 'lz', data }, 1), SpiceError);
+  assert.equal(pool.threadCount, 0);
+});
