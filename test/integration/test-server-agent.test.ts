@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../support/test-server';
+import * as E from '../../main/spice/protocol/enums';
+import { RawChannel } from '../server/raw-channel';
 import { RawMain } from '../server/raw-main';
 import { writeSolidPng } from '../server/client-tools';
 
@@ -194,6 +196,37 @@ void test('agent through libspice-server', async (t) => {
     ]);
     const reply = await main.nextAgentOfType(VD_AGENT_REPLY);
     assert.deepEqual([...reply.data], [...u32s(VD_AGENT_MONITORS_CONFIG, 1)]);
+  });
+
+  await t.test('client mouse mode goes through the agent, with the display id', async () => {
+    const inputs = await RawChannel.open({
+      port: server.port!,
+      channelType: E.SPICE_CHANNEL_INPUTS,
+      connectionId: main.init.sessionId,
+    });
+    try {
+      await inputs.nextOfType(E.SPICE_MSG_INPUTS_INIT);
+      const request = Buffer.alloc(2);
+      request.writeUInt16LE(E.SPICE_MOUSE_MODE_CLIENT, 0);
+      main.channel.send(E.SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, request);
+      await main.channel.next(
+        (m) => m.type === E.SPICE_MSG_MAIN_MOUSE_MODE && m.body.readUInt16LE(2) === E.SPICE_MOUSE_MODE_CLIENT,
+      );
+      const mark = server.eventCount;
+      const position = Buffer.alloc(11);
+      position.writeUInt32LE(300, 0);
+      position.writeUInt32LE(200, 4);
+      position.writeUInt16LE(E.SPICE_MOUSE_BUTTON_MASK_LEFT, 8);
+      position.writeUInt8(1, 10);
+      inputs.send(E.SPICE_MSGC_INPUTS_MOUSE_POSITION, position);
+      const ev = await server.waitFor((e) => e.event === 'agent_mouse', { after: mark });
+      assert.equal(ev.x, 300);
+      assert.equal(ev.y, 200);
+      assert.equal(ev.display_id, 1);
+      assert.notEqual(ev.buttons, 0);
+    } finally {
+      inputs.close();
+    }
   });
 
   await t.test('file transfer: 150 KB in 64 KiB messages arrives intact', async () => {
