@@ -136,6 +136,7 @@ export class App {
       case 'mouse-mode':
         this.mouseMode = m.mode;
         this.mouseModesSupported = m.supported;
+        document.body.dataset.mouseMode = m.mode === SPICE_MOUSE_MODE_CLIENT ? 'client' : 'server';
         if (m.mode === SPICE_MOUSE_MODE_CLIENT) this.pointer.ungrab();
         this.updateCursorPlacement();
         this.updateStatusBar();
