@@ -25,9 +25,6 @@ export interface QuicFamily {
   readonly codeLen: Uint8Array;
   /** Context value (0..255) → bucket index. 5 bpc masks the context to 5 bits, as spice-common does. */
   readonly bucketOf: Uint8Array;
-  /** Per bucket: its first and last context value (within 0 .. mask). */
-  readonly bucketFirst: Uint8Array;
-  readonly bucketLast: Uint8Array;
   /** Number of context buckets. */
   readonly nBuckets: number;
 }
@@ -65,8 +62,7 @@ function buildFamily(bpc: number): QuicFamily {
   // Buckets of contexts with sizes 1, 2, 4, 8, ... (DEFevol 3); the last bucket absorbs a would-be
   // bucket that is not followed by a bigger one.
   const byLevel = new Uint8Array(levels);
-  const bucketFirst = new Uint8Array(8);
-  const bucketLast = new Uint8Array(8);
+
   let bucket = 0;
   let start = 0;
   let size = 1;
@@ -79,8 +75,7 @@ function buildFamily(bpc: number): QuicFamily {
     let end = start + size - 1;
     if (end + size >= levels) end = levels - 1;
     byLevel.fill(bucket, start, end + 1);
-    bucketFirst[bucket] = start;
-    bucketLast[bucket] = end;
+
     bucket++;
     if (end >= levels - 1) break;
     start = end + 1;
@@ -97,8 +92,6 @@ function buildFamily(bpc: number): QuicFamily {
     notGr,
     codeLen,
     bucketOf,
-    bucketFirst,
-    bucketLast,
     nBuckets: bucket,
   };
 }
