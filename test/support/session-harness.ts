@@ -29,7 +29,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: ScriptedServerOptions & { sessionPassword?: string } = {},
+  options: ScriptedServerOptions & { sessionPassword?: string; display?: boolean } = {},
 ): Promise<Harness> {
   const server = new ScriptedServer(options);
   const port = await server.listen();
