@@ -108,6 +108,11 @@ export class RawChannel {
     });
   }
 
+  /** Removes and returns every message received but not yet taken. */
+  takeQueued(): RawMessage[] {
+    return this.queue.splice(0, this.queue.length);
+  }
+
   nextOfType(type: number, timeoutMs?: number): Promise<RawMessage> {
     return this.next((m) => m.type === type, timeoutMs);
   }
