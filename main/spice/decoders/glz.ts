@@ -26,6 +26,7 @@ import {
   LZ_VERSION,
   badReference,
   checkDimensions,
+  checkExpansion,
   outputBuffer,
   overrun,
   readU32BE,
@@ -111,6 +112,7 @@ export async function decodeGlz(
   const n = width * height;
   if (n > window.capPixels)
     throw new ProtocolError(`${CODEC}: image of ${n} pixels exceeds the dictionary cap`);
+  checkExpansion(CODEC, n, data.length - GLZ_HEADER_BYTES);
   const hasAlpha = h.type === LZ_IMAGE_TYPE_RGBA;
   // Top-down images decode straight into the destination; bottom-up ones into a stream-order buffer first.
   const streamBytes = h.topDown ? outputBuffer(CODEC, n * 4, opts.out) : new Uint8Array(n * 4);

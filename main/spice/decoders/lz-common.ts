@@ -117,6 +117,19 @@ export function rgb555ToRgba(v: number): number {
   );
 }
 
+/**
+ * Every format of the LZ family (and LZ4) produces at most 255 output units per input byte (a length-extension byte
+ * adds at most 255). Rejecting declared sizes beyond that bound keeps a tiny payload from making the decoder allocate
+ * a huge image it could never fill.
+ */
+export function checkExpansion(codec: string, units: number, payloadBytes: number): void {
+  if (units > payloadBytes * 255 + 255) {
+    throw new ProtocolError(
+      `${codec}: declares ${units} units, more than ${payloadBytes} payload bytes can encode`,
+    );
+  }
+}
+
 export function truncated(codec: string): ProtocolError {
   return new ProtocolError(`${codec}: compressed stream ends early`);
 }

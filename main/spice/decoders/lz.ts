@@ -33,6 +33,7 @@ import {
   PLT_PIXELS_PER_BYTE,
   badReference,
   checkDimensions,
+  checkExpansion,
   flipRows,
   isPaletteType,
   outputBuffer,
@@ -94,6 +95,7 @@ export function decodeLz(data: Uint8Array, opts: LzDecodeOptions = {}): DecodedI
   const { width, height } = h;
   const n = width * height;
   if (isPaletteType(h.type)) return decodePalette(data, h, opts.palette ?? null, opts.out);
+  checkExpansion(CODEC, n, data.length - LZ_HEADER_BYTES);
 
   const pixels = outputBuffer(CODEC, n * 4, opts.out);
   const dst = u32View(pixels);
@@ -145,6 +147,7 @@ export function decodeLzAlphaInto(data: Uint8Array, target: DecodedImage): void 
   }
   const { width, height } = h;
   const n = width * height;
+  checkExpansion(CODEC, n, data.length - LZ_HEADER_BYTES);
   if (target.pixels.length < n * 4) throw new ProtocolError(`${CODEC}: target pixel buffer too small`);
   const alpha = new Uint8Array(n);
   lzBytePass(data, LZ_HEADER_BYTES, alpha, n);
@@ -170,6 +173,7 @@ function decodePalette(
   if (stride === 0 || stride * ppb < width || stride * height > width * height * 4 + 65536) {
     throw new ProtocolError(`${CODEC}: palette stride ${stride} does not fit width ${width}`);
   }
+  checkExpansion(CODEC, stride * height, data.length - LZ_HEADER_BYTES);
   const indexes = new Uint8Array(stride * height);
   lzBytePass(data, LZ_HEADER_BYTES, indexes, indexes.length);
   const pixels = outputBuffer(CODEC, width * height * 4, out);

@@ -19,7 +19,15 @@ import {
   SPICE_BITMAP_FMT_RGBA,
 } from '../protocol/enums';
 import type { DecodedImage } from './types';
-import { checkDimensions, flipRows, outputBuffer, readU32BE, rgb555ToRgba, u32View } from './lz-common';
+import {
+  checkDimensions,
+  checkExpansion,
+  flipRows,
+  outputBuffer,
+  readU32BE,
+  rgb555ToRgba,
+  u32View,
+} from './lz-common';
 
 const CODEC = 'LZ4';
 /** Copies at least this long use copyWithin / set instead of a byte loop. */
@@ -50,6 +58,7 @@ export function decodeLz4Image(
     default:
       throw new ProtocolError(`${CODEC}: unsupported bitmap format ${format}`);
   }
+  checkExpansion(CODEC, n * bytesPerPixel, data.length);
   const pixels = outputBuffer(CODEC, n * 4, out);
   // 4-byte formats decode straight into the destination and are swizzled in place.
   const raw = bytesPerPixel === 4 ? pixels : new Uint8Array(n * bytesPerPixel);
