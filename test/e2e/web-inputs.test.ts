@@ -175,3 +175,44 @@ void test(
     assert.deepEqual(wheels, [1, -1]);
   },
 );
+
+void test(
+  'a guest cursor becomes the OS cursor in client mode (CSS url with the hot spot), and hides',
+  { skip, timeout: 30_000 },
+  async () => {
+    await server.sendOk({
+      cmd: 'cursor_set',
+      type: 'alpha',
+      width: 24,
+      height: 24,
+      hot_x: 3,
+      hot_y: 5,
+      visible: true,
+    });
+    await page.waitForFunction(
+      () => /url\("data:image\/png/.test(document.getElementById('screen')?.style.cursor ?? ''),
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
+    const cursor = await page.evaluate(() => document.getElementById('screen')?.style.cursor ?? '');
+    assert.match(cursor, /\) 3 5, default$/);
+    await server.sendOk({
+      cmd: 'cursor_set',
+      type: 'mono',
+      width: 32,
+      height: 32,
+      hot_x: 0,
+      hot_y: 0,
+      visible: true,
+    });
+    await page.waitForFunction((old) => document.getElementById('screen')?.style.cursor !== old, cursor, {
+      timeout: 10_000,
+    });
+    await server.sendOk({ cmd: 'cursor_hide' });
+    await page.waitForFunction(() => document.getElementById('screen')?.style.cursor === 'none', null, {
+      timeout: 10_000,
+    });
+  },
+);
