@@ -13,7 +13,11 @@
 // Typed-array accesses are what V8 pays most for, so a pixel touches only the row above, its own output
 // word and its correlation word (plus one input word every 32 bits).
 
-import { packBestCodes as packBestCodes_, updateModel as updateModel_ } from './quic-state';
+import {
+  packBestCodes as packBestCodes_,
+  updateModel as updateModel_,
+  updateModel8 as updateModel8_,
+} from './quic-state';
 import type { QuicBits, QuicModel } from './quic-state';
 import type { QuicFamily } from './quic-tables';
 import { MELC_LEN as MELC_LEN_, TABRAND_CHAOS as TABRAND_CHAOS_, WM_MAX as WM_MAX_ } from './quic-tables';
@@ -22,6 +26,7 @@ import { ProtocolError } from '../errors';
 // Module-local copies of imported bindings: hot code must not go through live-binding getters (which is
 // what a CommonJS transpilation, e.g. tsx in tests and benchmarks, turns imported names into).
 const updateModel = updateModel_;
+const updateModel8 = updateModel8_;
 const packBestCodes = packBestCodes_;
 const TABRAND_CHAOS = TABRAND_CHAOS_;
 const WM_MAX = WM_MAX_;
@@ -567,7 +572,7 @@ export function decodeRgbRow(
         if (run > limit) throw badRun();
         if (run !== 0) {
           const start = rowOff + i;
-          if (run < 64) {
+          if (run < 256) {
             for (let k = 0; k < run; k++) plane[start + k] = left;
           } else {
             plane.fill(left, start, start + run);
@@ -892,9 +897,9 @@ export function decodeRgb32Row0(
         (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
         alphaFill;
       plane[rowOff + i] = left;
-      if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger)) bcR = packBestCodes(m.best0);
-      if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger)) bcG = packBestCodes(m.best1);
-      if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger)) bcB = packBestCodes(m.best2);
+      if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
+      if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
+      if (updateModel8(m.counters2, m.best2, bucketOf[ctxB]!, vB, trigger)) bcB = packBestCodes(m.best2);
       seed = (seed + 1) & 255;
       wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;
@@ -1056,12 +1061,9 @@ export function decodeRgb32Row(
         alphaFill;
       plane[rowOff] = left;
       if (wait === 0) {
-        if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger))
-          bcR = packBestCodes(m.best0);
-        if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger))
-          bcG = packBestCodes(m.best1);
-        if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger))
-          bcB = packBestCodes(m.best2);
+        if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
+        if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
+        if (updateModel8(m.counters2, m.best2, bucketOf[ctxB]!, vB, trigger)) bcB = packBestCodes(m.best2);
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {
@@ -1228,7 +1230,7 @@ export function decodeRgb32Row(
         if (run > limit) throw badRun();
         if (run !== 0) {
           const start = rowOff + i;
-          if (run < 64) {
+          if (run < 256) {
             for (let k = 0; k < run; k++) plane[start + k] = left;
           } else {
             plane.fill(left, start, start + run);
@@ -1316,9 +1318,9 @@ export function decodeRgb32Row(
         (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
         alphaFill;
       plane[rowOff + i] = left;
-      if (updateModel(m.counters0, m.best0, bucketOf[ctxR]!, vR, fam, trigger)) bcR = packBestCodes(m.best0);
-      if (updateModel(m.counters1, m.best1, bucketOf[ctxG]!, vG, fam, trigger)) bcG = packBestCodes(m.best1);
-      if (updateModel(m.counters2, m.best2, bucketOf[ctxB]!, vB, fam, trigger)) bcB = packBestCodes(m.best2);
+      if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
+      if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
+      if (updateModel8(m.counters2, m.best2, bucketOf[ctxB]!, vB, trigger)) bcB = packBestCodes(m.best2);
       seed = (seed + 1) & 255;
       wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;

@@ -5,11 +5,12 @@
 
 import { ProtocolError } from '../errors';
 import type { QuicFamily } from './quic-tables';
-import { MELC_LEN as MELC_LEN_, WM_NEXT, WM_TRIGGER as WM_TRIGGER_ } from './quic-tables';
+import { FAMILY_8BPC, MELC_LEN as MELC_LEN_, WM_NEXT, WM_TRIGGER as WM_TRIGGER_ } from './quic-tables';
 
 // Module-local copies of imported tables (no live-binding getters on hot paths under CommonJS transpilation).
 const MELC_LEN = MELC_LEN_;
 const WM_TRIGGER = WM_TRIGGER_;
+const CODE_LEN_8 = FAMILY_8BPC.codeLen;
 
 export function quicOverrun(): ProtocolError {
   return new ProtocolError('QUIC: compressed data ends before the image is complete');
@@ -207,6 +208,68 @@ export function updateModel(
   }
   if (bestLen > trigger) {
     for (let k = 0; k < bpc; k++) counters[base + k]! >>>= 1;
+  }
+  if (best[bucket] === bestCode) return false;
+  best[bucket] = bestCode;
+  return true;
+}
+
+/** updateModel for FAMILY_8BPC, unrolled (model updates dominate the first rows of every image). */
+export function updateModel8(
+  counters: Int32Array,
+  best: Uint8Array,
+  bucket: number,
+  v: number,
+  trigger: number,
+): boolean {
+  const b = bucket << 3;
+  const n = v << 3;
+  let bestLen = (counters[b + 7]! += CODE_LEN_8[n + 7]!);
+  let bestCode = 7;
+  const c6 = (counters[b + 6]! += CODE_LEN_8[n + 6]!);
+  if (c6 < bestLen) {
+    bestLen = c6;
+    bestCode = 6;
+  }
+  const c5 = (counters[b + 5]! += CODE_LEN_8[n + 5]!);
+  if (c5 < bestLen) {
+    bestLen = c5;
+    bestCode = 5;
+  }
+  const c4 = (counters[b + 4]! += CODE_LEN_8[n + 4]!);
+  if (c4 < bestLen) {
+    bestLen = c4;
+    bestCode = 4;
+  }
+  const c3 = (counters[b + 3]! += CODE_LEN_8[n + 3]!);
+  if (c3 < bestLen) {
+    bestLen = c3;
+    bestCode = 3;
+  }
+  const c2 = (counters[b + 2]! += CODE_LEN_8[n + 2]!);
+  if (c2 < bestLen) {
+    bestLen = c2;
+    bestCode = 2;
+  }
+  const c1 = (counters[b + 1]! += CODE_LEN_8[n + 1]!);
+  if (c1 < bestLen) {
+    bestLen = c1;
+    bestCode = 1;
+  }
+  const c0 = (counters[b + 0]! += CODE_LEN_8[n + 0]!);
+  if (c0 < bestLen) {
+    bestLen = c0;
+    bestCode = 0;
+  }
+  if (bestLen > trigger) {
+    counters[b + 0]! >>>= 1;
+    counters[b + 1]! >>>= 1;
+    counters[b + 2]! >>>= 1;
+    counters[b + 3]! >>>= 1;
+    counters[b + 4]! >>>= 1;
+    counters[b + 5]! >>>= 1;
+    counters[b + 6]! >>>= 1;
+    counters[b + 7]! >>>= 1;
   }
   if (best[bucket] === bestCode) return false;
   best[bucket] = bestCode;
