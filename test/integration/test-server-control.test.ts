@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import type { Socket } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../support/test-server';
@@ -225,4 +228,170 @@ void test('plain CLI mode prints one listening line and no JSON', async () => {
   } finally {
     await server.stop();
   }
+});
+
+void test('the control channel survives garbage and random commands (fixed seed)', async (t) => {
+  const server = await startTestServer({ width: 64, height: 48, portChannel: 'org.test.echo' });
+  t.after(() => server.stop());
+  let state = 0x12345678;
+  const rand = (n: number): number => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state % n;
+  };
+  // raw garbage: bytes without newlines, broken JSON, deep nesting, huge numbers
+  const garbage = [
+    '{',
+    '}',
+    '[]',
+    '"cmd"',
+    '{"cmd":}',
+    '{"cmd":"info",}',
+    '{"cmd":"info","id":1e999}',
+    '{"cmd":"\\ud800"}',
+    '['.repeat(200) + ']'.repeat(200),
+    '{"cmd":"fill","color":"#ff0000","x":1e300}',
+    '\u0000\u0001\u0002',
+  ];
+  for (const g of garbage) server.writeRaw(`${g}\n`);
+  for (let i = 0; i < 100; i++) {
+    let line = '';
+    const len = rand(80);
+    for (let j = 0; j < len; j++) line += String.fromCharCode(32 + rand(95));
+    server.writeRaw(`${line}\n`);
+  }
+  // structurally valid requests with random fields and values
+  const commands = [
+    'fill',
+    'copy_bits',
+    'copy_surface',
+    'destroy_surface',
+    'draw_image',
+    'cursor_set',
+    'cursor_move',
+    'kbd_leds',
+    'monitors',
+    'set_streaming',
+    'port_send',
+    'port_event',
+    'usb_control',
+    'usb_bulk',
+    'clipboard_grab',
+    'clipboard_request',
+    'sync',
+  ];
+  const fields = [
+    'surface',
+    'x',
+    'y',
+    'width',
+    'height',
+    'color',
+    'src_x',
+    'src_y',
+    'png',
+    'type',
+    'monitors',
+  ];
+  fields.push('leds', 'text', 'hex', 'event', 'mode', 'request', 'requesttype', 'endpoint', 'data', 'length');
+  const values: unknown[] = [
+    0,
+    1,
+    -1,
+    7,
+    31,
+    65535,
+    1e12,
+    3.5,
+    '#ff0000',
+    'x',
+    '',
+    null,
+    true,
+    [],
+    {},
+    [1, 2],
+  ];
+  values.push({ x: 1 }, [{ x: 0, y: 0, width: 8, height: 8 }], '/nonexistent.png', 'opened', 'zz');
+  let replies = 0;
+  for (let i = 0; i < 300; i++) {
+    const request: Record<string, unknown> = { cmd: commands[rand(commands.length)] };
+    const n = rand(5);
+    for (let k = 0; k < n; k++) request[fields[rand(fields.length)]!] = values[rand(values.length)];
+    const reply = await server.send(request as never);
+    assert.equal(typeof reply.ok, 'boolean');
+    replies++;
+  }
+  assert.equal(replies, 300);
+  const info = await server.sendOk({ cmd: 'info' });
+  assert.equal(info.spice_server_version, '0.15.1');
+});
+
+void test('control over a unix socket: replies to the asker, events to every peer', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'saffron-ts-unix-'));
+  const path = join(dir, 'control.sock');
+  const server = await startTestServer({
+    width: 32,
+    height: 32,
+    control: false,
+    extraArgs: ['--control', `unix:${path}`],
+  });
+  t.after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = async (): Promise<{
+    lines: unknown[];
+    socket: Socket;
+    wait: (n: number) => Promise<void>;
+  }> => {
+    const socket = createConnection(path);
+    await once(socket, 'connect');
+    const lines: unknown[] = [];
+    let buf = '';
+    const waiters: (() => void)[] = [];
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
+      waiters.splice(0).forEach((w) => w());
+    });
+    const wait = async (n: number): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      while (lines.length < n) {
+        if (Date.now() > deadline) throw new Error(`only ${lines.length} lines: ${JSON.stringify(lines)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    };
+    return { lines, socket, wait };
+  };
+  const a = await open();
+  const b = await open();
+  t.after(() => {
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+  await a.wait(1);
+  await b.wait(1);
+  assert.equal((a.lines[0] as { event: string }).event, 'listening');
+  assert.equal((a.lines[0] as { port: number }).port, server.port);
+  a.socket.write('{"cmd":"kbd_leds","leds":2,"id":"a1"}\n');
+  await a.wait(3);
+  await b.wait(2);
+  const aLines = a.lines.slice(1) as Record<string, unknown>[];
+  const bLines = b.lines.slice(1) as Record<string, unknown>[];
+  assert.ok(aLines.some((l) => l.reply === 'kbd_leds' && l.id === 'a1' && l.ok === true));
+  assert.ok(aLines.some((l) => l.event === 'leds' && l.num_lock === true));
+  assert.ok(bLines.some((l) => l.event === 'leds'));
+  assert.ok(!bLines.some((l) => l.reply !== undefined), 'the reply goes only to the asker');
 });

@@ -147,6 +147,8 @@ export interface TestServer {
   /** Like send, but rejects when the reply is not ok. */
   sendOk(command: TestServerCommand, timeoutMs?: number): Promise<TestServerReply>;
   waitFor(predicate: (event: TestServerEvent) => boolean, options?: WaitOptions): Promise<TestServerEvent>;
+  /** Writes raw text to the control channel (for tests of the channel itself; replies without a known id are dropped). */
+  writeRaw(text: string): void;
   /** What the server wrote to stderr (last 64 KiB). */
   stderr(): string;
   stop(): Promise<void>;
@@ -374,6 +376,10 @@ class RunningServer implements TestServer {
       }, timeoutMs);
       this.waiters.add(waiter);
     });
+  }
+
+  writeRaw(text: string): void {
+    this.child.stdin.write(text);
   }
 
   stderr(): string {
