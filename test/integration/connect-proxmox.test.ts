@@ -3,7 +3,7 @@
 // CA, one-time password and delete-this-file=1. Runs the real CLI in-process.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../main/cli/index';
 import { EXIT_OK, EXIT_PROXY } from '../../main/cli/exit-codes';
@@ -99,6 +99,22 @@ void test('Proxmox-style .vv: every channel through the proxy over TLS, file del
   assert.equal(targets.length, open.length, 'one CONNECT per channel');
   assert.ok(targets.every((t) => t === `${TOKEN}:${PROXIED_TLS_PORT}`));
   assert.ok(!run.stderr.includes(TICKET), 'the ticket never reaches the output');
+});
+
+void test('saffron screenshot file.vv works and the file is gone afterwards', async () => {
+  const path = join(ws.dir, 'pve-screenshot.vv');
+  const png = join(ws.dir, 'pve.png');
+  writeFileSync(path, vvFile());
+  const before = proxy.targets.length;
+  const run = await saffron(['screenshot', path, '-o', png, '--timeout', '20']);
+  assert.equal(run.code, EXIT_OK, run.stderr);
+  assert.ok(!existsSync(path), 'delete-this-file=1 honoured');
+  const bytes = readFileSync(png);
+  assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+  assert.ok(bytes.readUInt32BE(16) >= 320 && bytes.readUInt32BE(20) >= 200);
+  const targets = proxy.targets.slice(before);
+  assert.ok(targets.length >= 2, 'main and display both went through the proxy');
+  assert.ok(targets.every((t) => t === `${TOKEN}:${PROXIED_TLS_PORT}`));
 });
 
 void test('a stale ticket (proxy 403) is explained; VIRT_VIEWER_KEEP_FILE keeps the file', async () => {

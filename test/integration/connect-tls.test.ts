@@ -4,7 +4,7 @@
 // server that forces TLS on main (NEED_SECURED) moves that channel to the TLS port.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../main/cli/index';
 import { EXIT_OK, EXIT_TLS, EXIT_PASSWORD_REQUIRED } from '../../main/cli/exit-codes';
@@ -92,6 +92,30 @@ void test('right CA + right host-subject: every channel links over TLS', async (
   for (const c of channels.filter((c) => c.state === 'open'))
     assert.equal(c.secure, true, `${c.type} over TLS`);
   assert.ok(!run.stderr.includes(PASSWORD), 'the password never reaches the output');
+});
+
+void test('right CA + right host-subject: saffron screenshot writes the screen', async () => {
+  const png = join(ws.dir, 'tls.png');
+  const run = await saffron(
+    'screenshot',
+    `spice+tls://127.0.0.1:${qemu.tlsPort}`,
+    '-o',
+    png,
+    '--password',
+    PASSWORD,
+    '--ca-file',
+    ca.certPath,
+    '--host-subject',
+    hostSubjectString(SUBJECT),
+    '--timeout',
+    '20',
+  );
+  assert.equal(run.code, EXIT_OK, run.stderr);
+  const bytes = readFileSync(png);
+  assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  assert.ok(width >= 320 && height >= 200, `${width}x${height}`);
 });
 
 void test('right CA and host name (no host-subject) via spice+tls://', async () => {
