@@ -9,7 +9,7 @@ export class TypedEmitter<Events extends object> {
   on<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener as (payload: never) => void);
+    set.add(listener);
     return () => this.off(name, listener);
   }
 
@@ -22,7 +22,7 @@ export class TypedEmitter<Events extends object> {
   }
 
   off<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): void {
-    this.listeners.get(name)?.delete(listener as (payload: never) => void);
+    this.listeners.get(name)?.delete(listener);
   }
 
   emit<K extends keyof Events>(name: K, payload: Events[K]): void {
