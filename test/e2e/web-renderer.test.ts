@@ -117,6 +117,31 @@ void test('damage updates only the damaged rectangle', { skip }, async () => {
   assert.deepEqual(await canvasPixels(page, 120, 60, 1, 1), [...gradient(120, 60), 255]);
 });
 
+void test('HiDPI: at 100% one guest pixel is one device pixel (devicePixelRatio 2)', { skip }, async () => {
+  const hidpi = await launchBrowser({ deviceScaleFactor: 2 });
+  try {
+    const p = await hidpi.context.newPage();
+    await p.goto(harness.url);
+    await p.waitForFunction(() => Number(document.getElementById('screen')?.dataset.frames ?? 0) >= 1);
+    await p.click('#toolbar button[data-command="zoom-100"]');
+    await p.waitForFunction(() => document.getElementById('screen')?.dataset.scale === '1.000');
+    const box = await p.locator('#screen').boundingBox();
+    assert.deepEqual([box?.width, box?.height], [160, 100]);
+    assert.equal(
+      await p.evaluate(() => document.getElementById('screen')?.classList.contains('pixelated')),
+      true,
+    );
+    await p.click('#toolbar button[data-command="zoom-in"]');
+    await p.waitForFunction(() => document.getElementById('screen')?.dataset.scale === '1.100');
+    assert.equal(
+      await p.evaluate(() => document.getElementById('screen')?.classList.contains('pixelated')),
+      false,
+    );
+  } finally {
+    await hidpi.close();
+  }
+});
+
 /** KeyboardEvent.code → expected (scancode as the session API takes it). */
 const KEY_TABLE: [string, number][] = [
   ['KeyA', 0x1e],
