@@ -1,6 +1,8 @@
 // What every connecting command shares: the connection flags, turning a URI/.vv into a session, and printing
 // the .vv settings this version does not honour.
+import { channelTypeOf } from '../spice/connect/config';
 import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
+import { SpiceError } from '../spice/errors';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import { installDisplayChannels } from '../spice/channels/display-channel';
@@ -10,7 +12,7 @@ import type { ArgSpec, ParsedArgs } from './args';
 import type { CliIo } from './command';
 
 export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = {
-  values: ['password', 'proxy', 'ca-file', 'host-subject', 'tls-ciphers', 'timeout'],
+  values: ['password', 'proxy', 'ca-file', 'host-subject', 'tls-ciphers', 'secure-channels', 'timeout'],
   booleans: ['verbose'],
 };
 
@@ -20,6 +22,7 @@ export const CONNECT_USAGE = `Connection options:
   --ca-file FILE      PEM CA bundle to verify TLS servers (default: the .vv ca, else the system store)
   --host-subject S    expected certificate subject, e.g. "C=US,O=Example,CN=host" (replaces the hostname check)
   --tls-ciphers LIST  OpenSSL cipher list for TLS channels
+  --secure-channels L channels that must use TLS: 'all' or a list such as main,display,inputs
   --timeout SECONDS   give up after this long (default 30)
   --verbose           log protocol progress to stderr`;
 
@@ -34,10 +37,27 @@ export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo
   set('caFile', 'ca-file');
   set('hostSubject', 'host-subject');
   set('tlsCiphers', 'tls-ciphers');
+  const secure = args.values.get('secure-channels');
+  if (secure !== undefined) options.secureChannels = parseChannelList(secure);
   const config = await resolveTarget(target, options);
   for (const u of config.unsupported) io.stderr(`saffron: warning: ${u.key}: ${u.reason}`);
   for (const note of config.notes) io.stderr(`saffron: ${note}`);
   return config;
+}
+
+/** 'all' or comma/semicolon separated channel names → SPICE_CHANNEL_* values. */
+export function parseChannelList(text: string): 'all' | number[] {
+  if (text.trim().toLowerCase() === 'all') return 'all';
+  return text
+    .split(/[,;]/)
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+    .map((name) => {
+      const type = channelTypeOf(name);
+      if (type === undefined)
+        throw new SpiceError('config', `unknown channel '${name}' in --secure-channels`);
+      return type;
+    });
 }
 
 export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSession {
