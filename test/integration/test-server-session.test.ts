@@ -172,5 +172,9 @@ void test('inputs and cursor through SpiceSession', async (t) => {
     const pos = await server.waitFor((e) => e.event === 'tablet_position', { after: mark });
     assert.equal(pos.x, 100);
     assert.equal(pos.y, 50);
+    const mark2 = server.eventCount;
+    session.inputs.mousePress(E.SPICE_MOUSE_BUTTON_UP, 0); // a wheel notch up
+    const wheel = await server.waitFor((e) => e.event === 'tablet_wheel', { after: mark2 });
+    assert.equal(wheel.wheel, -1);
   });
 });
