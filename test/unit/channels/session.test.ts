@@ -200,3 +200,26 @@ test('close() releases every socket and timer of the session and its channels', 
   assert.equal(count('TCPServerWrap'), 0);
   assert.equal(count('Timeout'), 0, `timers left: ${process.getActiveResourcesInfo().join(',')}`);
 });
+
+test('a secondary channel that dies is reported and dropped; the session goes on', async () => {
+  const { startHarness: start } = await import('../../support/session-harness');
+  const h = await start();
+  try {
+    h.main.send(
+      E.SPICE_MSG_MAIN_CHANNELS_LIST,
+      new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_CURSOR).u8(0).finish(),
+    );
+    const cursor = await h.server.connection();
+    await h.waitFor('channel-open');
+    cursor.socket.destroy();
+    const closed = await h.waitFor('channel-closed');
+    assert.equal(closed.type, E.SPICE_CHANNEL_CURSOR);
+    const err = await h.waitFor('channel-error', (e) => e.type === E.SPICE_CHANNEL_CURSOR);
+    assert.equal(err.error.code, 'closed');
+    assert.equal(h.session.isClosed, false);
+    h.main.send(E.SPICE_MSG_PING, new SpiceWriter().u32(5).u64(0n).finish());
+    assert.equal(new SpiceReader((await h.main.nextOfType(E.SPICE_MSGC_PONG)).body).u32(), 5);
+  } finally {
+    await h.close();
+  }
+});
