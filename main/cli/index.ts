@@ -4,9 +4,15 @@ import type { CliCommand, CliIo } from './command';
 import { benchDecodeCommand } from './commands/bench-decode';
 import { infoCommand } from './commands/info';
 import { screenshotCommand } from './commands/screenshot';
+import { webCommand } from './commands/web';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes';
 
-export const COMMANDS: readonly CliCommand[] = [screenshotCommand, infoCommand, benchDecodeCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  screenshotCommand,
+  infoCommand,
+  webCommand,
+  benchDecodeCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,6 +1,6 @@
 // The inputs channel: keyboard scancodes (PC XT set 1), lock-key modifier sync, and mouse in both modes with
 // the protocol's motion flow control (the server acks every SPICE_INPUT_MOTION_ACK_BUNCH motions; REFERENCES G16,
-// G25, G26). Key codes: 0x01-0xFF plain, 0x100|sc for E0-prefixed keys, SCANCODE_PAUSE for the E1 Pause sequence.
+// G25, G26). Key codes: 0x01-0xFF plain, 0x100|sc for E0-prefixed keys.
 import * as E from '../protocol/enums';
 import { SPICE_INPUTS_CAP_KEY_SCANCODE, SPICE_INPUT_MOTION_ACK_BUNCH } from '../protocol/protocol';
 import { SpiceWriter } from '../wire/writer';
@@ -8,15 +8,17 @@ import { SpiceChannel, type MessageHandler } from './channel';
 
 /** Flag added to a set-1 scancode for keys sent with the E0 prefix (e.g. Right Ctrl = 0x11D). */
 export const SCANCODE_EXTENDED = 0x100;
-/** Pause/Break: E1 1D 45 on press, E1 9D C5 on release, no repeat code. */
-export const SCANCODE_PAUSE = 0x1000;
+/**
+ * Pause/Break. Its real set-1 sequence starts with E1, but QEMU's SPICE keyboard only understands the E0
+ * prefix (it would take E1 for a release and leave Ctrl held); QEMU turns E0 46 into the real Pause sequence.
+ */
+export const SCANCODE_PAUSE = SCANCODE_EXTENDED | 0x46;
 
 /** Motion messages allowed in flight before coalescing (spice-gtk uses twice the ack bunch). */
 const MAX_UNACKED_MOTION = SPICE_INPUT_MOTION_ACK_BUNCH * 2;
 
 /** The u32 of KEY_DOWN/KEY_UP: scancode bytes packed low byte first (the server feeds them in that order). */
 export function packScancode(code: number, release: boolean): number {
-  if (code === SCANCODE_PAUSE) return release ? 0xc59de1 : 0x451de1;
   const sc = (code & 0xff) | (release ? 0x80 : 0);
   return code & SCANCODE_EXTENDED ? (0xe0 | (sc << 8)) >>> 0 : sc;
 }
@@ -52,7 +54,6 @@ export class InputsChannel extends SpiceChannel<E.SpiceMsgInputs> {
   }
 
   keyUp(code: number): void {
-    if (code === SCANCODE_PAUSE) return; // Pause has no break code of its own: the press sequence includes it
     this.send(E.SPICE_MSGC_INPUTS_KEY_UP, new SpiceWriter(4).u32(packScancode(code, true)));
   }
 

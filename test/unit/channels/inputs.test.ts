@@ -6,12 +6,13 @@ import { SpiceReader } from '../../../main/spice/wire/reader';
 import { SpiceWriter } from '../../../main/spice/wire/writer';
 import { startHarness } from '../../support/session-harness';
 
-test('scancodes pack low byte first: plain, E0-extended, and the E1 Pause sequence', () => {
+test('scancodes pack low byte first: plain, E0-extended, and Pause as E0 46', () => {
   assert.equal(packScancode(0x1e, false), 0x1e); // A down
   assert.equal(packScancode(0x1e, true), 0x9e); // A up
   assert.equal(packScancode(SCANCODE_EXTENDED | 0x1d, false), 0x1de0); // Right Ctrl down (REFERENCES G25)
   assert.equal(packScancode(SCANCODE_EXTENDED | 0x1d, true), 0x9de0);
-  assert.equal(packScancode(SCANCODE_PAUSE, false), 0x451de1);
+  assert.equal(packScancode(SCANCODE_PAUSE, false), 0x46e0);
+  assert.equal(packScancode(SCANCODE_PAUSE, true), 0xc6e0);
 });
 
 test('inputs channel: keys, modifiers, buttons and motion flow control on the wire', async () => {
