@@ -80,10 +80,11 @@ void test('TLS: spicy-screenshot connects to the TLS port with the test CA and s
   assert.equal(countDiffs(shot.image!, expected), 0);
   const main = await server.waitFor((e) => e.event === 'channel' && e.channel === 'main', { after: mark });
   assert.equal(main.tls, true);
-  // without the CA the certificate is not trusted
+  // with another CA the certificate is not trusted
+  const other = makeX509Dir(join(dir, 'other-ca'));
   const untrusted = await spicyScreenshot(join(dir, 'untrusted.ppm'), {
     tlsPort: server.tlsPort!,
-    caFile: join(dir, 'served.png'),
+    caFile: other.caFile,
     password: 'tls-pw',
   });
   assert.equal(untrusted.ok, false);
