@@ -26,11 +26,7 @@ void test('small images decode inline, large ones on a worker thread, both bit-e
       small.width * small.height,
     );
     assert.equal(sha(a.pixels), small.decoded_sha256_rgba);
-    assert.equal(
-      pool.threadCount,
-      0,
-      'a 307K-pixel image decodes inline below a 400K threshold',
-    );
+    assert.equal(pool.threadCount, 0, 'a 307K-pixel image decodes inline below a 400K threshold');
 
     const big = blob('text_desktop_1920x1080.lz');
     const input = new Uint8Array(readFileSync(`${CORPUS}/${big.file}`));
