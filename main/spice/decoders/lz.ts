@@ -49,7 +49,7 @@ const CODEC = 'LZ';
 /** Size of the LZ header (7 big-endian u32). */
 export const LZ_HEADER_BYTES = 28;
 /** Back-references longer than this use copyWithin/fill instead of a loop. */
-const BULK_COPY_PIXELS = 24;
+const BULK_COPY_PIXELS = 16;
 /** Runs longer than this use fill instead of a loop. */
 const BULK_FILL_PIXELS = 64;
 /** Overlapping back-references with at least this period are copied in chunks (periodicCopy). */
@@ -245,7 +245,44 @@ export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: nu
   while (op < n) {
     if (ip >= end) throw truncated(CODEC);
     const ctrl = src[ip++]!;
-    if (ctrl < 32) {
+    if (ctrl >= 32) {
+      // net length for RGB24/32 = L (+ extension bytes)
+      let len = ctrl >>> 5;
+      if (len === 7) {
+        let code: number;
+        do {
+          if (ip >= end) throw truncated(CODEC);
+          code = src[ip++]!;
+          len += code;
+        } while (code === 255);
+      }
+      if (ip >= end) throw truncated(CODEC);
+      const code = src[ip++]!;
+      let ofs = ((ctrl & 31) << 8) + code;
+      if (ofs === 0x1fff) {
+        if (ip + 2 > end) throw truncated(CODEC);
+        ofs = ((src[ip]! << 8) | src[ip + 1]!) + 8191;
+        ip += 2;
+      }
+      const ref = op - ofs - 1;
+      if (ref < 0) throw badReference(CODEC);
+      const stop = op + len;
+      if (stop > n) throw overrun(CODEC);
+      if (ofs === 0) {
+        const v = dst[ref]!;
+        if (len > BULK_FILL_PIXELS) {
+          dst.fill(v, op, stop);
+          op = stop;
+        } else {
+          while (op < stop) dst[op++] = v;
+        }
+      } else if (len > BULK_COPY_PIXELS && ofs >= BULK_PERIOD_PIXELS) {
+        op = periodicCopy(dst, op, ref, len);
+      } else {
+        let r = ref;
+        while (op < stop) dst[op++] = dst[r++]!;
+      }
+    } else {
       const stop = op + ctrl + 1;
       if (stop > n) throw overrun(CODEC);
       if (ip + (ctrl + 1) * 3 > end) throw truncated(CODEC);
@@ -253,44 +290,6 @@ export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: nu
         dst[op++] = 0xff000000 | (src[ip]! << 16) | (src[ip + 1]! << 8) | src[ip + 2]!;
         ip += 3;
       }
-      continue;
-    }
-    let len = (ctrl >> 5) - 1;
-    let ofs = (ctrl & 31) << 8;
-    if (len === 6) {
-      let code: number;
-      do {
-        if (ip >= end) throw truncated(CODEC);
-        code = src[ip++]!;
-        len += code;
-      } while (code === 255);
-    }
-    if (ip >= end) throw truncated(CODEC);
-    const code = src[ip++]!;
-    ofs += code;
-    if (code === 255 && ofs === 0x1fff) {
-      if (ip + 2 > end) throw truncated(CODEC);
-      ofs = ((src[ip]! << 8) | src[ip + 1]!) + 8191;
-      ip += 2;
-    }
-    len += 1;
-    const ref = op - ofs - 1;
-    if (ref < 0) throw badReference(CODEC);
-    const stop = op + len;
-    if (stop > n) throw overrun(CODEC);
-    if (ofs === 0) {
-      const v = dst[ref]!;
-      if (len > BULK_FILL_PIXELS) {
-        dst.fill(v, op, stop);
-        op = stop;
-      } else {
-        while (op < stop) dst[op++] = v;
-      }
-    } else if (len > BULK_COPY_PIXELS && ofs >= BULK_PERIOD_PIXELS) {
-      op = periodicCopy(dst, op, ref, len);
-    } else {
-      let r = ref;
-      while (op < stop) dst[op++] = dst[r++]!;
     }
   }
   return ip;
