@@ -3,7 +3,8 @@
 // pick a seed input (real-server fixtures, corpus, synthetic streams), mutate it (bit flips, byte writes, inserts,
 // deletes, truncation, splices, header-field overwrites) or replace it with random bytes, decode, and classify:
 // a DecodedImage of consistent size or a ProtocolError is fine; anything else is a crash.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { isSpiceError } from '../../../main/spice/errors';
 import { decodeBitmap } from '../../../main/spice/decoders/bitmap';
@@ -16,7 +17,7 @@ import { decodeQuic } from '../../../main/spice/decoders/quic';
 import type { DecodedImage } from '../../../main/spice/decoders/types';
 import { decodeZlibGlz } from '../../../main/spice/decoders/zlib-glz';
 import { encodeLzPass, lzHeader, rng32, testPicture } from './lz-test-encoder';
-import { bodyOf, loadFixture } from './replay';
+import { FIXTURES, bodyOf, loadFixture } from './replay';
 
 /** One seed input plus the side information a decoder needs (descriptor size, bitmap fields). */
 export interface FuzzSeed {
@@ -83,6 +84,13 @@ function syntheticLzSeeds(): FuzzSeed[] {
   return seeds;
 }
 
+function referenceLzSeeds(): FuzzSeed[] {
+  const dir = join(FIXTURES, 'lz-spice-common');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.lz'))
+    .map((f) => ({ data: new Uint8Array(readFileSync(join(dir, f))), width: 61, height: 37 }));
+}
+
 function checkSize(img: DecodedImage, input: FuzzSeed, exact: boolean): DecodedImage {
   if (img.pixels.length !== img.width * img.height * 4)
     throw new Error('pixel buffer size disagrees with the image');
@@ -93,7 +101,12 @@ function checkSize(img: DecodedImage, input: FuzzSeed, exact: boolean): DecodedI
 
 export const FUZZ_TARGETS: Record<string, FuzzTarget> = {
   lz: {
-    seeds: () => [...corpusSeeds('lz'), ...fixtureSeeds('qemu-lz', [101]), ...syntheticLzSeeds()],
+    seeds: () => [
+      ...corpusSeeds('lz'),
+      ...fixtureSeeds('qemu-lz', [101]),
+      ...syntheticLzSeeds(),
+      ...referenceLzSeeds(),
+    ],
     run: (input) => checkSize(decodeLz(input.data, { palette: PALETTE }), input, false),
     maxRandomBytes: 4096,
   },
