@@ -31,9 +31,9 @@ try {
   const uri = `spice://127.0.0.1:${qemu.port}`;
   const ours: number[] = [];
   const spicy: number[] = [];
-  timeMs(process.execPath, ['bin/saffron.js', 'screenshot', uri, '-o', join(dir, 'warm.png')]); // warm the page cache
+  timeMs(process.execPath, ['bin/saffron.cjs', 'screenshot', uri, '-o', join(dir, 'warm.png')]); // warm the page cache
   for (let i = 0; i < runs; i++) {
-    ours.push(timeMs(process.execPath, ['bin/saffron.js', 'screenshot', uri, '-o', join(dir, 'o.png')]));
+    ours.push(timeMs(process.execPath, ['bin/saffron.cjs', 'screenshot', uri, '-o', join(dir, 'o.png')]));
     spicy.push(
       timeMs('spicy-screenshot', ['-h', '127.0.0.1', '-p', String(qemu.port), '-o', join(dir, 's.ppm')]),
     );

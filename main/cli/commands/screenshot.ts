@@ -3,13 +3,13 @@
 import { writeFile } from 'node:fs/promises';
 import { SpiceError } from '../../spice/errors';
 import * as E from '../../spice/protocol/enums';
-import type { SurfaceView } from '../../spice/surfaces/types';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand } from '../command';
 import type { SpiceSession } from '../../spice/session';
 import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
 import { reportError } from '../errors';
+import { encodeRgbPng } from '../png';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { quietTimer, sessionDeadline } from '../wait';
 
@@ -26,18 +26,6 @@ const NOT_NEEDED = [
   E.SPICE_CHANNEL_WEBDAV,
 ];
 
-/** Encodes an RGBA surface as an opaque RGB PNG (the alpha of a guest desktop is padding). */
-export async function encodeSurfacePng(
-  surface: SurfaceView,
-  sharpModule: Promise<typeof import('sharp')> = import('sharp'),
-): Promise<Buffer> {
-  const { default: sharp } = await sharpModule;
-  return sharp(surface.pixels, { raw: { width: surface.width, height: surface.height, channels: 4 } })
-    .removeAlpha()
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-}
-
 export const screenshotCommand: CliCommand = {
   name: 'screenshot',
   summary: 'save the VM screen as a PNG',
@@ -46,7 +34,7 @@ export const screenshotCommand: CliCommand = {
 Connects, waits until the primary surface is complete and has been quiet for --quiet-ms, writes a PNG.
   -o, --output FILE   where to write the PNG (required)
   --display N         display channel id (default 0)
-  --quiet-ms MS       how long the screen must be unchanged after the frame mark (default 100)
+  --quiet-ms MS       how long the screen must be unchanged after the frame mark (default 30)
 
 ${CONNECT_USAGE}`,
   async run(argv, io) {
@@ -73,10 +61,7 @@ ${CONNECT_USAGE}`,
     let session: SpiceSession | undefined;
     try {
       const displayId = numberOption(args, 'display', 0);
-      const quietMs = numberOption(args, 'quiet-ms', 100);
-      // Loading sharp (libvips) takes tens of ms: do it while the network round trips happen.
-      const sharpModule = import('sharp');
-      sharpModule.catch(() => {});
+      const quietMs = numberOption(args, 'quiet-ms', 30);
       const config = await configFromArgs(args.positional[0]!, args, io);
       config.disableChannels = [...new Set([...config.disableChannels, ...NOT_NEEDED])];
       if (config.disableChannels.includes(E.SPICE_CHANNEL_DISPLAY)) {
@@ -120,7 +105,7 @@ ${CONNECT_USAGE}`,
       const surface = session.getSurface(displayId, primary);
       if (!surface)
         throw new SpiceError('protocol', 'the server marked a frame but the primary surface is missing');
-      await writeFile(output, await encodeSurfacePng(surface, sharpModule));
+      await writeFile(output, encodeRgbPng(surface.width, surface.height, surface.pixels));
       logger.info(`wrote ${output} (${surface.width}x${surface.height})`);
       return EXIT_OK;
     } catch (e) {

@@ -122,6 +122,9 @@ export abstract class SpiceChannel<TMsg extends number = number> {
         stream.destroy();
         throw new SpiceError('cancelled', `${this.name} channel closed while connecting`);
       }
+      // No Nagle from the first byte: the link stage is several small writes that would otherwise wait for the
+      // server's delayed ACK (tens of ms each), and input events must not be batched either.
+      (stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       const source = new StreamByteSource(
         stream,
         `the ${this.name} channel link`,
@@ -168,7 +171,6 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   private attach(stream: Duplex, rest: Uint8Array): void {
     this.stream = stream;
     this.framer = new MessageFramer(this.link!.miniHeader);
-    (stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (e: Error) =>
       this.fail(new SpiceError('closed', `${this.name} channel: ${e.message}`, { cause: e })),

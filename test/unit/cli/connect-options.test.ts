@@ -25,3 +25,12 @@ test('the CLI rejects unknown options, missing arguments and unknown commands wi
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /spice:\/\//);
 });
+
+test('every registered command loads and is named as registered', async () => {
+  const { COMMAND_LOADERS } = await import('../../../main/cli/index');
+  for (const [name, load] of Object.entries(COMMAND_LOADERS)) {
+    const command = await load();
+    assert.equal(command.name, name);
+    assert.ok(command.summary.length > 0 && command.usage.includes(`saffron ${name}`));
+  }
+});
