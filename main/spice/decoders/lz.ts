@@ -241,6 +241,7 @@ export function expandPalette(
  */
 export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: number): number {
   const end = src.length;
+  const dv = new DataView(src.buffer, src.byteOffset, src.length);
   let op = 0;
   while (op < n) {
     if (ip >= end) throw truncated(CODEC);
@@ -276,6 +277,28 @@ export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: nu
         } else {
           while (op < stop) dst[op++] = v;
         }
+      } else if (len <= 16 && op + 16 <= n) {
+        // Short copy: 8 in-order assignments (same result as the loop for the first len pixels, overlap included);
+        // the extra ones land in pixels not decoded yet, which later writes overwrite.
+        dst[op] = dst[ref]!;
+        dst[op + 1] = dst[ref + 1]!;
+        dst[op + 2] = dst[ref + 2]!;
+        dst[op + 3] = dst[ref + 3]!;
+        dst[op + 4] = dst[ref + 4]!;
+        dst[op + 5] = dst[ref + 5]!;
+        dst[op + 6] = dst[ref + 6]!;
+        dst[op + 7] = dst[ref + 7]!;
+        if (len > 8) {
+          dst[op + 8] = dst[ref + 8]!;
+          dst[op + 9] = dst[ref + 9]!;
+          dst[op + 10] = dst[ref + 10]!;
+          dst[op + 11] = dst[ref + 11]!;
+          dst[op + 12] = dst[ref + 12]!;
+          dst[op + 13] = dst[ref + 13]!;
+          dst[op + 14] = dst[ref + 14]!;
+          dst[op + 15] = dst[ref + 15]!;
+        }
+        op = stop;
       } else if (len > BULK_COPY_PIXELS && ofs >= BULK_PERIOD_PIXELS) {
         op = periodicCopy(dst, op, ref, len);
       } else {
@@ -286,6 +309,18 @@ export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: nu
       const stop = op + ctrl + 1;
       if (stop > n) throw overrun(CODEC);
       if (ip + (ctrl + 1) * 3 > end) throw truncated(CODEC);
+      // 4 pixels (12 bytes B,G,R) from 3 little-endian words at a time
+      while (op + 4 <= stop) {
+        const w0 = dv.getUint32(ip, true);
+        const w1 = dv.getUint32(ip + 4, true);
+        const w2 = dv.getUint32(ip + 8, true);
+        dst[op] = 0xff000000 | ((w0 & 0xff) << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[op + 1] = 0xff000000 | ((w0 >>> 24) << 16) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[op + 2] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[op + 3] = 0xff000000 | ((w2 & 0xff00) << 8) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        op += 4;
+        ip += 12;
+      }
       while (op < stop) {
         dst[op++] = 0xff000000 | (src[ip]! << 16) | (src[ip + 1]! << 8) | src[ip + 2]!;
         ip += 3;
