@@ -6,14 +6,22 @@
 // is checked against decoded_sha256_rgba first. Ends with geometric-mean ratios per format and a node:zlib versus
 // pako comparison for ZLIB_GLZ inflation.
 //
-//   npm run bench -- [--runs N] [--corpus DIR] [--html5 DIR] [--json]
+//   npm run bench -- [--runs N] [--corpus DIR] [--html5 DIR] [--json] [--glz FIXTURE_DIR]
+//
+// --glz: also time GLZ on a packed capture (index.json + images.bin from test/fixtures/images/tools/extract-images.ts),
+// e.g. the corpus PNGs drawn by the test server with --compression glz (recipe in docs/decoders.md). Each image is
+// decoded in wire order into one GlzWindow, matched to a corpus image by its digest, then re-decoded N times.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { inflate as pakoInflate } from 'pako';
+import { decodeGlz } from '../main/spice/decoders/glz';
+import { GlzWindow } from '../main/spice/decoders/glz-window';
 import { decodeStandalone, isStandaloneFormat } from '../main/spice/decoders/standalone';
+import type { DecodedImage } from '../main/spice/decoders/types';
+import { decodeZlibGlz } from '../main/spice/decoders/zlib-glz';
 
 interface Blob {
   file: string;
@@ -33,7 +41,7 @@ interface Row {
   readmeJsMs: number | null;
 }
 
-function args(): { runs: number; corpus: string; html5: string; json: boolean } {
+function args(): { runs: number; corpus: string; html5: string; json: boolean; glz: string | undefined } {
   const a = process.argv.slice(2);
   const get = (k: string): string | undefined => {
     const i = a.indexOf(k);
@@ -44,6 +52,7 @@ function args(): { runs: number; corpus: string; html5: string; json: boolean } 
     corpus: get('--corpus') ?? '/work/shared/corpus',
     html5: get('--html5') ?? '/usr/share/spice-html5',
     json: a.includes('--json'),
+    glz: get('--glz'),
   };
 }
 
@@ -149,7 +158,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 const geomean = (xs: number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 const f2 = (x: number | null): string => (x === null ? '-' : x < 1 ? x.toFixed(3) : x.toFixed(2));
 
-function main(): void {
+async function main(): Promise<void> {
   const o = args();
   const manifest = JSON.parse(readFileSync(join(o.corpus, 'manifest.json'), 'utf8')) as { blobs: Blob[] };
   const readme = readmeFigures(o.corpus);
@@ -252,7 +261,53 @@ function main(): void {
       );
     }
   }
+  if (o.glz !== undefined) failed = (await benchGlz(o.glz, o.runs, o.corpus)) || failed;
   if (failed) process.exit(1);
 }
 
-main();
+/** Times GLZ (and the LZ first push) of a packed capture; returns true if an image matches no corpus digest. */
+async function benchGlz(dir: string, runs: number, corpus: string): Promise<boolean> {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+    images: { type: number; width: number; height: number; offset: number; bytes: number }[];
+  };
+  const blob = new Uint8Array(readFileSync(join(dir, 'images.bin')));
+  const images = (
+    JSON.parse(readFileSync(join(corpus, 'manifest.json'), 'utf8')) as {
+      images: { name: string; sha256_rgba: string }[];
+    }
+  ).images;
+  const window = new GlzWindow(16 << 20);
+  let unmatched = false;
+  process.stdout.write(`GLZ capture ${dir}, ${runs} runs, median\n`);
+  for (const im of index.images) {
+    if (im.type !== 102 && im.type !== 101 && im.type !== 107) continue;
+    const data = blob.subarray(im.offset, im.offset + im.bytes);
+    const decode = (): Promise<DecodedImage> | DecodedImage =>
+      im.type === 102
+        ? decodeGlz(data, window)
+        : im.type === 107
+          ? decodeZlibGlz(data, window)
+          : decodeStandalone('lz', data, im.width, im.height);
+    const first = await decode();
+    const px = first.pixels.slice();
+    for (let i = 3; i < px.length; i += 4) px[i] = 255;
+    const name = images.find((x) => x.sha256_rgba === sha(px))?.name;
+    if (name === undefined && im.width * im.height > 1 << 16) unmatched = true;
+    await decode();
+    const t: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const s0 = performance.now();
+      await decode();
+      t.push(performance.now() - s0);
+    }
+    const ms = median(t);
+    process.stdout.write(
+      `  ${im.type === 102 ? 'glz ' : im.type === 107 ? 'zglz' : 'lz  '} ${`${im.width}x${im.height}`.padEnd(9)} ${String(im.bytes).padStart(8)} B  ` +
+        `${f2(ms).padStart(6)} ms  ${((im.width * im.height * 4) / 1e6 / (ms / 1000)).toFixed(0).padStart(6)} MB/s  ` +
+        `${name ?? '(no corpus image)'}\n`,
+    );
+  }
+  return unmatched;
+}
+
+await main();
