@@ -11,6 +11,8 @@ export class SpiceWriter {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /** Makes room for n more bytes and returns where they go. It may replace buf and view, so every writer calls
+   * it before touching either. */
   private reserve(n: number): number {
     const at = this.length;
     if (at + n > this.buf.length) {
@@ -26,47 +28,58 @@ export class SpiceWriter {
   }
 
   u8(v: number): this {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
     return this;
   }
   i8(v: number): this {
-    this.view.setInt8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
     return this;
   }
   u16(v: number): this {
-    this.view.setUint16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
     return this;
   }
   i16(v: number): this {
-    this.view.setInt16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, true);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.reserve(4), v >>> 0, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0, true);
     return this;
   }
   i32(v: number): this {
-    this.view.setInt32(this.reserve(4), v | 0, true);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v | 0, true);
     return this;
   }
   u32be(v: number): this {
-    this.view.setUint32(this.reserve(4), v >>> 0, false);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0, false);
     return this;
   }
   u64(v: bigint | number): this {
-    this.view.setBigUint64(this.reserve(8), BigInt(v), true);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt(v), true);
     return this;
   }
   i64(v: bigint | number): this {
-    this.view.setBigInt64(this.reserve(8), BigInt(v), true);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, BigInt(v), true);
     return this;
   }
   bytes(data: Uint8Array): this {
-    this.buf.set(data, this.reserve(data.length));
+    const at = this.reserve(data.length);
+    this.buf.set(data, at);
     return this;
   }
   zeros(n: number): this {
-    this.buf.fill(0, this.reserve(n), this.length);
+    const at = this.reserve(n);
+    this.buf.fill(0, at, at + n);
     return this;
   }
 
