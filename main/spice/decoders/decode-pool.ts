@@ -101,7 +101,7 @@ export class DecodePool {
     const own =
       req.transferInput === true && input.byteOffset === 0 && input.byteLength === input.buffer.byteLength
         ? input
-        : input.slice();
+        : Uint8Array.prototype.slice.call(input); // a real copy even for a Buffer, whose slice() is a view
     const sent = withInput(job, own);
     const slot = this.pickSlot();
     const id = this.nextId++;

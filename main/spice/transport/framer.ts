@@ -45,7 +45,9 @@ export class MessageFramer {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    // Keep plain Uint8Array views, not Buffers: message bodies are handed on, and Buffer#slice() does not copy,
+    // so a consumer that "copies" with slice() and transfers the result would detach the socket's memory.
+    this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.buffered += chunk.length;
   }
 

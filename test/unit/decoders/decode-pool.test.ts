@@ -95,3 +95,18 @@ void test('close() rejects pending and later jobs and leaves no thread running',
   await assert.rejects(pool.decode({ kind: 'lz', data }, 1), SpiceError);
   assert.equal(pool.threadCount, 0);
 });
+
+test('a large job whose input views a Buffer copies it: the caller memory is never transferred away', async () => {
+  const lz = readFileSync(new URL('../../../../shared/corpus/boot_screen_720x400.lz', import.meta.url));
+  const socketLike = Buffer.concat([Buffer.alloc(7), lz, Buffer.alloc(5)]);
+  const view = socketLike.subarray(7, 7 + lz.length); // a Buffer view, as the framer could hand out
+  const pool = new DecodePool({ inlineMaxPixels: 0 });
+  try {
+    const img = await pool.decode({ kind: 'lz', data: view }, 720 * 400);
+    assert.equal(img.width, 720);
+    assert.equal(socketLike.buffer.byteLength > 0, true, 'the caller buffer is not detached');
+    assert.equal(view[0], lz[0]);
+  } finally {
+    await pool.close();
+  }
+});

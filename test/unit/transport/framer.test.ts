@@ -82,3 +82,12 @@ test('framer rejects a sub-message list offset outside the body', () => {
   f.push(out);
   assert.throws(() => f.next(), /sub-message list/);
 });
+
+test('message bodies are plain Uint8Array views, so slice() copies (never a Buffer view of socket memory)', () => {
+  const f = new MessageFramer(true);
+  f.push(Buffer.from(frameMessage(true, 1, 5, Uint8Array.of(1, 2, 3, 4))));
+  const body = f.next()!.body;
+  assert.equal(Buffer.isBuffer(body), false);
+  const copy = body.slice();
+  assert.notEqual(copy.buffer, body.buffer);
+});
