@@ -60,6 +60,7 @@ export function parseChannelList(text: string): 'all' | number[] {
     });
 }
 
+/** A session for a one-shot command: display channels decode inline (a worker start would cost more). */
 export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSession {
   const session = new SpiceSession({
     opener: createStreamOpener(config, { logger }),
@@ -67,6 +68,6 @@ export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSessi
     logger,
     disableChannels: config.disableChannels,
   });
-  installDisplayChannels(session, { logger });
+  installDisplayChannels(session, { logger, decodeInWorkers: false });
   return session;
 }

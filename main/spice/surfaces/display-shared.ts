@@ -2,6 +2,7 @@
 // window (both keyed by the ids we announce in DISPLAY_INIT), and the image decoders bound to them.
 // The session creates one with createDisplayShared() and closes it when the session ends.
 
+import { DecodePool } from '../decoders/decode-pool';
 import { GlzWindow } from '../decoders/glz-window';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
@@ -21,6 +22,11 @@ export interface DisplaySharedOptions {
   logger?: Logger;
   /** Replaces decoders (tests). */
   decoders?: Partial<ImageDecoders>;
+  /**
+   * Decode large QUIC/LZ/LZ4 images on worker threads (default true), so a big image never stalls the inputs
+   * or other channels. A one-shot CLI turns it off: starting a worker costs more than one image's decode.
+   */
+  decodeInWorkers?: boolean;
 }
 
 export interface DisplayShared {
@@ -32,6 +38,8 @@ export interface DisplayShared {
   /** The GLZ dictionary (decoded images later GLZ images refer to). */
   readonly glzWindow: GlzWindow;
   readonly decoders: ImageDecoders;
+  /** Worker threads for large stateless decodes (null: everything decodes inline). */
+  readonly decodePool: DecodePool | null;
   readonly logger: Logger;
   /** Frees the caches and stops decode workers. */
   close(): void;
@@ -43,7 +51,8 @@ export function createDisplayShared(options: DisplaySharedOptions = {}): Display
   const logger = options.logger ?? silentLogger;
   const imageCache = new ImageCache(pixmapCacheSizePixels);
   const glzWindow = new GlzWindow(glzWindowPixels);
-  const decoders: ImageDecoders = { ...createImageDecoders(glzWindow), ...options.decoders };
+  const pool = options.decodeInWorkers === false ? null : new DecodePool();
+  const decoders: ImageDecoders = { ...createImageDecoders(glzWindow, pool), ...options.decoders };
   return {
     pixmapCacheId: PIXMAP_CACHE_ID,
     glzDictionaryId: GLZ_DICTIONARY_ID,
@@ -52,10 +61,12 @@ export function createDisplayShared(options: DisplaySharedOptions = {}): Display
     imageCache,
     glzWindow,
     decoders,
+    decodePool: pool,
     logger,
     close() {
       imageCache.clear();
       glzWindow.reset();
+      void pool?.close();
     },
   };
 }

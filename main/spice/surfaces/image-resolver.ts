@@ -142,7 +142,7 @@ export class ImageResolver {
         const lz = body.lzPlt;
         const palette = this.palette(lz.flags, lz.palette, lz.paletteId);
         if (!d.lz) this.unsupported(desc.type);
-        out = d.lz(lz.data, { palette });
+        out = await d.lz(lz.data, { palette });
         break;
       }
       case 'binary':
@@ -153,7 +153,7 @@ export class ImageResolver {
             break;
           case SPICE_IMAGE_TYPE_LZ_RGB:
             if (!d.lz) this.unsupported(desc.type);
-            out = d.lz(body.data, {});
+            out = await d.lz(body.data, {});
             break;
           case SPICE_IMAGE_TYPE_GLZ_RGB:
             if (!d.glz) this.unsupported(desc.type);
