@@ -2,45 +2,14 @@
 // spice:// URI (uri.ts), a .vv file (vv-file.ts) and CLI/app overrides (resolve.ts); consumed by the stream
 // opener (transport/opener.ts) and the session. Passwords live here; use `describeConfig`/`redactConfig` for logs.
 import { isIPv6 } from 'node:net';
-import {
-  SPICE_CHANNEL_CURSOR,
-  SPICE_CHANNEL_DISPLAY,
-  SPICE_CHANNEL_INPUTS,
-  SPICE_CHANNEL_MAIN,
-  SPICE_CHANNEL_PLAYBACK,
-  SPICE_CHANNEL_PORT,
-  SPICE_CHANNEL_RECORD,
-  SPICE_CHANNEL_SMARTCARD,
-  SPICE_CHANNEL_TUNNEL,
-  SPICE_CHANNEL_USBREDIR,
-  SPICE_CHANNEL_WEBDAV,
-} from '../protocol/enums';
+import { CHANNEL_TYPE_NAMES } from '../channels/channel-names';
 
-/** Channel names as used by remote-viewer's `secure-channels` / `disable-channels` and spice-gtk. */
-export const CHANNEL_NAMES: Readonly<Record<string, number>> = {
-  main: SPICE_CHANNEL_MAIN,
-  display: SPICE_CHANNEL_DISPLAY,
-  inputs: SPICE_CHANNEL_INPUTS,
-  cursor: SPICE_CHANNEL_CURSOR,
-  playback: SPICE_CHANNEL_PLAYBACK,
-  record: SPICE_CHANNEL_RECORD,
-  tunnel: SPICE_CHANNEL_TUNNEL,
-  smartcard: SPICE_CHANNEL_SMARTCARD,
-  usbredir: SPICE_CHANNEL_USBREDIR,
-  port: SPICE_CHANNEL_PORT,
-  webdav: SPICE_CHANNEL_WEBDAV,
-};
-
-/** SPICE_CHANNEL_* → name ("display"), or "channel N" for unknown types. */
-export function channelName(channelType: number): string {
-  for (const [name, type] of Object.entries(CHANNEL_NAMES)) if (type === channelType) return name;
-  return `channel ${channelType}`;
-}
-
-/** Name → SPICE_CHANNEL_*, case-insensitive; undefined for unknown names. */
+/** Name ("display", case-insensitive) → SPICE_CHANNEL_*, as remote-viewer's secure/disable-channels use them. */
 export function channelTypeOf(name: string): number | undefined {
   const key = name.trim().toLowerCase();
-  return Object.prototype.hasOwnProperty.call(CHANNEL_NAMES, key) ? CHANNEL_NAMES[key] : undefined;
+  for (const [type, typeName] of Object.entries(CHANNEL_TYPE_NAMES))
+    if (typeName === key) return Number(type);
+  return undefined;
 }
 
 export interface ProxyConfig {

@@ -8,7 +8,8 @@ import tls from 'node:tls';
 import { SpiceError } from '../errors';
 import type { Logger } from '../logger';
 import type { ConnectionConfig } from '../connect/config';
-import { channelName, describeConfig, hostPort } from '../connect/config';
+import { channelTypeName } from '../channels/channel-names';
+import { describeConfig, hostPort } from '../connect/config';
 import { openProxyTunnel } from './http-connect';
 import { connectSocket } from './socket-connect';
 import type { OpenRequest, StreamOpener } from './stream-opener';
@@ -96,7 +97,7 @@ export function createStreamOpener(config: ConnectionConfig, deps: StreamOpenerD
     signal ? { ...options, signal } : options;
 
   const open = async (request: OpenRequest): Promise<Duplex> => {
-    const what = `${channelName(request.channelType)}:${request.channelId}`;
+    const what = `${channelTypeName(request.channelType)}:${request.channelId}`;
     if (config.unixPath !== undefined) {
       if (request.secure)
         throw new SpiceError(
