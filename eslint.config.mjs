@@ -28,6 +28,8 @@ export default tseslint.config(
       '**/*.mjs',
       '**/*.cjs',
       'bin/',
+      '.scratch/**',
+      '**/*.tmp.*',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,
