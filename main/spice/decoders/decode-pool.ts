@@ -107,6 +107,7 @@ export class DecodePool {
     const id = this.nextId++;
     return new Promise<DecodedImage>((resolvePromise, reject) => {
       slot.pending.set(id, { resolve: resolvePromise, reject });
+      slot.worker.ref(); // a job in flight keeps the process alive; an idle worker does not (see settle)
       const msg: WorkerRequest = { id, job: sent };
       slot.worker.postMessage(msg, [own.buffer as ArrayBuffer]);
     });
@@ -142,10 +143,12 @@ export class DecodePool {
         )
       : new Worker(where.path, { execArgv: where.execArgv });
     const slot: Slot = { worker, pending: new Map() };
+    worker.unref();
     worker.on('message', (reply: WorkerReply) => {
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
       if (reply.ok) p.resolve(reply.image);
       else
         p.reject(

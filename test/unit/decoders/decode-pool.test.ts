@@ -110,3 +110,20 @@ test('a large job whose input views a Buffer copies it: the caller memory is nev
     await pool.close();
   }
 });
+
+test('an idle worker does not keep the process alive (a pool someone forgot to close cannot hang an exit)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import { DecodePool } from ${JSON.stringify(new URL('../../../main/spice/decoders/decode-pool.ts', import.meta.url).href)};
+    import { readFileSync } from 'node:fs';
+    const lz = readFileSync(${JSON.stringify(new URL('../../../../shared/corpus/boot_screen_720x400.lz', import.meta.url).pathname)});
+    const pool = new DecodePool({ inlineMaxPixels: 0 });
+    const img = await pool.decode({ kind: 'lz', data: lz }, 720 * 400);
+    console.log('decoded', img.width, pool.threadCount);
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    timeout: 30_000,
+  });
+  assert.equal(r.signal, null, 'the process exited by itself (not killed by the timeout)');
+  assert.match(r.stdout.toString(), /decoded 720 1/);
+});
