@@ -484,6 +484,14 @@ export class SessionHost {
     on('channel-error', (c) => {
       this.broadcast({ kind: 'notice', level: 'warning', message: c.error.message });
     });
+    // Something the server uses that this version cannot show or handle: say so once, never drop it silently.
+    on('unsupported', (u) => {
+      this.broadcast({
+        kind: 'notice',
+        level: 'info',
+        message: `Not supported by this version of Saffron: ${u.what}`,
+      });
+    });
     on('closed', ({ error }) => {
       if (this.session !== session) return;
       this.generation++;

@@ -175,3 +175,23 @@ void test('cursor, mouse mode and lock keys reach the view; lock sync only when 
   s.emit('closed', { error: new SpiceError('closed', 'bye') });
   assert.equal(last(messages, 'status')?.state, 'error');
 });
+
+void test('server notices, channel errors and unsupported features reach the window as notices', async () => {
+  const { view, messages, sessions } = setup();
+  view.request('connectUri', { uri: 'spice://127.0.0.1:5930' });
+  await tick();
+  const s = sessions[0]!;
+  s.emit('notify', {
+    timeStampMs: 0,
+    severity: 1,
+    visibility: 2,
+    what: 0,
+    message: 'keyboard channel is insecure',
+  });
+  s.emit('channel-error', { type: 2, id: 0, error: new SpiceError('protocol', 'truncated DRAW_COPY') });
+  s.emit('unsupported', { channel: { type: 2, id: 0 }, what: 'VP8 video stream' });
+  const notices = messages.filter((m) => m.kind === 'notice').map((m) => JSON.stringify(m));
+  assert.ok(notices.some((n) => n.includes('keyboard channel is insecure') && n.includes('warning')));
+  assert.ok(notices.some((n) => n.includes('truncated DRAW_COPY')));
+  assert.ok(notices.some((n) => n.includes('VP8 video stream') && n.includes('Not supported')));
+});
