@@ -93,6 +93,8 @@ void test('inputs and cursor through SpiceSession', async (t) => {
       const mark = server.eventCount;
       session.inputs.keyDown(0x3a);
       session.inputs.keyUp(0x3a);
+      // both events of our own press must be in before the next mark, or the release lands after it
+      assert.deepEqual(await keyEvents(server, mark, 2), [0x3a, 0xba]);
       const leds = await server.waitFor((e) => e.event === 'leds', { after: mark });
       assert.equal(leds.caps_lock, true);
       // KEY_MODIFIERS from the client makes spice-server inject Caps Lock until the guest LEDs match
