@@ -240,7 +240,9 @@ export function expandPalette(
  * last pixel.
  */
 export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: number): number {
-  const end = src.length;
+  // Capped below 2^31 so that the `| 0` source indexes below cannot wrap (no valid stream is that long: at most
+  // 3 bytes per pixel plus a control byte per 32 pixels, and MAX_IMAGE_PIXELS = 2^28).
+  const end = Math.min(src.length, 0x7fff0000);
   const dv = new DataView(src.buffer, src.byteOffset, src.length);
   let op = 0;
   while (op < n) {
