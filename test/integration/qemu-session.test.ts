@@ -1,9 +1,11 @@
 // The core session against Debian's real QEMU: link, main channel, channel list, passwords and exit codes.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import {
   EXIT_AUTH_FAILED,
+  EXIT_CLOSED,
   EXIT_NOT_SPICE,
   EXIT_OK,
   EXIT_PASSWORD_REQUIRED,
@@ -63,6 +65,20 @@ test('the right password links; a wrong one fails with the authentication exit c
   const none = await runCli(['info', `spice://127.0.0.1:${locked.port}`]);
   assert.equal(none.code, EXIT_PASSWORD_REQUIRED);
   assert.match(none.stderr, /requires a password/);
+});
+
+test('a server that closes the connection during the link gets its own message and exit code', async () => {
+  const rude = createNetServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve));
+  const address = rude.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    const r = await runCli(['info', `spice://127.0.0.1:${port}`]);
+    assert.equal(r.code, EXIT_CLOSED, r.stderr);
+    assert.match(r.stderr, /closed the connection/);
+  } finally {
+    await new Promise<void>((resolve) => rude.close(() => resolve()));
+  }
 });
 
 test('an unreachable port and a non-SPICE peer get their own messages and exit codes', async () => {
