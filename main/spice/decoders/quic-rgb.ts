@@ -10,6 +10,10 @@
 // - runs are decoded inline too (no bit-reader state round trip through objects);
 // - decodeRgb32Row0 / decodeRgb32Row are the same code with the 8-bit, opaque-alpha constants written
 //   in (fewer live values, so fewer register spills in V8), used for RGB32 and RGB24.
+//   They also rebuild a pixel with packed-lane (SWAR) arithmetic on the three 8-bit lanes at once: the
+//   residuals are un-zigzagged as ((d >>> 1) & 0x7f7f7f) ^ (d & 0x010101) * 255, the predictor is the
+//   carry-free lane average (a & b) + (((a ^ b) & 0xfefefe) >>> 1), and the lanes are added modulo 256
+//   with ((a & 0x7f7f7f) + (b & 0x7f7f7f)) ^ ((a ^ b) & 0x808080).
 // Typed-array accesses are what V8 pays most for, so a pixel touches only the row above, its own output
 // word and its correlation word (plus one input word every 32 bits).
 
@@ -712,7 +716,6 @@ export function decodeRgb32Row0(
   const notGr = fam.notGr;
   // FAMILY_8BPC's constants and opaque alpha, written in.
   const cap = 18;
-  const mask = 255;
   const levels = 256;
   const alphaFill = -0x1000000;
   let bcR = m.bc0 | 0;
@@ -729,6 +732,7 @@ export function decodeRgb32Row0(
   let l = 0;
   let e = 0;
   let zp = 0;
+  let d = 0;
   let len = 0;
   let left = 0;
   let i = 0;
@@ -811,12 +815,10 @@ export function decodeRgb32Row0(
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
-        H[corr + i] = vR | (vG << 8) | (vB << 16);
-        left =
-          ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
-          (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
-          (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
-          alphaFill;
+        d = vR | (vG << 8) | (vB << 16);
+        H[corr + i] = d;
+        d = ((d >>> 1) & 0x7f7f7f) ^ Math.imul(d & 0x010101, 255);
+        left = (((left & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((left ^ d) & 0x808080)) | alphaFill;
         plane[rowOff + i] = left;
         ctxR = vR;
         ctxG = vG;
@@ -890,12 +892,10 @@ export function decodeRgb32Row0(
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
-      H[corr + i] = vR | (vG << 8) | (vB << 16);
-      left =
-        ((((vR >>> 1) ^ -(vR & 1)) + (left & 255)) & mask) |
-        (((((vG >>> 1) ^ -(vG & 1)) + ((left >> 8) & 255)) & mask) << 8) |
-        (((((vB >>> 1) ^ -(vB & 1)) + ((left >> 16) & 255)) & mask) << 16) |
-        alphaFill;
+      d = vR | (vG << 8) | (vB << 16);
+      H[corr + i] = d;
+      d = ((d >>> 1) & 0x7f7f7f) ^ Math.imul(d & 0x010101, 255);
+      left = (((left & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((left ^ d) & 0x808080)) | alphaFill;
       plane[rowOff + i] = left;
       if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
       if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
@@ -950,7 +950,6 @@ export function decodeRgb32Row(
   const notGr = fam.notGr;
   // FAMILY_8BPC's constants and opaque alpha, written in.
   const cap = 18;
-  const mask = 255;
   const levels = 256;
   const alphaFill = -0x1000000;
   const above = rowOff - width;
@@ -973,10 +972,12 @@ export function decodeRgb32Row(
   let l = 0;
   let e = 0;
   let zp = 0;
+  let d = 0;
   let len = 0;
   let up = plane[above]!;
   let upLeft = up;
   let left = 0;
+  let p = 0;
   let runIdx = -1;
   let i = 0;
   let segStart = 0;
@@ -1053,12 +1054,10 @@ export function decodeRgb32Row(
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
-      H[corr] = vR | (vG << 8) | (vB << 16);
-      left =
-        ((((vR >>> 1) ^ -(vR & 1)) + (up & 255)) & mask) |
-        (((((vG >>> 1) ^ -(vG & 1)) + ((up >> 8) & 255)) & mask) << 8) |
-        (((((vB >>> 1) ^ -(vB & 1)) + ((up >> 16) & 255)) & mask) << 16) |
-        alphaFill;
+      d = vR | (vG << 8) | (vB << 16);
+      H[corr] = d;
+      d = ((d >>> 1) & 0x7f7f7f) ^ Math.imul(d & 0x010101, 255);
+      left = (((up & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((up ^ d) & 0x808080)) | alphaFill;
       plane[rowOff] = left;
       if (wait === 0) {
         if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
@@ -1155,12 +1154,11 @@ export function decodeRgb32Row(
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
         }
-        H[corr + i] = vR | (vG << 8) | (vB << 16);
-        left =
-          ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
-          (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
-          (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
-          alphaFill;
+        d = vR | (vG << 8) | (vB << 16);
+        H[corr + i] = d;
+        d = ((d >>> 1) & 0x7f7f7f) ^ Math.imul(d & 0x010101, 255);
+        p = (left & up & 0xffffff) + (((left ^ up) & 0xfefefe) >>> 1);
+        left = (((p & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((p ^ d) & 0x808080)) | alphaFill;
         plane[rowOff + i] = left;
         ctxR = vR;
         ctxG = vG;
@@ -1311,12 +1309,11 @@ export function decodeRgb32Row(
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
       }
-      H[corr + i] = vR | (vG << 8) | (vB << 16);
-      left =
-        ((((vR >>> 1) ^ -(vR & 1)) + (((left & 255) + (up & 255)) >>> 1)) & mask) |
-        (((((vG >>> 1) ^ -(vG & 1)) + ((((left >> 8) & 255) + ((up >> 8) & 255)) >>> 1)) & mask) << 8) |
-        (((((vB >>> 1) ^ -(vB & 1)) + ((((left >> 16) & 255) + ((up >> 16) & 255)) >>> 1)) & mask) << 16) |
-        alphaFill;
+      d = vR | (vG << 8) | (vB << 16);
+      H[corr + i] = d;
+      d = ((d >>> 1) & 0x7f7f7f) ^ Math.imul(d & 0x010101, 255);
+      p = (left & up & 0xffffff) + (((left ^ up) & 0xfefefe) >>> 1);
+      left = (((p & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((p ^ d) & 0x808080)) | alphaFill;
       plane[rowOff + i] = left;
       if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
       if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
