@@ -225,7 +225,8 @@ function glzRgb32Pass(
   id: number,
   hasAlpha: boolean,
 ): void {
-  const end = src.length;
+  // Capped below 2^31 so that the `| 0` source indexes cannot wrap (no valid stream is that long).
+  const end = Math.min(src.length, 0x7fff0000);
   const dv = new DataView(src.buffer, src.byteOffset, src.length);
   let ip = st.ip;
   let op = st.op;
@@ -237,15 +238,78 @@ function glzRgb32Pass(
       const stop = op + ctrl + 1;
       if (stop > n) throw overrun(CODEC);
       if (ip + (ctrl + 1) * 3 > end) throw truncated(CODEC);
+      if (ctrl === 31) {
+        // 32 pixels as straight-line code (see lz.ts lzRgb32Pass): one array check per block, no overflow checks.
+        let w0: number, w1: number, w2: number;
+        w0 = dv.getUint32(ip, true);
+        w1 = dv.getUint32((ip + 4) | 0, true);
+        w2 = dv.getUint32((ip + 8) | 0, true);
+        dst[op] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 1) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 2) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 3) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 12) | 0, true);
+        w1 = dv.getUint32((ip + 16) | 0, true);
+        w2 = dv.getUint32((ip + 20) | 0, true);
+        dst[(op + 4) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 5) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 6) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 7) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 24) | 0, true);
+        w1 = dv.getUint32((ip + 28) | 0, true);
+        w2 = dv.getUint32((ip + 32) | 0, true);
+        dst[(op + 8) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 9) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 10) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 11) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 36) | 0, true);
+        w1 = dv.getUint32((ip + 40) | 0, true);
+        w2 = dv.getUint32((ip + 44) | 0, true);
+        dst[(op + 12) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 13) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 14) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 15) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 48) | 0, true);
+        w1 = dv.getUint32((ip + 52) | 0, true);
+        w2 = dv.getUint32((ip + 56) | 0, true);
+        dst[(op + 16) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 17) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 18) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 19) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 60) | 0, true);
+        w1 = dv.getUint32((ip + 64) | 0, true);
+        w2 = dv.getUint32((ip + 68) | 0, true);
+        dst[(op + 20) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 21) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 22) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 23) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 72) | 0, true);
+        w1 = dv.getUint32((ip + 76) | 0, true);
+        w2 = dv.getUint32((ip + 80) | 0, true);
+        dst[(op + 24) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 25) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 26) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 27) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        w0 = dv.getUint32((ip + 84) | 0, true);
+        w1 = dv.getUint32((ip + 88) | 0, true);
+        w2 = dv.getUint32((ip + 92) | 0, true);
+        dst[(op + 28) | 0] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[(op + 29) | 0] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[(op + 30) | 0] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
+        dst[(op + 31) | 0] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        op = stop;
+        ip += 96;
+        continue;
+      }
       while (op + 4 <= stop) {
         // 4 pixels (12 bytes B,G,R) from 3 little-endian words
         const w0 = dv.getUint32(ip, true);
         const w1 = dv.getUint32(ip + 4, true);
         const w2 = dv.getUint32(ip + 8, true);
-        dst[op] = 0xff000000 | ((w0 & 0xff) << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
-        dst[op + 1] = 0xff000000 | ((w0 >>> 24) << 16) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
+        dst[op] = 0xff000000 | (w0 << 16) | (w0 & 0xff00) | ((w0 >>> 16) & 0xff);
+        dst[op + 1] = 0xff000000 | ((w0 >>> 8) & 0xff0000) | ((w1 & 0xff) << 8) | ((w1 >>> 8) & 0xff);
         dst[op + 2] = 0xff000000 | (w1 & 0xff0000) | ((w1 >>> 16) & 0xff00) | (w2 & 0xff);
-        dst[op + 3] = 0xff000000 | ((w2 & 0xff00) << 8) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
+        dst[op + 3] = 0xff000000 | ((w2 << 8) & 0xff0000) | ((w2 >>> 8) & 0xff00) | (w2 >>> 24);
         op += 4;
         ip += 12;
       }
