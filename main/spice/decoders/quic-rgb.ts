@@ -14,6 +14,10 @@
 //   residuals are un-zigzagged as ((d >>> 1) & 0x7f7f7f) ^ (d & 0x010101) * 255, the predictor is the
 //   carry-free lane average (a & b) + (((a ^ b) & 0xfefefe) >>> 1), and the lanes are added modulo 256
 //   with ((a & 0x7f7f7f) + (b & 0x7f7f7f)) ^ ((a ^ b) & 0x808080).
+//   Their codewords are decoded arithmetically: a GR codeword's value is (word >>> (32 - len)) +
+//   ((zp - 1) << l) (the top len bits are 1 << l plus the remainder), and an escape codeword's prefix
+//   length e = min(18, 2^(8 - l) - 1), value base e << l and suffix length ceil(log2(256 - base)) follow
+//   from l alone, so no table is loaded.
 // Typed-array accesses are what V8 pays most for, so a pixel touches only the row above, its own output
 // word and its correlation word (plus one input word every 32 bits).
 
@@ -713,7 +717,6 @@ export function decodeRgb32Row0(
   let pos = bits.pos | 0;
   const corr = m.corr | 0;
   const bucketOf = fam.bucketOf;
-  const notGr = fam.notGr;
   // FAMILY_8BPC's constants and opaque alpha, written in.
   const cap = 18;
   const levels = 256;
@@ -754,11 +757,12 @@ export function decodeRgb32Row0(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+          vR = (word >>> (32 - len)) + ((zp - 1) << l);
         } else {
-          e = notGr[l]!;
-          len = e & 31;
-          vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+          e = (256 >> l) - 1;
+          if (e > 18) e = 18;
+          len = e + 32 - Math.clz32(255 - (e << l));
+          vR = ((e << l) + (word >>> (32 - len))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -776,11 +780,12 @@ export function decodeRgb32Row0(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+          vG = (word >>> (32 - len)) + ((zp - 1) << l);
         } else {
-          e = notGr[l]!;
-          len = e & 31;
-          vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+          e = (256 >> l) - 1;
+          if (e > 18) e = 18;
+          len = e + 32 - Math.clz32(255 - (e << l));
+          vG = ((e << l) + (word >>> (32 - len))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -798,11 +803,12 @@ export function decodeRgb32Row0(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+          vB = (word >>> (32 - len)) + ((zp - 1) << l);
         } else {
-          e = notGr[l]!;
-          len = e & 31;
-          vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+          e = (256 >> l) - 1;
+          if (e > 18) e = 18;
+          len = e + 32 - Math.clz32(255 - (e << l));
+          vB = ((e << l) + (word >>> (32 - len))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -831,11 +837,12 @@ export function decodeRgb32Row0(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vR = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vR = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -853,11 +860,12 @@ export function decodeRgb32Row0(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vG = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vG = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -875,11 +883,12 @@ export function decodeRgb32Row0(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vB = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vB = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -947,7 +956,6 @@ export function decodeRgb32Row(
   let pos = bits.pos | 0;
   const corr = m.corr | 0;
   const bucketOf = fam.bucketOf;
-  const notGr = fam.notGr;
   // FAMILY_8BPC's constants and opaque alpha, written in.
   const cap = 18;
   const levels = 256;
@@ -993,11 +1001,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vR = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vR = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1015,11 +1024,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vG = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vG = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1037,11 +1047,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vB = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vB = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1093,11 +1104,12 @@ export function decodeRgb32Row(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+          vR = (word >>> (32 - len)) + ((zp - 1) << l);
         } else {
-          e = notGr[l]!;
-          len = e & 31;
-          vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+          e = (256 >> l) - 1;
+          if (e > 18) e = 18;
+          len = e + 32 - Math.clz32(255 - (e << l));
+          vR = ((e << l) + (word >>> (32 - len))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -1115,11 +1127,12 @@ export function decodeRgb32Row(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+          vG = (word >>> (32 - len)) + ((zp - 1) << l);
         } else {
-          e = notGr[l]!;
-          len = e & 31;
-          vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+          e = (256 >> l) - 1;
+          if (e > 18) e = 18;
+          len = e + 32 - Math.clz32(255 - (e << l));
+          vG = ((e << l) + (word >>> (32 - len))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -1137,11 +1150,12 @@ export function decodeRgb32Row(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+          vB = (word >>> (32 - len)) + ((zp - 1) << l);
         } else {
-          e = notGr[l]!;
-          len = e & 31;
-          vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+          e = (256 >> l) - 1;
+          if (e > 18) e = 18;
+          len = e + 32 - Math.clz32(255 - (e << l));
+          vB = ((e << l) + (word >>> (32 - len))) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -1248,11 +1262,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vR = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vR = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vR = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vR = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1270,11 +1285,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vG = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vG = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vG = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vG = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1292,11 +1308,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vB = (zp << l) | ((word >>> (32 - len)) & ((1 << l) - 1));
+        vB = (word >>> (32 - len)) + ((zp - 1) << l);
       } else {
-        e = notGr[l]!;
-        len = e & 31;
-        vB = ((e >> 5) + ((word >>> (32 - len)) & (e >>> 13))) & 255;
+        e = (256 >> l) - 1;
+        if (e > 18) e = 18;
+        len = e + 32 - Math.clz32(255 - (e << l));
+        vB = ((e << l) + (word >>> (32 - len))) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
