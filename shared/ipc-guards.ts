@@ -63,7 +63,10 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     isString(v.fileName, LIMITS.maxFileNameLength) &&
     isString(v.text, LIMITS.maxVvTextLength),
   disconnect: isEmpty,
-  reconnect: isEmpty,
+  reconnect: (v): v is RequestMap['reconnect'] =>
+    isRecord(v) &&
+    hasExactKeys(v, [], ['password']) &&
+    isOptionalString(v.password, LIMITS.maxPasswordLength),
   forgetRecent: (v): v is RequestMap['forgetRecent'] =>
     isRecord(v) && hasExactKeys(v, ['id']) && isString(v.id, 256, 1),
   key: (v): v is RequestMap['key'] =>

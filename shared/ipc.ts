@@ -100,6 +100,12 @@ export interface ViewCommandRequest {
 
 export type EmptyRequest = Record<string, never>;
 
+/** Connect again with the last connection's settings (URI, .vv, form), optionally with a password the user typed
+ * after the server asked for one — so proxy, TLS and CA settings from a .vv file are kept. */
+export interface ReconnectRequest {
+  password?: string;
+}
+
 /** Every renderer → main request: method name → payload. */
 export interface RequestMap {
   /** The page is loaded and listening: (re)send status, surface, cursor, recent list. */
@@ -108,7 +114,7 @@ export interface RequestMap {
   connectUri: ConnectUriRequest;
   openVv: OpenVvRequest;
   disconnect: EmptyRequest;
-  reconnect: EmptyRequest;
+  reconnect: ReconnectRequest;
   forgetRecent: { id: string };
   key: KeyRequest;
   keyModifiers: KeyModifiersRequest;

@@ -210,7 +210,7 @@ export class SessionHost {
         this.disconnect();
         return;
       case 'reconnect':
-        this.reconnect();
+        this.reconnect((p as RequestMap['reconnect']).password);
         return;
       case 'forgetRecent': {
         const r = p as RequestMap['forgetRecent'];
@@ -366,8 +366,12 @@ export class SessionHost {
     this.setStatus('disconnected', 'Disconnected.');
   }
 
-  reconnect(): void {
-    if (this.config) void this.connect(this.config);
+  /** Connects again with the last settings; a password given here (the user answering "needs a password")
+   * replaces the old one for this and later reconnects. */
+  reconnect(password?: string): void {
+    if (!this.config) return;
+    if (password !== undefined && password !== '') this.config = { ...this.config, password };
+    void this.connect(this.config);
   }
 
   /** Closes the session and detaches nothing (views stay). */

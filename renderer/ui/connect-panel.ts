@@ -38,7 +38,11 @@ export class ConnectPanel {
       if (this.password.value !== '') payload.password = this.password.value;
       this.deps.request('connect', payload);
     });
-    this.reconnect.addEventListener('click', () => this.deps.request('reconnect', {}));
+    // After "needs a password" / "wrong password", Reconnect retries the same connection (URI, .vv with its proxy
+    // and TLS settings, or the form) with the password typed here.
+    this.reconnect.addEventListener('click', () =>
+      this.deps.request('reconnect', this.password.value ? { password: this.password.value } : {}),
+    );
     this.vvFile.addEventListener('change', () => {
       const file = this.vvFile.files?.[0];
       if (file) void this.openFile(file);

@@ -195,3 +195,36 @@ void test('server notices, channel errors and unsupported features reach the win
   assert.ok(notices.some((n) => n.includes('truncated DRAW_COPY')));
   assert.ok(notices.some((n) => n.includes('VP8 video stream') && n.includes('Not supported')));
 });
+
+void test('"needs a password": Reconnect with the typed password keeps the .vv settings (proxy, TLS, CA)', async () => {
+  const { view, messages, configs } = setup(
+    new SpiceError('password-required', 'the server requires a password'),
+  );
+  const vv = [
+    '[virt-viewer]',
+    'type=spice',
+    'host=pvespiceproxy:token',
+    'tls-port=61000',
+    'proxy=http://proxy.example:3128',
+    'host-subject=CN=node1',
+    '',
+  ].join('\n');
+  view.request('openVv', { fileName: 'vm.vv', text: vv });
+  await tick();
+  assert.equal(last(messages, 'status')?.state, 'error');
+  assert.equal(last(messages, 'status')?.errorCode, 'password-required');
+  view.request('reconnect', { password: 'one-time' });
+  await tick();
+  const retried = configs.at(-1) as {
+    password?: string;
+    host: string;
+    tlsPort?: number;
+    proxy?: { host: string };
+    hostSubject?: string;
+  };
+  assert.equal(retried.password, 'one-time');
+  assert.equal(retried.host, 'pvespiceproxy:token');
+  assert.equal(retried.tlsPort, 61000);
+  assert.equal(retried.proxy?.host, 'proxy.example');
+  assert.equal(retried.hostSubject, 'CN=node1');
+});
