@@ -1241,11 +1241,18 @@ export function decodeRgb32Row(
         }
         if (run > limit) throw badRun();
         if (run !== 0) {
-          const start = rowOff + i;
+          let k = (rowOff + i) | 0;
+          const end = (k + run) | 0;
           if (run < 256) {
-            for (let k = 0; k < run; k++) plane[start + k] = left;
+            for (; k < end - 3; k = (k + 4) | 0) {
+              plane[k] = left;
+              plane[k + 1] = left;
+              plane[k + 2] = left;
+              plane[k + 3] = left;
+            }
+            for (; k < end; k = (k + 1) | 0) plane[k] = left;
           } else {
-            plane.fill(left, start, start + run);
+            plane.fill(left, k, end);
           }
           i += run;
           upLeft = plane[above + i - 1]!;
