@@ -4,7 +4,7 @@ import { decodeGlz, readGlzHeader } from '../../../main/spice/decoders/glz';
 import { GlzWindow } from '../../../main/spice/decoders/glz-window';
 import { ProtocolError } from '../../../main/spice/errors';
 import { bodyOf, loadFixture } from './replay';
-import { lzHeader, u32be } from './lz-test-encoder';
+import { lzHeader, rng32, u32be } from './lz-test-encoder';
 
 /** A window that records which image ids the decoder looked up. */
 class RecordingWindow extends GlzWindow {
@@ -133,6 +133,36 @@ void test('GLZ references: in-image runs, cross-image copies, retirement and the
     w,
   );
   for (let i = 0; i < 8; i++) assert.deepEqual([...run.pixels.subarray(i * 4, i * 4 + 4)], [7, 8, 9, 255]);
+});
+
+void test('GLZ literal runs of every length (32-pixel blocks back to back) decode bit-exact, both row orders', async () => {
+  const w = new GlzWindow(1 << 20);
+  const r = rng32(31);
+  const width = 37;
+  const height = 20;
+  const n = width * height;
+  const px = Array.from({ length: n }, () => Math.floor(r() * 0x1000000)); // 0xRRGGBB
+  const lengths = [32, 32, 32, ...Array.from({ length: 31 }, (_, i) => i + 1)];
+  const body: number[] = [];
+  for (let i = 0, k = 0; i < n; k++) {
+    const c = Math.min(lengths[k % lengths.length]!, n - i);
+    body.push(c - 1);
+    for (let j = 0; j < c; j++) body.push(px[i + j]! & 0xff, (px[i + j]! >> 8) & 0xff, px[i + j]! >> 16);
+    i += c;
+  }
+  for (const [id, topDown] of [
+    [0, true],
+    [1, false],
+  ] as const) {
+    const img = await decodeGlz(new Uint8Array([...glzHeader(8, topDown, width, height, id, 1), ...body]), w);
+    const want = new Uint8Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      const y = Math.floor(i / width);
+      const o = ((topDown ? y : height - 1 - y) * width + (i % width)) * 4;
+      want.set([px[i]! >> 16, (px[i]! >> 8) & 0xff, px[i]! & 0xff, 255], o);
+    }
+    assert.deepEqual(img.pixels, want);
+  }
 });
 
 void test('GLZ RGBA: colour and alpha passes, alpha copied from the referenced image', async () => {
