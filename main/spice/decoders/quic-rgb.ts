@@ -1181,12 +1181,14 @@ export function decodeRgb32Row(
       }
       wait -= i - first;
       if (i === segEnd) break;
-      up = plane[above + i]!;
+      // The inner loop stops early only where a run starts; at `stop` the run test is still to do.
+      if (i === stop) up = plane[above + i]!;
       if (
-        ((up ^ upLeft) & 0xffffff) === 0 &&
-        i > 2 &&
-        i !== runIdx &&
-        ((left ^ plane[rowOff + i - 2]!) & 0xffffff) === 0
+        i < stop ||
+        (((up ^ upLeft) & 0xffffff) === 0 &&
+          i > 2 &&
+          i !== runIdx &&
+          ((left ^ plane[rowOff + i - 2]!) & 0xffffff) === 0)
       ) {
         // A run of the left pixel; its pixels do not count towards the next model update.
         runIdx = i;
