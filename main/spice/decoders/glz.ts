@@ -29,6 +29,7 @@ import {
   checkExpansion,
   outputBuffer,
   overrun,
+  plainBytes,
   readU32BE,
   rgb555ToRgba,
   truncated,
@@ -103,10 +104,11 @@ export interface GlzDecodeOptions {
  * referenced image is present; otherwise waits for them (GlzWindow.waitFor).
  */
 export async function decodeGlz(
-  data: Uint8Array,
+  payload: Uint8Array,
   window: GlzWindow,
   opts: GlzDecodeOptions = {},
 ): Promise<DecodedImage> {
+  const data = plainBytes(payload);
   const h = readGlzHeader(data);
   const { width, height, id } = h;
   const n = width * height;

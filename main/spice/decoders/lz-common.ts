@@ -62,6 +62,17 @@ export function outputBuffer(codec: string, bytes: number, out: Uint8Array | und
   return out.length === bytes ? out : out.subarray(0, bytes);
 }
 
+/**
+ * `data` itself when it is a plain Uint8Array, else a plain Uint8Array over the same bytes. Callers pass Buffers
+ * (socket reads, node:zlib output) as well as Uint8Arrays (worker transfers, tests); each extra receiver class
+ * costs the hot decode loops a "wrong map" deopt and then a polymorphic check on every element access.
+ */
+export function plainBytes(data: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(data) === Uint8Array.prototype
+    ? data
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** A Uint32Array over the same bytes (buffer must be 4-byte aligned and a multiple of 4 long). */
 export function u32View(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);

@@ -39,6 +39,7 @@ import {
   outputBuffer,
   overrun,
   paletteLut,
+  plainBytes,
   readU32BE,
   rgb555ToRgba,
   truncated,
@@ -90,7 +91,8 @@ export function readLzHeader(data: Uint8Array): LzHeader {
 }
 
 /** Decodes an LZ_RGB or LZ_PLT payload to RGBA. */
-export function decodeLz(data: Uint8Array, opts: LzDecodeOptions = {}): DecodedImage {
+export function decodeLz(payload: Uint8Array, opts: LzDecodeOptions = {}): DecodedImage {
+  const data = plainBytes(payload);
   const h = readLzHeader(data);
   const { width, height } = h;
   const n = width * height;
@@ -136,7 +138,8 @@ export function decodeLz(data: Uint8Array, opts: LzDecodeOptions = {}): DecodedI
  * Decodes an LZ XXXA (alpha-only) stream and writes it into the alpha bytes of `target` (same width/height), honouring
  * the stream's top_down flag. Sets target.hasAlpha. Used for JPEG_ALPHA.
  */
-export function decodeLzAlphaInto(data: Uint8Array, target: DecodedImage): void {
+export function decodeLzAlphaInto(payload: Uint8Array, target: DecodedImage): void {
+  const data = plainBytes(payload);
   const h = readLzHeader(data);
   if (h.type !== LZ_IMAGE_TYPE_XXXA)
     throw new ProtocolError(`${CODEC}: alpha plane has type ${h.type}, not XXXA`);
