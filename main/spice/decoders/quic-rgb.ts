@@ -24,7 +24,7 @@
 import {
   packBestCodes as packBestCodes_,
   updateModel as updateModel_,
-  updateModel8 as updateModel8_,
+  updatePixel8 as updatePixel8_,
 } from './quic-state';
 import type { QuicBits, QuicModel } from './quic-state';
 import type { QuicFamily } from './quic-tables';
@@ -34,7 +34,7 @@ import { ProtocolError } from '../errors';
 // Module-local copies of imported bindings: hot code must not go through live-binding getters (which is
 // what a CommonJS transpilation, e.g. tsx in tests and benchmarks, turns imported names into).
 const updateModel = updateModel_;
-const updateModel8 = updateModel8_;
+const updatePixel8 = updatePixel8_;
 const packBestCodes = packBestCodes_;
 const TABRAND_CHAOS = TABRAND_CHAOS_;
 const WM_MAX = WM_MAX_;
@@ -716,7 +716,6 @@ export function decodeRgb32Row0(
   let avail = bits.avail | 0;
   let pos = bits.pos | 0;
   const corr = m.corr | 0;
-  const bucketOf = fam.bucketOf;
   // FAMILY_8BPC's constants and opaque alpha, written in.
   const cap = 18;
   const levels = 256;
@@ -906,9 +905,11 @@ export function decodeRgb32Row0(
       d = ((d >>> 1) & 0x7f7f7f) ^ Math.imul(d & 0x010101, 255);
       left = (((left & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((left ^ d) & 0x808080)) | alphaFill;
       plane[rowOff + i] = left;
-      if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
-      if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
-      if (updateModel8(m.counters2, m.best2, bucketOf[ctxB]!, vB, trigger)) bcB = packBestCodes(m.best2);
+      if (updatePixel8(m, ctxR | (ctxG << 8) | (ctxB << 16), vR | (vG << 8) | (vB << 16), trigger)) {
+        bcR = m.bc0 | 0;
+        bcG = m.bc1 | 0;
+        bcB = m.bc2 | 0;
+      }
       seed = (seed + 1) & 255;
       wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;
@@ -955,7 +956,6 @@ export function decodeRgb32Row(
   let avail = bits.avail | 0;
   let pos = bits.pos | 0;
   const corr = m.corr | 0;
-  const bucketOf = fam.bucketOf;
   // FAMILY_8BPC's constants and opaque alpha, written in.
   const cap = 18;
   const levels = 256;
@@ -1071,9 +1071,11 @@ export function decodeRgb32Row(
       left = (((up & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((up ^ d) & 0x808080)) | alphaFill;
       plane[rowOff] = left;
       if (wait === 0) {
-        if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
-        if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
-        if (updateModel8(m.counters2, m.best2, bucketOf[ctxB]!, vB, trigger)) bcB = packBestCodes(m.best2);
+        if (updatePixel8(m, ctxR | (ctxG << 8) | (ctxB << 16), vR | (vG << 8) | (vB << 16), trigger)) {
+          bcR = m.bc0 | 0;
+          bcG = m.bc1 | 0;
+          bcB = m.bc2 | 0;
+        }
         seed = (seed + 1) & 255;
         wait = TABRAND_CHAOS[seed]! & waitMask;
       } else {
@@ -1341,9 +1343,11 @@ export function decodeRgb32Row(
       p = (left & up & 0xffffff) + (((left ^ up) & 0xfefefe) >>> 1);
       left = (((p & 0x7f7f7f) + (d & 0x7f7f7f)) ^ ((p ^ d) & 0x808080)) | alphaFill;
       plane[rowOff + i] = left;
-      if (updateModel8(m.counters0, m.best0, bucketOf[ctxR]!, vR, trigger)) bcR = packBestCodes(m.best0);
-      if (updateModel8(m.counters1, m.best1, bucketOf[ctxG]!, vG, trigger)) bcG = packBestCodes(m.best1);
-      if (updateModel8(m.counters2, m.best2, bucketOf[ctxB]!, vB, trigger)) bcB = packBestCodes(m.best2);
+      if (updatePixel8(m, ctxR | (ctxG << 8) | (ctxB << 16), vR | (vG << 8) | (vB << 16), trigger)) {
+        bcR = m.bc0 | 0;
+        bcG = m.bc1 | 0;
+        bcB = m.bc2 | 0;
+      }
       seed = (seed + 1) & 255;
       wait = TABRAND_CHAOS[seed]! & waitMask;
       ctxR = vR;

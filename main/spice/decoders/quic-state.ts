@@ -11,6 +11,15 @@ import { FAMILY_8BPC, MELC_LEN as MELC_LEN_, WM_NEXT, WM_TRIGGER as WM_TRIGGER_ 
 const MELC_LEN = MELC_LEN_;
 const WM_TRIGGER = WM_TRIGGER_;
 const CODE_LEN_8 = FAMILY_8BPC.codeLen;
+const BUCKET_8 = FAMILY_8BPC.bucketOf;
+/**
+ * FAMILY_8BPC's code lengths in 16-bit lanes: CODE_LEN_8_PAIRS[v * 4 + j] holds the lengths of value v
+ * with code numbers 2j (low lane) and 2j + 1 (high lane).
+ */
+const CODE_LEN_8_PAIRS = Int32Array.from({ length: 256 * 4 }, (_, k) => {
+  const at = (k >> 2) * 8 + (k & 3) * 2;
+  return CODE_LEN_8[at]! | (CODE_LEN_8[at + 1]! << 16);
+});
 
 export function quicOverrun(): ProtocolError {
   return new ProtocolError('QUIC: compressed data ends before the image is complete');
@@ -97,6 +106,15 @@ export class QuicModel {
   readonly best0: Uint8Array;
   readonly best1: Uint8Array;
   readonly best2: Uint8Array;
+  /**
+   * The RGB32/RGB24 decoders' bucket counters (FAMILY_8BPC only), two per word in 16-bit lanes:
+   * pairs0[bucket * 4 + j] holds the counters of code numbers 2j and 2j + 1. (A counter never exceeds
+   * 26 * (901 + 26): every update adds 1..26 to each counter of a bucket, and they are halved once the
+   * smallest exceeds the trigger, at most 900; so the lanes cannot carry into each other.)
+   */
+  readonly pairs0: Int32Array;
+  readonly pairs1: Int32Array;
+  readonly pairs2: Int32Array;
   /** packBestCodes(best0..2), kept in step by the decoders. */
   bc0: number;
   bc1: number;
@@ -120,11 +138,17 @@ export class QuicModel {
       this.counters2 = new Int32Array(nb * 8);
       this.best1 = mk();
       this.best2 = mk();
+      this.pairs0 = new Int32Array(nb * 4);
+      this.pairs1 = new Int32Array(nb * 4);
+      this.pairs2 = new Int32Array(nb * 4);
     } else {
       this.counters1 = EMPTY_I32;
       this.counters2 = EMPTY_I32;
       this.best1 = EMPTY_U8;
       this.best2 = EMPTY_U8;
+      this.pairs0 = EMPTY_I32;
+      this.pairs1 = EMPTY_I32;
+      this.pairs2 = EMPTY_I32;
     }
     this.bc0 = packBestCodes(this.best0);
     this.bc1 = this.bc0;
@@ -214,62 +238,89 @@ export function updateModel(
   return true;
 }
 
-/** updateModel for FAMILY_8BPC, unrolled (model updates dominate the first rows of every image). */
-export function updateModel8(
-  counters: Int32Array,
+/**
+ * The model update at one RGB pixel, 8 bits per channel: updateModel for each channel on the 16-bit
+ * lane counters (contexts and residuals packed c0 | c1 << 8 | c2 << 16), repacking m.bc0..2 where a best code changed. Returns true
+ * when any changed (the caller then reloads m.bc0..2). One call per update pixel instead of three keeps
+ * the row loop's live values from being spilled and reloaded around every call.
+ */
+export function updatePixel8(m: QuicModel, ctx: number, v: number, trigger: number): boolean {
+  let changed = false;
+  if (updatePairs8(m.pairs0, m.best0, BUCKET_8[ctx & 255]!, v & 255, trigger)) {
+    m.bc0 = packBestCodes(m.best0);
+    changed = true;
+  }
+  if (updatePairs8(m.pairs1, m.best1, BUCKET_8[(ctx >> 8) & 255]!, (v >> 8) & 255, trigger)) {
+    m.bc1 = packBestCodes(m.best1);
+    changed = true;
+  }
+  if (updatePairs8(m.pairs2, m.best2, BUCKET_8[(ctx >> 16) & 255]!, (v >> 16) & 255, trigger)) {
+    m.bc2 = packBestCodes(m.best2);
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * updateModel for FAMILY_8BPC on counters kept in 16-bit lane pairs (QuicModel.pairs0..2), unrolled: the
+ * same result with half the typed-array accesses (model updates dominate the first rows of every image).
+ */
+export function updatePairs8(
+  pairs: Int32Array,
   best: Uint8Array,
   bucket: number,
   v: number,
   trigger: number,
 ): boolean {
-  const b = bucket << 3;
-  const n = v << 3;
-  let bestLen = (counters[b + 7]! += CODE_LEN_8[n + 7]!);
+  const b = bucket << 2;
+  const n = v << 2;
+  const c01 = (pairs[b]! += CODE_LEN_8_PAIRS[n]!);
+  const c23 = (pairs[b + 1]! += CODE_LEN_8_PAIRS[n + 1]!);
+  const c45 = (pairs[b + 2]! += CODE_LEN_8_PAIRS[n + 2]!);
+  const c67 = (pairs[b + 3]! += CODE_LEN_8_PAIRS[n + 3]!);
+  // The smallest counter; ties keep the higher code number.
+  let bestLen = c67 >>> 16;
   let bestCode = 7;
-  const c6 = (counters[b + 6]! += CODE_LEN_8[n + 6]!);
-  if (c6 < bestLen) {
-    bestLen = c6;
+  let c = c67 & 0xffff;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 6;
   }
-  const c5 = (counters[b + 5]! += CODE_LEN_8[n + 5]!);
-  if (c5 < bestLen) {
-    bestLen = c5;
+  c = c45 >>> 16;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 5;
   }
-  const c4 = (counters[b + 4]! += CODE_LEN_8[n + 4]!);
-  if (c4 < bestLen) {
-    bestLen = c4;
+  c = c45 & 0xffff;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 4;
   }
-  const c3 = (counters[b + 3]! += CODE_LEN_8[n + 3]!);
-  if (c3 < bestLen) {
-    bestLen = c3;
+  c = c23 >>> 16;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 3;
   }
-  const c2 = (counters[b + 2]! += CODE_LEN_8[n + 2]!);
-  if (c2 < bestLen) {
-    bestLen = c2;
+  c = c23 & 0xffff;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 2;
   }
-  const c1 = (counters[b + 1]! += CODE_LEN_8[n + 1]!);
-  if (c1 < bestLen) {
-    bestLen = c1;
+  c = c01 >>> 16;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 1;
   }
-  const c0 = (counters[b + 0]! += CODE_LEN_8[n + 0]!);
-  if (c0 < bestLen) {
-    bestLen = c0;
+  c = c01 & 0xffff;
+  if (c < bestLen) {
+    bestLen = c;
     bestCode = 0;
   }
   if (bestLen > trigger) {
-    counters[b + 0]! >>>= 1;
-    counters[b + 1]! >>>= 1;
-    counters[b + 2]! >>>= 1;
-    counters[b + 3]! >>>= 1;
-    counters[b + 4]! >>>= 1;
-    counters[b + 5]! >>>= 1;
-    counters[b + 6]! >>>= 1;
-    counters[b + 7]! >>>= 1;
+    pairs[b] = (c01 >>> 1) & 0x7fff7fff;
+    pairs[b + 1] = (c23 >>> 1) & 0x7fff7fff;
+    pairs[b + 2] = (c45 >>> 1) & 0x7fff7fff;
+    pairs[b + 3] = (c67 >>> 1) & 0x7fff7fff;
   }
   if (best[bucket] === bestCode) return false;
   best[bucket] = bestCode;
