@@ -317,84 +317,48 @@ export function lzRgb32Pass(src: Uint8Array, ip: number, dst: Uint32Array, n: nu
       if (ctrl === 31) {
         // The longest run (32 pixels, 96 bytes; nearly every control byte of a noisy photo) as straight-line code:
         // TurboFan checks the arrays once per block instead of once per loop iteration, and `| 0` indexes need no
-        // overflow checks. Words are read big-endian (one bswap each): B0 G0 R0 B1 | G1 R1 B2 G2 | R2 B3 G3 R3 give
-        // w0 = B0G0R0B1, w1 = G1R1B2G2, w2 = R2B3G3R3 (high byte first), so each RGBA word (R in the low byte) is
-        // one or two shifts; bits shifted into the top byte are overwritten by the 0xff000000 alpha.
-        let w0: number, w1: number, w2: number;
-        w0 = dv.getUint32(ip);
-        w1 = dv.getUint32((ip + 4) | 0);
-        w2 = dv.getUint32((ip + 8) | 0);
-        dst[op] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 1) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 2) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 3) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 12) | 0);
-        w1 = dv.getUint32((ip + 16) | 0);
-        w2 = dv.getUint32((ip + 20) | 0);
-        dst[(op + 4) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 5) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 6) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 7) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 24) | 0);
-        w1 = dv.getUint32((ip + 28) | 0);
-        w2 = dv.getUint32((ip + 32) | 0);
-        dst[(op + 8) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 9) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 10) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 11) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 36) | 0);
-        w1 = dv.getUint32((ip + 40) | 0);
-        w2 = dv.getUint32((ip + 44) | 0);
-        dst[(op + 12) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 13) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 14) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 15) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 48) | 0);
-        w1 = dv.getUint32((ip + 52) | 0);
-        w2 = dv.getUint32((ip + 56) | 0);
-        dst[(op + 16) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 17) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 18) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 19) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 60) | 0);
-        w1 = dv.getUint32((ip + 64) | 0);
-        w2 = dv.getUint32((ip + 68) | 0);
-        dst[(op + 20) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 21) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 22) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 23) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 72) | 0);
-        w1 = dv.getUint32((ip + 76) | 0);
-        w2 = dv.getUint32((ip + 80) | 0);
-        dst[(op + 24) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 25) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 26) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 27) | 0] = 0xff000000 | w2;
-        w0 = dv.getUint32((ip + 84) | 0);
-        w1 = dv.getUint32((ip + 88) | 0);
-        w2 = dv.getUint32((ip + 92) | 0);
-        dst[(op + 28) | 0] = 0xff000000 | (w0 >>> 8);
-        dst[(op + 29) | 0] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[(op + 30) | 0] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[(op + 31) | 0] = 0xff000000 | w2;
+        // overflow checks.
+        dst[op] = 0xff000000 | dv.getUint32((ip - 1) | 0);
+        dst[(op + 1) | 0] = 0xff000000 | dv.getUint32((ip + 2) | 0);
+        dst[(op + 2) | 0] = 0xff000000 | dv.getUint32((ip + 5) | 0);
+        dst[(op + 3) | 0] = 0xff000000 | dv.getUint32((ip + 8) | 0);
+        dst[(op + 4) | 0] = 0xff000000 | dv.getUint32((ip + 11) | 0);
+        dst[(op + 5) | 0] = 0xff000000 | dv.getUint32((ip + 14) | 0);
+        dst[(op + 6) | 0] = 0xff000000 | dv.getUint32((ip + 17) | 0);
+        dst[(op + 7) | 0] = 0xff000000 | dv.getUint32((ip + 20) | 0);
+        dst[(op + 8) | 0] = 0xff000000 | dv.getUint32((ip + 23) | 0);
+        dst[(op + 9) | 0] = 0xff000000 | dv.getUint32((ip + 26) | 0);
+        dst[(op + 10) | 0] = 0xff000000 | dv.getUint32((ip + 29) | 0);
+        dst[(op + 11) | 0] = 0xff000000 | dv.getUint32((ip + 32) | 0);
+        dst[(op + 12) | 0] = 0xff000000 | dv.getUint32((ip + 35) | 0);
+        dst[(op + 13) | 0] = 0xff000000 | dv.getUint32((ip + 38) | 0);
+        dst[(op + 14) | 0] = 0xff000000 | dv.getUint32((ip + 41) | 0);
+        dst[(op + 15) | 0] = 0xff000000 | dv.getUint32((ip + 44) | 0);
+        dst[(op + 16) | 0] = 0xff000000 | dv.getUint32((ip + 47) | 0);
+        dst[(op + 17) | 0] = 0xff000000 | dv.getUint32((ip + 50) | 0);
+        dst[(op + 18) | 0] = 0xff000000 | dv.getUint32((ip + 53) | 0);
+        dst[(op + 19) | 0] = 0xff000000 | dv.getUint32((ip + 56) | 0);
+        dst[(op + 20) | 0] = 0xff000000 | dv.getUint32((ip + 59) | 0);
+        dst[(op + 21) | 0] = 0xff000000 | dv.getUint32((ip + 62) | 0);
+        dst[(op + 22) | 0] = 0xff000000 | dv.getUint32((ip + 65) | 0);
+        dst[(op + 23) | 0] = 0xff000000 | dv.getUint32((ip + 68) | 0);
+        dst[(op + 24) | 0] = 0xff000000 | dv.getUint32((ip + 71) | 0);
+        dst[(op + 25) | 0] = 0xff000000 | dv.getUint32((ip + 74) | 0);
+        dst[(op + 26) | 0] = 0xff000000 | dv.getUint32((ip + 77) | 0);
+        dst[(op + 27) | 0] = 0xff000000 | dv.getUint32((ip + 80) | 0);
+        dst[(op + 28) | 0] = 0xff000000 | dv.getUint32((ip + 83) | 0);
+        dst[(op + 29) | 0] = 0xff000000 | dv.getUint32((ip + 86) | 0);
+        dst[(op + 30) | 0] = 0xff000000 | dv.getUint32((ip + 89) | 0);
+        dst[(op + 31) | 0] = 0xff000000 | dv.getUint32((ip + 92) | 0);
         op = stop;
         ip += 96;
         continue;
       }
-      // 4 pixels (12 bytes B,G,R) from 3 big-endian words at a time
-      while (op + 4 <= stop) {
-        const w0 = dv.getUint32(ip);
-        const w1 = dv.getUint32(ip + 4);
-        const w2 = dv.getUint32(ip + 8);
-        dst[op] = 0xff000000 | (w0 >>> 8);
-        dst[op + 1] = 0xff000000 | (w0 << 16) | (w1 >>> 16);
-        dst[op + 2] = 0xff000000 | (w1 << 8) | (w2 >>> 24);
-        dst[op + 3] = 0xff000000 | w2;
-        op += 4;
-        ip += 12;
-      }
+      // Pixel k of the run is the big-endian word at ip - 1 + 3k: [previous byte, B, G, R] = (x << 24) | B << 16 |
+      // G << 8 | R, which is the RGBA word once the 0xff000000 alpha overwrites x (ip - 1 is the control byte or the
+      // previous pixel's R, always inside the stream).
       while (op < stop) {
-        dst[op++] = 0xff000000 | (src[ip]! << 16) | (src[ip + 1]! << 8) | src[ip + 2]!;
+        dst[op++] = 0xff000000 | dv.getUint32(ip - 1);
         ip += 3;
       }
     }
