@@ -94,7 +94,7 @@ export function decodePlaneRow(
         }
       }
       // A
-      l = (bcA >>> (93 - 3 * Math.clz32(ctxA + 1))) & 7;
+      l = (bcA >>> (3 * Math.clz32(ctxA + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;

@@ -96,7 +96,7 @@ export function decodeRgbRow0(
       // Pixels before the next update point.
       for (; i < stop; i = (i + 1) | 0) {
         // R
-        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+        l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -118,7 +118,7 @@ export function decodeRgbRow0(
           word |= nxt >>> avail;
         }
         // G
-        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+        l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -140,7 +140,7 @@ export function decodeRgbRow0(
           word |= nxt >>> avail;
         }
         // B
-        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+        l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -175,7 +175,7 @@ export function decodeRgbRow0(
       if (i === segEnd) break;
       // The update pixel.
       // R
-      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -197,7 +197,7 @@ export function decodeRgbRow0(
         word |= nxt >>> avail;
       }
       // G
-      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -219,7 +219,7 @@ export function decodeRgbRow0(
         word |= nxt >>> avail;
       }
       // B
-      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -335,7 +335,7 @@ export function decodeRgbRow(
     const trigger = m.trigger | 0;
     if (i === 0) {
       // R
-      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -357,7 +357,7 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       }
       // G
-      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -379,7 +379,7 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       }
       // B
-      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -440,7 +440,7 @@ export function decodeRgbRow(
           break;
         }
         // R
-        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+        l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -462,7 +462,7 @@ export function decodeRgbRow(
           word |= nxt >>> avail;
         }
         // G
-        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+        l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -484,7 +484,7 @@ export function decodeRgbRow(
           word |= nxt >>> avail;
         }
         // B
-        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+        l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -596,7 +596,7 @@ export function decodeRgbRow(
       }
       // The update pixel (wait is 0 here).
       // R
-      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -618,7 +618,7 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       }
       // G
-      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -640,7 +640,7 @@ export function decodeRgbRow(
         word |= nxt >>> avail;
       }
       // B
-      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -752,7 +752,7 @@ export function decodeRgb32Row0(
       // Pixels before the next update point.
       for (; i < stop; i = (i + 1) | 0) {
         // R
-        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+        l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -775,7 +775,7 @@ export function decodeRgb32Row0(
           word |= nxt >>> avail;
         }
         // G
-        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+        l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -798,7 +798,7 @@ export function decodeRgb32Row0(
           word |= nxt >>> avail;
         }
         // B
-        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+        l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -832,7 +832,7 @@ export function decodeRgb32Row0(
       if (i === segEnd) break;
       // The update pixel.
       // R
-      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -855,7 +855,7 @@ export function decodeRgb32Row0(
         word |= nxt >>> avail;
       }
       // G
-      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -878,7 +878,7 @@ export function decodeRgb32Row0(
         word |= nxt >>> avail;
       }
       // B
-      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -997,7 +997,7 @@ export function decodeRgb32Row(
     const trigger = m.trigger | 0;
     if (i === 0) {
       // R
-      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -1020,7 +1020,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       }
       // G
-      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -1043,7 +1043,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       }
       // B
-      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -1102,7 +1102,7 @@ export function decodeRgb32Row(
           break;
         }
         // R
-        l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+        l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -1125,7 +1125,7 @@ export function decodeRgb32Row(
           word |= nxt >>> avail;
         }
         // G
-        l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+        l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -1148,7 +1148,7 @@ export function decodeRgb32Row(
           word |= nxt >>> avail;
         }
         // B
-        l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+        l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
@@ -1269,7 +1269,7 @@ export function decodeRgb32Row(
       }
       // The update pixel (wait is 0 here).
       // R
-      l = (bcR >>> (93 - 3 * Math.clz32(ctxR + 1))) & 7;
+      l = (bcR >>> (3 * Math.clz32(ctxR + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -1292,7 +1292,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       }
       // G
-      l = (bcG >>> (93 - 3 * Math.clz32(ctxG + 1))) & 7;
+      l = (bcG >>> (3 * Math.clz32(ctxG + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
@@ -1315,7 +1315,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       }
       // B
-      l = (bcB >>> (93 - 3 * Math.clz32(ctxB + 1))) & 7;
+      l = (bcB >>> (3 * Math.clz32(ctxB + 1))) & 7;
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;

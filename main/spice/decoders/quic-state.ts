@@ -80,12 +80,13 @@ const EMPTY_U8 = new Uint8Array(0);
 /**
  * Packs a channel's best code per bucket for the hot loops: 3 bits per slot b = 0..8, where slot b serves
  * the contexts c with 31 - clz32(c + 1) == b (the buckets hold contexts 0, 1-2, 3-6, 7-14, ...; slots past
- * the last bucket alias it).
+ * the last bucket alias it). Slot b sits at bit 29 - 3b, which is 3 * clz32(c + 1) modulo 32, so the code
+ * of context c is (packed >>> (3 * Math.clz32(c + 1))) & 7 (shift counts are taken modulo 32).
  */
 export function packBestCodes(best: Uint8Array): number {
   const last = best.length - 1;
   let packed = 0;
-  for (let b = 0; b < 9; b++) packed |= best[b < last ? b : last]! << (3 * b);
+  for (let b = 0; b < 9; b++) packed |= best[b < last ? b : last]! << (29 - 3 * b);
   return packed;
 }
 
