@@ -18,6 +18,7 @@
 //   ((zp - 1) << l) (the top len bits are 1 << l plus the remainder), and an escape codeword's prefix
 //   length e = min(18, 2^(8 - l) - 1), value base e << l and suffix length ceil(log2(256 - base)) follow
 //   from l alone, so no table is loaded.
+//   Shift counts 32 - n are written -n (JS takes shift counts modulo 32; n is 1..31 there).
 // Typed-array accesses are what V8 pays most for, so a pixel touches only the row above, its own output
 // word and its correlation word (plus one input word every 32 bits).
 
@@ -756,12 +757,12 @@ export function decodeRgb32Row0(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vR = (word >>> (32 - len)) + ((zp - 1) << l);
+          vR = (word >>> -len) + ((zp - 1) << l);
         } else {
           e = (256 >> l) - 1;
           if (e > 18) e = 18;
           len = e + 32 - Math.clz32(255 - (e << l));
-          vR = ((e << l) + (word >>> (32 - len))) & 255;
+          vR = ((e << l) + (word >>> -len)) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -769,7 +770,7 @@ export function decodeRgb32Row0(
           word |= nxt >>> avail;
         } else {
           avail = (avail + 32) | 0;
-          word |= nxt << (32 - avail);
+          word |= nxt << -avail;
           nxt = H[pos]!;
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
@@ -779,12 +780,12 @@ export function decodeRgb32Row0(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vG = (word >>> (32 - len)) + ((zp - 1) << l);
+          vG = (word >>> -len) + ((zp - 1) << l);
         } else {
           e = (256 >> l) - 1;
           if (e > 18) e = 18;
           len = e + 32 - Math.clz32(255 - (e << l));
-          vG = ((e << l) + (word >>> (32 - len))) & 255;
+          vG = ((e << l) + (word >>> -len)) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -792,7 +793,7 @@ export function decodeRgb32Row0(
           word |= nxt >>> avail;
         } else {
           avail = (avail + 32) | 0;
-          word |= nxt << (32 - avail);
+          word |= nxt << -avail;
           nxt = H[pos]!;
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
@@ -802,12 +803,12 @@ export function decodeRgb32Row0(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vB = (word >>> (32 - len)) + ((zp - 1) << l);
+          vB = (word >>> -len) + ((zp - 1) << l);
         } else {
           e = (256 >> l) - 1;
           if (e > 18) e = 18;
           len = e + 32 - Math.clz32(255 - (e << l));
-          vB = ((e << l) + (word >>> (32 - len))) & 255;
+          vB = ((e << l) + (word >>> -len)) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -815,7 +816,7 @@ export function decodeRgb32Row0(
           word |= nxt >>> avail;
         } else {
           avail = (avail + 32) | 0;
-          word |= nxt << (32 - avail);
+          word |= nxt << -avail;
           nxt = H[pos]!;
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
@@ -836,12 +837,12 @@ export function decodeRgb32Row0(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vR = (word >>> (32 - len)) + ((zp - 1) << l);
+        vR = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vR = ((e << l) + (word >>> (32 - len))) & 255;
+        vR = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -849,7 +850,7 @@ export function decodeRgb32Row0(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -859,12 +860,12 @@ export function decodeRgb32Row0(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vG = (word >>> (32 - len)) + ((zp - 1) << l);
+        vG = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vG = ((e << l) + (word >>> (32 - len))) & 255;
+        vG = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -872,7 +873,7 @@ export function decodeRgb32Row0(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -882,12 +883,12 @@ export function decodeRgb32Row0(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vB = (word >>> (32 - len)) + ((zp - 1) << l);
+        vB = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vB = ((e << l) + (word >>> (32 - len))) & 255;
+        vB = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -895,7 +896,7 @@ export function decodeRgb32Row0(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -1001,12 +1002,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vR = (word >>> (32 - len)) + ((zp - 1) << l);
+        vR = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vR = ((e << l) + (word >>> (32 - len))) & 255;
+        vR = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1014,7 +1015,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -1024,12 +1025,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vG = (word >>> (32 - len)) + ((zp - 1) << l);
+        vG = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vG = ((e << l) + (word >>> (32 - len))) & 255;
+        vG = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1037,7 +1038,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -1047,12 +1048,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vB = (word >>> (32 - len)) + ((zp - 1) << l);
+        vB = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vB = ((e << l) + (word >>> (32 - len))) & 255;
+        vB = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1060,7 +1061,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -1106,12 +1107,12 @@ export function decodeRgb32Row(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vR = (word >>> (32 - len)) + ((zp - 1) << l);
+          vR = (word >>> -len) + ((zp - 1) << l);
         } else {
           e = (256 >> l) - 1;
           if (e > 18) e = 18;
           len = e + 32 - Math.clz32(255 - (e << l));
-          vR = ((e << l) + (word >>> (32 - len))) & 255;
+          vR = ((e << l) + (word >>> -len)) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -1119,7 +1120,7 @@ export function decodeRgb32Row(
           word |= nxt >>> avail;
         } else {
           avail = (avail + 32) | 0;
-          word |= nxt << (32 - avail);
+          word |= nxt << -avail;
           nxt = H[pos]!;
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
@@ -1129,12 +1130,12 @@ export function decodeRgb32Row(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vG = (word >>> (32 - len)) + ((zp - 1) << l);
+          vG = (word >>> -len) + ((zp - 1) << l);
         } else {
           e = (256 >> l) - 1;
           if (e > 18) e = 18;
           len = e + 32 - Math.clz32(255 - (e << l));
-          vG = ((e << l) + (word >>> (32 - len))) & 255;
+          vG = ((e << l) + (word >>> -len)) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -1142,7 +1143,7 @@ export function decodeRgb32Row(
           word |= nxt >>> avail;
         } else {
           avail = (avail + 32) | 0;
-          word |= nxt << (32 - avail);
+          word |= nxt << -avail;
           nxt = H[pos]!;
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
@@ -1152,12 +1153,12 @@ export function decodeRgb32Row(
         zp = Math.clz32(word);
         if (zp < cap && (zp + 1) << l < levels) {
           len = zp + 1 + l;
-          vB = (word >>> (32 - len)) + ((zp - 1) << l);
+          vB = (word >>> -len) + ((zp - 1) << l);
         } else {
           e = (256 >> l) - 1;
           if (e > 18) e = 18;
           len = e + 32 - Math.clz32(255 - (e << l));
-          vB = ((e << l) + (word >>> (32 - len))) & 255;
+          vB = ((e << l) + (word >>> -len)) & 255;
         }
         word <<= len;
         avail = (avail - len) | 0;
@@ -1165,7 +1166,7 @@ export function decodeRgb32Row(
           word |= nxt >>> avail;
         } else {
           avail = (avail + 32) | 0;
-          word |= nxt << (32 - avail);
+          word |= nxt << -avail;
           nxt = H[pos]!;
           pos = (pos + 1) | 0;
           word |= nxt >>> avail;
@@ -1216,7 +1217,7 @@ export function decodeRgb32Row(
             word |= nxt >>> avail;
           } else {
             avail = (avail + 32) | 0;
-            word |= nxt << (32 - avail);
+            word |= nxt << -avail;
             nxt = H[pos]!;
             pos = (pos + 1) | 0;
             word |= nxt >>> avail;
@@ -1232,7 +1233,7 @@ export function decodeRgb32Row(
             word |= nxt >>> avail;
           } else {
             avail = (avail + 32) | 0;
-            word |= nxt << (32 - avail);
+            word |= nxt << -avail;
             nxt = H[pos]!;
             pos = (pos + 1) | 0;
             word |= nxt >>> avail;
@@ -1273,12 +1274,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vR = (word >>> (32 - len)) + ((zp - 1) << l);
+        vR = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vR = ((e << l) + (word >>> (32 - len))) & 255;
+        vR = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1286,7 +1287,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -1296,12 +1297,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vG = (word >>> (32 - len)) + ((zp - 1) << l);
+        vG = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vG = ((e << l) + (word >>> (32 - len))) & 255;
+        vG = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1309,7 +1310,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
@@ -1319,12 +1320,12 @@ export function decodeRgb32Row(
       zp = Math.clz32(word);
       if (zp < cap && (zp + 1) << l < levels) {
         len = zp + 1 + l;
-        vB = (word >>> (32 - len)) + ((zp - 1) << l);
+        vB = (word >>> -len) + ((zp - 1) << l);
       } else {
         e = (256 >> l) - 1;
         if (e > 18) e = 18;
         len = e + 32 - Math.clz32(255 - (e << l));
-        vB = ((e << l) + (word >>> (32 - len))) & 255;
+        vB = ((e << l) + (word >>> -len)) & 255;
       }
       word <<= len;
       avail = (avail - len) | 0;
@@ -1332,7 +1333,7 @@ export function decodeRgb32Row(
         word |= nxt >>> avail;
       } else {
         avail = (avail + 32) | 0;
-        word |= nxt << (32 - avail);
+        word |= nxt << -avail;
         nxt = H[pos]!;
         pos = (pos + 1) | 0;
         word |= nxt >>> avail;
