@@ -292,6 +292,8 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     return offsets.map((offset) => {
       const sub = r.fork(offset);
       const type = sub.u16();
+      // A list inside a list could point its entries at one shared nested list: 2^depth handler runs.
+      if (type === E.SPICE_MSG_LIST) throw new ProtocolError(`${what}: nested LIST message`);
       const size = sub.u32();
       return { type, reader: sub.sub(size) };
     });
