@@ -177,6 +177,19 @@ export function upgradeToTls(socket: net.Socket, options: TlsUpgradeOptions): Pr
     };
     const onSecure = (): void => {
       if (settled) return;
+      // Fail closed: an exception while checking (e.g. Node rejecting an odd host in checkIP/checkHost) must
+      // become a TLS error, never an uncaught exception with the connection left open.
+      try {
+        verify();
+      } catch (e) {
+        fail(
+          new SpiceError('tls', `TLS verification of ${label} failed: ${(e as Error).message ?? String(e)}`, {
+            cause: e,
+          }),
+        );
+      }
+    };
+    const verify = (): void => {
       const cert = secure.getPeerX509Certificate();
       if (!secure.authorized) {
         const code = String(secure.authorizationError ?? 'UNSPECIFIED');
@@ -205,7 +218,11 @@ export function upgradeToTls(socket: net.Socket, options: TlsUpgradeOptions): Pr
           return;
         }
       } else {
-        const matches = isIP(options.host) !== 0 ? cert.checkIP(options.host) : cert.checkHost(options.host);
+        // Certificates name IP addresses without a zone: fe80::1%eth0 is checked as fe80::1.
+        const matches =
+          isIP(options.host) !== 0
+            ? cert.checkIP(options.host.replace(/%.*$/, ''))
+            : cert.checkHost(options.host);
         if (matches === undefined) {
           const names =
             cert.subjectAltName ?? `CN from '${formatSubject(parseCertificateSubject(cert.subject))}'`;
