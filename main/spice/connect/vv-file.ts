@@ -261,6 +261,9 @@ export function parseVvFile(text: string, options: VvParseOptions = {}): Connect
     if (host === undefined || host.trim() === '')
       throw vvError('neither host nor unix-path is set — the file does not say where to connect');
     config.host = host.trim().replace(/^\[(.*)\]$/, '$1');
+    // \r \n escapes decode to real line breaks: such a host would inject headers into a proxy's CONNECT.
+    if (/[\s\x00-\x1f\x7f]/.test(config.host))
+      throw vvError('host contains spaces or control characters — the file is damaged');
     const plain = port(file, 'port', config);
     if (plain !== undefined) config.port = plain;
     const tls = port(file, 'tls-port', config);

@@ -15,8 +15,14 @@ export interface TunnelOptions {
   signal?: AbortSignal;
 }
 
-/** Builds the CONNECT request (exported for tests). */
+/** Builds the CONNECT request (exported for tests). Throws SpiceError('config') for a target that would
+ * break the request line (spaces, control characters: CR/LF would inject headers). */
 export function buildConnectRequest(proxy: ProxyConfig, target: string): string {
+  if (/[\x00-\x20\x7f]/.test(target))
+    throw new SpiceError(
+      'config',
+      `the host ${JSON.stringify(target)} contains spaces or control characters — check the host in the connection file or address`,
+    );
   let request = `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n`;
   if (proxy.username !== undefined) {
     const credentials = Buffer.from(`${proxy.username}:${proxy.password ?? ''}`, 'utf8').toString('base64');
@@ -64,6 +70,8 @@ export async function openProxyTunnel(
 ): Promise<net.Socket> {
   const proxyLabel = hostPort(proxy.host, proxy.port);
   const target = hostPort(host, port);
+  // Built before connecting, so a target that cannot be sent fails without opening a socket.
+  const request = buildConnectRequest(proxy, target);
   const connectOptions = {
     timeoutMs: options.timeoutMs,
     label: `proxy ${proxyLabel}`,
@@ -187,6 +195,6 @@ export async function openProxyTunnel(
     socket.once('error', onError);
     socket.once('close', onClose);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.write(buildConnectRequest(proxy, target));
+    socket.write(request);
   });
 }
