@@ -108,6 +108,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     this.surfaces = new DisplaySurfaces({
       imageCache: shared.imageCache,
       decoders: shared.decoders,
+      surfaceBudget: shared.surfaceBudget,
       logger: ctx.logger,
       events: {
         surfaceCreated: (s) => this.ctx.emit('surface-create', { ...s.info, channelId: this.id }),

@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { ImageCache } from './image-cache';
 import { createImageDecoders, type ImageDecoders } from './image-decoders';
+import { SurfaceBudget } from './surface-budget';
 
 /** spice-gtk's pixmap cache: 80 MiB of 32-bit pixels. */
 export const DEFAULT_PIXMAP_CACHE_PIXELS = 20971520;
@@ -19,6 +20,8 @@ export const GLZ_DICTIONARY_ID = 1;
 export interface DisplaySharedOptions {
   pixmapCacheSizePixels?: number;
   glzWindowPixels?: number;
+  /** Most pixels all surfaces of the session may hold together (default DEFAULT_MAX_TOTAL_SURFACE_PIXELS). */
+  maxTotalSurfacePixels?: number;
   logger?: Logger;
   /** Replaces decoders (tests). */
   decoders?: Partial<ImageDecoders>;
@@ -35,6 +38,8 @@ export interface DisplayShared {
   readonly pixmapCacheSizePixels: number;
   readonly glzWindowPixels: number;
   readonly imageCache: ImageCache;
+  /** Pixels held by the surfaces of every display channel, against their total cap. */
+  readonly surfaceBudget: SurfaceBudget;
   /** The GLZ dictionary (decoded images later GLZ images refer to). */
   readonly glzWindow: GlzWindow;
   readonly decoders: ImageDecoders;
@@ -59,6 +64,7 @@ export function createDisplayShared(options: DisplaySharedOptions = {}): Display
     pixmapCacheSizePixels,
     glzWindowPixels,
     imageCache,
+    surfaceBudget: new SurfaceBudget(options.maxTotalSurfacePixels),
     glzWindow,
     decoders,
     decodePool: pool,

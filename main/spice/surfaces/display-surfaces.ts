@@ -56,6 +56,7 @@ import {
 } from './region';
 import { ROP_CLEAR, ROP_COPY, ROP_INVERT, ROP_NOOP, ROP_SET, ropdToRop } from './rop';
 import { Surface, rectIsEmpty } from './surface';
+import { SurfaceBudget } from './surface-budget';
 import type { Rect } from './types';
 
 export interface DisplaySurfacesEvents {
@@ -69,6 +70,8 @@ export interface DisplaySurfacesDeps {
   decoders: ImageDecoders;
   logger: Logger;
   events: DisplaySurfacesEvents;
+  /** Total pixels of all surfaces (shared by the session's display channels); a default-sized one if absent. */
+  surfaceBudget?: SurfaceBudget;
 }
 
 function sameSize(a: Rect, b: Rect): boolean {
@@ -81,9 +84,11 @@ export class DisplaySurfaces {
   private readonly surfaces = new Map<number, Surface>();
   private readonly canvases = new Map<number, Canvas>();
   private readonly deps: DisplaySurfacesDeps;
+  private readonly budget: SurfaceBudget;
 
   constructor(deps: DisplaySurfacesDeps) {
     this.deps = deps;
+    this.budget = deps.surfaceBudget ?? new SurfaceBudget();
     this.paletteCache = new PaletteCache(deps.logger);
     this.resolver = new ImageResolver({
       imageCache: deps.imageCache,
@@ -115,13 +120,21 @@ export class DisplaySurfaces {
       this.deps.logger.warn(`surface ${msg.surface_id} created twice; replacing it`);
       this.destroy(msg.surface_id);
     }
-    const surface = new Surface(
-      msg.surface_id,
-      msg.width,
-      msg.height,
-      msg.format,
-      (msg.flags & SPICE_SURFACE_FLAGS_PRIMARY) !== 0,
-    );
+    // Reserve before allocating: a refused surface must cost nothing.
+    this.budget.reserve(msg.surface_id, msg.width, msg.height);
+    let surface: Surface;
+    try {
+      surface = new Surface(
+        msg.surface_id,
+        msg.width,
+        msg.height,
+        msg.format,
+        (msg.flags & SPICE_SURFACE_FLAGS_PRIMARY) !== 0,
+      );
+    } catch (e) {
+      this.budget.release(msg.width * msg.height);
+      throw e;
+    }
     this.surfaces.set(surface.id, surface);
     this.canvases.set(surface.id, new Canvas(surface));
     this.deps.events.surfaceCreated(surface);
@@ -129,10 +142,13 @@ export class DisplaySurfaces {
   }
 
   destroy(surfaceId: number): void {
-    if (!this.surfaces.delete(surfaceId)) {
+    const surface = this.surfaces.get(surfaceId);
+    if (!surface) {
       this.deps.logger.warn(`SURFACE_DESTROY for unknown surface ${surfaceId}`);
       return;
     }
+    this.surfaces.delete(surfaceId);
+    this.budget.release(surface.width * surface.height);
     this.canvases.delete(surfaceId);
     this.deps.events.surfaceDestroyed(surfaceId);
   }

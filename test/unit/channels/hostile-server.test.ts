@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../../main/spice/protocol/enums';
 import { SpiceWriter } from '../../../main/spice/wire/writer';
+import { installDisplayChannels } from '../../../main/spice/channels/display-channel';
 import { startHarness } from '../../support/session-harness';
+import * as B from '../../support/display-builders';
 
 function nameBody(s: string): Uint8Array {
   return new SpiceWriter()
@@ -33,6 +35,46 @@ void test('a LIST nested in a LIST is refused, not expanded exponentially (no ha
     assert.match(err.error.message, /nested/);
     h.main.send(E.SPICE_MSG_MAIN_NAME, nameBody('after'));
     assert.equal((await h.waitFor('name')).name, 'after');
+  } finally {
+    await h.close();
+  }
+});
+
+void test('SURFACE_CREATE beyond the session-wide surface budget is a protocol error; destroying frees it', async () => {
+  const h = await startHarness();
+  try {
+    const shared = installDisplayChannels(h.session, { maxTotalSurfacePixels: 1000, decodeInWorkers: false });
+    h.main.send(
+      E.SPICE_MSG_MAIN_CHANNELS_LIST,
+      new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_DISPLAY).u8(0).finish(),
+    );
+    const display = await h.server.connection();
+    await display.nextOfType(E.SPICE_MSGC_DISPLAY_INIT);
+    const create = (id: number): void =>
+      display.send(
+        E.SPICE_MSG_DISPLAY_SURFACE_CREATE,
+        B.encodeSurfaceCreate({
+          surface_id: id,
+          width: 20,
+          height: 20,
+          format: E.SPICE_SURFACE_FMT_32_xRGB,
+          flags: id === 0 ? E.SPICE_SURFACE_FLAGS_PRIMARY : 0,
+        }),
+      );
+    create(0);
+    create(1);
+    create(2); // 1200 pixels > 1000
+    const err = await h.waitFor('channel-error');
+    assert.equal(err.error.code, 'protocol');
+    assert.match(err.error.message, /surface 2: 20x20 refused/);
+    assert.equal(h.session.getSurface(0, 2), undefined);
+    assert.equal(shared.surfaceBudget.usedPixels, 800);
+    display.send(E.SPICE_MSG_DISPLAY_SURFACE_DESTROY, B.encodeSurfaceDestroy(1));
+    create(2);
+    display.send(E.SPICE_MSG_DISPLAY_MARK);
+    await h.waitFor('mark');
+    assert.equal(h.session.getSurface(0, 2)?.width, 20);
+    assert.equal(shared.surfaceBudget.usedPixels, 800);
   } finally {
     await h.close();
   }
