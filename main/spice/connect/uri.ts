@@ -16,9 +16,18 @@ function configError(uri: string, problem: string): SpiceError {
   );
 }
 
-/** The URI with any password= value hidden, for messages and logs. */
+/** The URI with any password= value hidden, for messages and logs. The key is compared decoded and
+ * case-insensitively (`pass%77ord=` is the password too). */
 export function redactUri(uri: string): string {
-  return uri.replace(/([?&;]password=)[^&;#]*/gi, '$1<redacted>');
+  return uri.replace(/([?&;])([^&;#=]*)=([^&;#]*)/g, (whole, sep: string, key: string) => {
+    let name = key;
+    try {
+      name = decodeURIComponent(key);
+    } catch {
+      // undecodable: compare as written
+    }
+    return name.toLowerCase() === 'password' ? `${sep}${key}=<redacted>` : whole;
+  });
 }
 
 function decode(uri: string, value: string, what: string): string {
