@@ -34,8 +34,13 @@ export function canonicalKey(key: string): string {
   return LONG_NAMES[k.toLowerCase()] ?? k.toUpperCase();
 }
 
+/** X509_NAME canonical form: ASCII whitespace trimmed and collapsed, ASCII letters lower-cased — nothing
+ * else (JavaScript's Unicode-aware trim/\s/toLowerCase would let e.g. KELVIN SIGN U+212A match 'k'). */
 function canonicalValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ').toLowerCase();
+  return value
+    .replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')
+    .replace(/[ \t\n\v\f\r]+/g, ' ')
+    .replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 /** Parses a host-subject string ("C=IL,O=Red Hat,CN=my server"). Throws SpiceError('config') on bad syntax. */
