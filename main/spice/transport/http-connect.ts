@@ -157,7 +157,17 @@ export async function openProxyTunnel(
         fail(
           new SpiceError(
             'proxy',
-            explainStatus(status, (match[2] ?? '').trim().slice(0, 100), proxyLabel, target, proxy),
+            explainStatus(
+              status,
+              // The reason phrase is the proxy's text: no control characters (terminal escapes) in our message.
+              (match[2] ?? '')
+                .replace(/[\x00-\x1f\x7f-\x9f]/g, '?')
+                .trim()
+                .slice(0, 100),
+              proxyLabel,
+              target,
+              proxy,
+            ),
           ),
         );
         return;
