@@ -2,6 +2,7 @@
 // owns the SpiceSession's lifecycle (connect, disconnect, reconnect), turns its events into view messages
 // (status, title, monitors, frames, cursor, mouse mode, lock keys) for every attached view, and carries out
 // validated view requests (keys, mouse, send-keys). One view = one window or browser tab showing one monitor.
+import { isIPv6 } from 'node:net';
 import type {
   CursorImage,
   RecentConnection,
@@ -640,6 +641,9 @@ export class SessionHost {
     const tls = config.port === undefined && config.tlsPort !== undefined;
     const port = tls ? config.tlsPort : config.port;
     if (port === undefined || config.host === '') return;
+    // An opaque host with ':' that is not an IPv6 address is a proxy ticket (Proxmox `pvespiceproxy:…`): a
+    // signed credential that expires in seconds and cannot be connected to directly — never stored.
+    if (config.host.includes(':') && !isIPv6(config.host.replace(/%.*$/, ''))) return;
     const id = `${tls ? 'spice+tls' : 'spice'}://${config.host}:${port}`;
     const entry: RecentConnection = {
       id,
