@@ -74,6 +74,9 @@ export interface DisplaySurfacesDeps {
   surfaceBudget?: SurfaceBudget;
 }
 
+/** Stroke runs handed to one canvas fill (bounds the temporary rectangle list of a huge stroke). */
+const STROKE_FILL_BATCH_RECTS = 4096;
+
 function sameSize(a: Rect, b: Rect): boolean {
   return a.right - a.left === b.right - b.left && a.bottom - a.top === b.bottom - b.top;
 }
@@ -368,23 +371,59 @@ export class DisplaySurfaces {
     const brush = await this.brush(canvas, data.brush);
     if (rop === ROP_NOOP) return;
     const lines = flattenPath(data.path);
-    const painted: Rect[] = [];
-    const inRegion = (x: number, y: number): boolean => {
-      for (const r of region) if (x >= r.left && x < r.right && y >= r.top && y < r.bottom) return true;
-      return false;
-    };
-    const seen = new Set<number>();
-    const w = canvas.surface.width;
+    // One byte per pixel of the region's extents: 1 inside the region, 2 once painted. Membership is O(1)
+    // whatever the clip's rectangle count, and a pixel crossed twice is painted once (XOR must not cancel).
+    const e = regionExtents(region)!;
+    const ew = e.right - e.left;
+    const eh = e.bottom - e.top;
+    const cells = new Uint8Array(ew * eh);
+    for (const r of region) {
+      for (let y = r.top; y < r.bottom; y++) {
+        const row = (y - e.top) * ew - e.left;
+        cells.fill(1, row + r.left, row + r.right);
+      }
+    }
+    let any = false;
     rasterizeThinLines(lines, dashPattern(data.attr), (x, y) => {
-      if (!inRegion(x, y)) return;
-      const key = y * w + x;
-      if (seen.has(key)) return; // a pixel crossed twice is painted once (XOR must not cancel)
-      seen.add(key);
-      painted.push({ left: x, top: y, right: x + 1, bottom: y + 1 });
+      const cx = x - e.left;
+      const cy = y - e.top;
+      if (cx < 0 || cy < 0 || cx >= ew || cy >= eh) return;
+      const i = cy * ew + cx;
+      if (cells[i] === 1) {
+        cells[i] = 2;
+        any = true;
+      }
     });
-    if (painted.length === 0) return;
-    canvas.fill(painted, brush, rop);
-    this.emitDamage(base.surface_id, painted);
+    if (!any) return;
+    // Painted pixels as horizontal runs, filled in bounded batches (never one object per pixel of the stroke).
+    let batch: Rect[] = [];
+    let damaged: Rect | null = null;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      canvas.fill(batch, brush, rop);
+      const b = regionExtents(batch)!;
+      damaged = damaged
+        ? {
+            left: Math.min(damaged.left, b.left),
+            top: Math.min(damaged.top, b.top),
+            right: Math.max(damaged.right, b.right),
+            bottom: Math.max(damaged.bottom, b.bottom),
+          }
+        : b;
+      batch = [];
+    };
+    for (let cy = 0; cy < eh; cy++) {
+      const row = cy * ew;
+      for (let cx = 0; cx < ew; cx++) {
+        if (cells[row + cx] !== 2) continue;
+        const start = cx;
+        while (cx < ew && cells[row + cx] === 2) cx++;
+        batch.push({ left: e.left + start, top: e.top + cy, right: e.left + cx, bottom: e.top + cy + 1 });
+        if (batch.length >= STROKE_FILL_BATCH_RECTS) flush();
+      }
+    }
+    flush();
+    if (damaged) this.emitDamage(base.surface_id, [damaged]);
   }
 
   async drawText(msg: SpiceMsgDisplayDrawText): Promise<void> {

@@ -17,6 +17,8 @@ import type { SpicePoint } from '../codecs/display';
 
 /** Most pixels one stroke may paint (a hostile path could describe huge lines). */
 export const MAX_STROKE_PIXELS = 1 << 26;
+/** Most polyline points a path may flatten to (Bézier subdivision multiplies the points on the wire). */
+export const MAX_STROKE_POINTS = 1 << 20;
 /** Deepest Bézier subdivision (2^16 pieces per curve). */
 const MAX_BEZIER_DEPTH = 16;
 
@@ -65,7 +67,11 @@ function subdivideBezier(
 export function flattenPath(path: SpicePath): SpicePoint[][] {
   const lines: SpicePoint[][] = [];
   let cur: SpicePoint[] = [];
+  let points = 0;
   const flush = (): void => {
+    points += cur.length;
+    if (points > MAX_STROKE_POINTS)
+      throw new ProtocolError(`stroke path flattens to more than ${MAX_STROKE_POINTS} points`);
     if (cur.length > 0) lines.push(cur);
     cur = [];
   };
@@ -84,6 +90,8 @@ export function flattenPath(path: SpicePath): SpicePoint[][] {
         const last = cur[cur.length - 1];
         if (!last) throw new ProtocolError('Bézier path segment without a start point');
         subdivideBezier(cur, { x: last.x * 16, y: last.y * 16 }, pts[i]!, pts[i + 1]!, pts[i + 2]!, 0);
+        if (points + cur.length > MAX_STROKE_POINTS)
+          throw new ProtocolError(`stroke path flattens to more than ${MAX_STROKE_POINTS} points`);
       }
     } else {
       for (; i < pts.length; i++) cur.push({ x: fixToInt(pts[i]!.x), y: fixToInt(pts[i]!.y) });

@@ -1,0 +1,86 @@
+// Draw commands a hostile server can make expensive: each must end quickly with a clear ProtocolError or a
+// correct result, never an out-of-memory crash or a frozen event loop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from '../../../main/spice/protocol/enums';
+import { ProtocolError } from '../../../main/spice/errors';
+import { silentLogger } from '../../../main/spice/logger';
+import { createDisplayShared } from '../../../main/spice/surfaces/display-shared';
+import { DisplaySurfaces } from '../../../main/spice/surfaces/display-surfaces';
+import type { SpiceMsgDisplayDrawStroke, SpicePathSeg } from '../../../main/spice/codecs/display-draw';
+import type { Rect } from '../../../main/spice/surfaces/types';
+
+function setup(width: number, height: number): DisplaySurfaces {
+  const shared = createDisplayShared({ decodeInWorkers: false });
+  const ds = new DisplaySurfaces({
+    imageCache: shared.imageCache,
+    decoders: shared.decoders,
+    logger: silentLogger,
+    events: { surfaceCreated() {}, surfaceDestroyed() {}, damage() {} },
+  });
+  ds.create({ surface_id: 0, width, height, format: E.SPICE_SURFACE_FMT_32_xRGB, flags: 1 });
+  return ds;
+}
+
+function stroke(box: Rect, clipRects: Rect[] | null, segments: SpicePathSeg[]): SpiceMsgDisplayDrawStroke {
+  return {
+    base: {
+      surface_id: 0,
+      box,
+      clip: clipRects
+        ? { type: E.SPICE_CLIP_TYPE_RECTS, rects: clipRects }
+        : { type: E.SPICE_CLIP_TYPE_NONE, rects: [] },
+    },
+    data: {
+      path: { segments },
+      attr: { flags: 0, style: [] },
+      brush: { type: E.SPICE_BRUSH_TYPE_SOLID, color: 0xffffff },
+      fore_mode: E.SPICE_ROPD_OP_XOR,
+      back_mode: E.SPICE_ROPD_OP_PUT,
+    },
+  };
+}
+
+void test('Bézier curves that never get flat are refused before they are flattened into billions of points', async () => {
+  const ds = setup(64, 64);
+  const big = 1 << 30;
+  const curves = [];
+  for (let i = 0; i < 3000; i++) curves.push({ x: 0, y: big }, { x: big, y: big }, { x: big, y: 0 });
+  const msg = stroke({ left: 0, top: 0, right: 64, bottom: 64 }, null, [
+    { flags: E.SPICE_PATH_BEGIN, points: [{ x: 0, y: 0 }] },
+    { flags: E.SPICE_PATH_BEZIER | E.SPICE_PATH_END, points: curves },
+  ]);
+  await assert.rejects(ds.drawStroke(msg), (e) => e instanceof ProtocolError && /points/.test(e.message));
+});
+
+void test('a stroke through a clip of 65536 rectangles costs O(pixels), and XOR paints each pixel once', async () => {
+  const ds = setup(256, 256);
+  const clip: Rect[] = [];
+  for (let y = 0; y < 256; y++)
+    for (let x = 0; x < 256; x++) clip.push({ left: x, top: y, right: x + 1, bottom: y + 1 });
+  // 512 passes back and forth over row 250 (fixed28_4 coordinates), then a diagonal.
+  const pts = [];
+  for (let i = 0; i < 512; i++) pts.push({ x: 255 * 16, y: 250 * 16 }, { x: 0, y: 250 * 16 });
+  const msg = stroke({ left: 0, top: 0, right: 256, bottom: 256 }, clip, [
+    { flags: E.SPICE_PATH_BEGIN, points: [{ x: 0, y: 250 * 16 }] },
+    { flags: E.SPICE_PATH_END, points: pts },
+    {
+      flags: E.SPICE_PATH_BEGIN | E.SPICE_PATH_END,
+      points: [
+        { x: 0, y: 0 },
+        { x: 256 * 16, y: 256 * 16 },
+      ],
+    },
+  ]);
+  const t0 = process.hrtime.bigint();
+  await ds.drawStroke(msg);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.ok(ms < 2000, `stroke took ${ms} ms`);
+  const s = ds.get(0)!;
+  const rgb = (x: number, y: number): number => s.data32[y * 256 + x]! & 0xffffff;
+  // XOR with white once: row 250 is white (not toggled back), the diagonal too, the rest stays black.
+  for (let x = 0; x < 256; x++) assert.equal(rgb(x, 250), 0xffffff, `(${x}, 250)`);
+  assert.equal(rgb(100, 100), 0xffffff);
+  assert.equal(rgb(101, 100), 0);
+  assert.equal(rgb(5, 11), 0);
+});
