@@ -2,6 +2,9 @@
 import { SpiceError } from '../spice/errors';
 import type { SpiceSession } from '../spice/session';
 
+/** Longest delay setTimeout honours (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Rejects when the session closes with an error, or after `timeoutMs`. */
 export function sessionDeadline(
   session: SpiceSession,
@@ -16,7 +19,8 @@ export function sessionDeadline(
         reject(
           new SpiceError('timeout', `gave up after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`),
         ),
-      timeoutMs,
+      // setTimeout fires at once for delays beyond 2^31-1 ms; a longer --timeout waits the longest it can.
+      Math.min(timeoutMs, MAX_TIMER_MS),
     );
     off = session.on('closed', ({ error }) =>
       reject(error ?? new SpiceError('closed', `the session closed while waiting for ${what}`)),
@@ -42,7 +46,7 @@ export function quietTimer(
   const promise = new Promise<void>((r) => (resolve = r));
   const poke = (): void => {
     clearTimeout(timer);
-    timer = setTimeout(resolve, quietMs);
+    timer = setTimeout(resolve, Math.min(quietMs, MAX_TIMER_MS));
   };
   if (startNow) poke();
   return { promise, poke, cancel: () => clearTimeout(timer) };
