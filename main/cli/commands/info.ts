@@ -130,8 +130,13 @@ ${CONNECT_USAGE}`,
   },
 };
 
+/** Server-controlled text for a terminal: control characters (ESC, BEL, C1 CSI, …) become '?'. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+}
+
 function printReport(r: InfoReport, out: (line: string) => void): void {
-  out(`name:        ${r.name || '(not sent)'}`);
+  out(`name:        ${r.name ? printable(r.name) : '(not sent)'}`);
   out(`uuid:        ${r.uuid || '(not sent)'}`);
   out(`session id:  ${r.sessionId}`);
   out(
@@ -145,7 +150,7 @@ function printReport(r: InfoReport, out: (line: string) => void): void {
       out(
         `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${c.serverCommonCaps!.join(',')}] channel [${c.serverChannelCaps!.join(',')}]`,
       );
-    } else if (c.state === 'failed') out(`  ${label} failed: ${c.error}`);
+    } else if (c.state === 'failed') out(`  ${label} failed: ${printable(c.error ?? '')}`);
     else out(`  ${label} not opened (not supported by this version or disabled)`);
   }
 }
