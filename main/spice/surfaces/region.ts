@@ -55,14 +55,50 @@ export function intersectRegionRect(region: Region, rect: Rect): Region {
   return out;
 }
 
+/** Above this many rectangle pairs, intersectRegions goes through a coverage map instead of testing every pair. */
+const PAIRWISE_MAX_PAIRS = 1 << 20;
+
 /** Intersection of two regions (both non-overlapping, so the result is too). */
 export function intersectRegions(a: Region, b: Region): Region {
+  if (a.length * b.length > PAIRWISE_MAX_PAIRS) return intersectRegionsByMap(a, b);
   const out: Region = [];
   for (const ra of a) {
     for (const rb of b) {
       const i = intersectRect(ra, rb);
       if (i) out.push(i);
     }
+    if (out.length > MAX_REGION_RECTS)
+      throw new ProtocolError(`region has more than ${MAX_REGION_RECTS} rectangles`);
+  }
+  return out;
+}
+
+/**
+ * intersectRegions for large inputs (a hostile clip list against a mask's runs would be n*m rectangle tests):
+ * `b` is painted into a byte map over the common extents, then each rectangle of `a` is read back as runs.
+ * Work is proportional to the pixels covered, since each region's rectangles are disjoint.
+ */
+function intersectRegionsByMap(a: Region, b: Region): Region {
+  const ea = regionExtents(a);
+  const eb = regionExtents(b);
+  const e = ea && eb ? intersectRect(ea, eb) : null;
+  if (!e) return [];
+  const w = e.right - e.left;
+  const map = new Uint8Array(w * (e.bottom - e.top));
+  for (const r0 of b) {
+    const r = intersectRect(r0, e);
+    if (!r) continue;
+    for (let y = r.top; y < r.bottom; y++) {
+      const row = (y - e.top) * w - e.left;
+      map.fill(1, row + r.left, row + r.right);
+    }
+  }
+  const isSet = (x: number, y: number): boolean => map[(y - e.top) * w + (x - e.left)] === 1;
+  const out: Region = [];
+  for (const r0 of a) {
+    const r = intersectRect(r0, e);
+    if (!r) continue;
+    for (const piece of regionFromBits(isSet, r.left, r.top, r.right, r.bottom, 0, 0)) out.push(piece);
     if (out.length > MAX_REGION_RECTS)
       throw new ProtocolError(`region has more than ${MAX_REGION_RECTS} rectangles`);
   }

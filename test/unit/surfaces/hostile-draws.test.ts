@@ -9,6 +9,9 @@ import { createDisplayShared } from '../../../main/spice/surfaces/display-shared
 import { DisplaySurfaces } from '../../../main/spice/surfaces/display-surfaces';
 import type { SpiceMsgDisplayDrawStroke, SpicePathSeg } from '../../../main/spice/codecs/display-draw';
 import type { Rect } from '../../../main/spice/surfaces/types';
+import * as B from '../../support/display-builders';
+import { prng } from '../../support/prng';
+import { intersectRegions } from '../../../main/spice/surfaces/region';
 
 function setup(width: number, height: number): DisplaySurfaces {
   const shared = createDisplayShared({ decodeInWorkers: false });
@@ -83,4 +86,74 @@ void test('a stroke through a clip of 65536 rectangles costs O(pixels), and XOR 
   assert.equal(rgb(100, 100), 0xffffff);
   assert.equal(rgb(101, 100), 0);
   assert.equal(rgb(5, 11), 0);
+});
+
+void test('a mask of 131072 runs under a clip of 65536 rectangles intersects in O(pixels), not O(n*m)', async () => {
+  const ds = setup(512, 512);
+  const clip: Rect[] = [];
+  for (let y = 0; y < 256; y++)
+    for (let x = 0; x < 256; x++) clip.push({ left: x, top: y, right: x + 1, bottom: y + 1 });
+  // A 1-bit checkerboard: every row has 256 one-pixel runs, and no row repeats the one above.
+  const rows = Array.from({ length: 512 }, (_, y) => (y % 2 ? '01' : '10').repeat(256));
+  const t0 = process.hrtime.bigint();
+  await ds.drawFill({
+    base: {
+      surface_id: 0,
+      box: { left: 0, top: 0, right: 512, bottom: 512 },
+      clip: { type: E.SPICE_CLIP_TYPE_RECTS, rects: clip },
+    },
+    data: {
+      brush: { type: E.SPICE_BRUSH_TYPE_SOLID, color: 0xffffff },
+      rop_descriptor: E.SPICE_ROPD_OP_PUT,
+      mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: B.maskImage(1n, rows) },
+    },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.ok(ms < 2000, `fill took ${ms} ms`);
+  const s = ds.get(0)!;
+  const rgb = (x: number, y: number): number => s.data32[y * 512 + x]! & 0xffffff;
+  assert.equal(rgb(0, 0), 0xffffff);
+  assert.equal(rgb(1, 0), 0);
+  assert.equal(rgb(1, 1), 0xffffff);
+  assert.equal(rgb(254, 255), 0);
+  assert.equal(rgb(255, 255), 0xffffff);
+  assert.equal(rgb(256, 0), 0); // outside the clip
+});
+
+void test('intersectRegions of large regions (coverage-map path) covers exactly a ∩ b, without overlaps', () => {
+  const rnd = prng(7);
+  const W = 200;
+  const H = 150;
+  /** Disjoint random rectangles: a random grid of cells, some dropped. */
+  const grid = (cols: number, rows: number, keep: number): Rect[] => {
+    const out: Rect[] = [];
+    for (let j = 0; j < rows; j++)
+      for (let i = 0; i < cols; i++) {
+        if (rnd() > keep) continue;
+        const left = Math.floor((i * W) / cols);
+        const top = Math.floor((j * H) / rows);
+        out.push({
+          left,
+          top,
+          right: Math.floor(((i + 1) * W) / cols),
+          bottom: Math.floor(((j + 1) * H) / rows),
+        });
+      }
+    return out;
+  };
+  for (let round = 0; round < 3; round++) {
+    const a = grid(40 + round * 7, 30, 0.8);
+    const b = grid(50, 37 + round * 5, 0.7);
+    assert.ok(a.length * b.length > 1 << 20);
+    const cover = (region: Rect[]): Uint8Array => {
+      const m = new Uint8Array(W * H);
+      for (const r of region)
+        for (let y = r.top; y < r.bottom; y++) for (let x = r.left; x < r.right; x++) m[y * W + x]!++;
+      return m;
+    };
+    const ca = cover(a);
+    const cb = cover(b);
+    const got = cover(intersectRegions(a, b));
+    for (let i = 0; i < W * H; i++) assert.equal(got[i], ca[i]! & cb[i]!, `pixel ${i}`);
+  }
 });
