@@ -27,6 +27,9 @@ import { statusTextForError } from './status-text';
 
 const SPICE_MOUSE_MODE_SERVER = 1;
 
+/** Most monitors shown (one window each in the Electron shell); the server decides how many it announces. */
+export const MAX_MONITORS = 16;
+
 export interface RecentStore {
   load(): RecentConnection[];
   save(entries: RecentConnection[]): void;
@@ -97,6 +100,8 @@ export class SessionHost {
   private cursor: CursorState | undefined;
   private mouseMode = { mode: SPICE_MOUSE_MODE_SERVER, supported: SPICE_MOUSE_MODE_SERVER };
   private guestModifiers: number | undefined;
+  /** The "too many monitors" notice was shown for this session. */
+  private monitorsCapped = false;
   private readonly deps: SessionHostDeps;
   private readonly now: () => number;
 
@@ -389,6 +394,7 @@ export class SessionHost {
     this.monitorConfigs.clear();
     this.cursor = undefined;
     this.guestModifiers = undefined;
+    this.monitorsCapped = false;
     this.mouseMode = { mode: SPICE_MOUSE_MODE_SERVER, supported: SPICE_MOUSE_MODE_SERVER };
     this.updateMonitors();
     if (session) {
@@ -589,6 +595,16 @@ export class SessionHost {
           height,
         });
       }
+    }
+    if (next.length > MAX_MONITORS) {
+      if (!this.monitorsCapped)
+        this.broadcast({
+          kind: 'notice',
+          level: 'warning',
+          message: `The server announced ${next.length} monitors; only the first ${MAX_MONITORS} are shown.`,
+        });
+      this.monitorsCapped = true;
+      next.length = MAX_MONITORS;
     }
     const countChanged = next.length !== this.monitors.length;
     this.monitors = next;
