@@ -169,8 +169,8 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
 
   // ---- ChannelHost ----
 
-  waitForChannelSerial(type: number, id: number, serial: number): Promise<void> {
-    return this.getChannel(type, id)?.waitForSerial(serial) ?? Promise.resolve();
+  waitForChannelSerial(type: number, id: number, serial: number, timeoutMs: number): Promise<boolean> {
+    return this.getChannel(type, id)?.waitForSerial(serial, timeoutMs) ?? Promise.resolve(true);
   }
 
   endSession(error: SpiceError): void {

@@ -26,8 +26,11 @@ export interface ChannelHost {
   readonly connectionId: number;
   readonly password: string;
   readonly linkTimeoutMs: number;
-  /** Resolves when channel (type, id) has processed message `serial` (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS). */
-  waitForChannelSerial(type: number, id: number, serial: number): Promise<void>;
+  /**
+   * Resolves true when channel (type, id) has processed message `serial` (or is not there), false after
+   * `timeoutMs` (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS).
+   */
+  waitForChannelSerial(type: number, id: number, serial: number, timeoutMs: number): Promise<boolean>;
   /** The server asked to migrate / disconnect: the session ends with this error. */
   endSession(error: SpiceError): void;
 }
@@ -66,7 +69,7 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   private busy = false;
   private paused = false;
   private processedSerial = 0;
-  private serialWaiters: { serial: number; resolve: () => void }[] = [];
+  private serialWaiters: { serial: number; resolve: (processed: boolean) => void }[] = [];
   private readonly reportedUnsupported = new Set<string>();
   private closedResolve!: (error: SpiceError | null) => void;
   /** Settles when the channel is closed: null for a local close, else the error that closed it. */
@@ -205,10 +208,31 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     this.finish(null);
   }
 
-  /** Resolves once this channel has processed message `serial`. */
-  waitForSerial(serial: number): Promise<void> {
-    if (this.processedSerial >= serial || this.state === 'closed') return Promise.resolve();
-    return new Promise((resolve) => this.serialWaiters.push({ serial, resolve }));
+  /**
+   * Resolves true once this channel has processed message `serial` (or closed), false after `timeoutMs`; a
+   * timed-out wait is forgotten, so serials the server never sends cannot pile up waiters.
+   */
+  waitForSerial(serial: number, timeoutMs: number): Promise<boolean> {
+    if (this.processedSerial >= serial || this.state === 'closed') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.serialWaiters = this.serialWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = {
+        serial,
+        resolve: (processed: boolean): void => {
+          clearTimeout(timer);
+          resolve(processed);
+        },
+      };
+      this.serialWaiters.push(waiter);
+    });
+  }
+
+  /** Waits registered by other channels and not yet settled. */
+  get pendingSerialWaits(): number {
+    return this.serialWaiters.length;
   }
 
   // ---- receive path ----
@@ -369,7 +393,7 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     if (this.serialWaiters.length === 0) return;
     const ready = this.serialWaiters.filter((w) => w.serial <= serial);
     this.serialWaiters = this.serialWaiters.filter((w) => w.serial > serial);
-    for (const w of ready) w.resolve();
+    for (const w of ready) w.resolve(true);
   }
 
   // ---- common messages ----
@@ -412,20 +436,15 @@ export abstract class SpiceChannel<TMsg extends number = number> {
 
   private async onWaitForChannels(r: SpiceReader): Promise<void> {
     const count = r.count(r.u8(), 10, 'wait list');
-    const waits: Promise<void>[] = [];
+    const waits: Promise<boolean>[] = [];
     for (let i = 0; i < count; i++) {
       const type = r.u8();
       const id = r.u8();
       const serial = r.u64n();
-      waits.push(this.ctx.host.waitForChannelSerial(type, id, serial));
+      waits.push(this.ctx.host.waitForChannelSerial(type, id, serial, WAIT_FOR_CHANNELS_TIMEOUT_MS));
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), WAIT_FOR_CHANNELS_TIMEOUT_MS);
-    });
-    const outcome = await Promise.race([Promise.all(waits), timeout]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
+    const processed = await Promise.all(waits);
+    if (processed.includes(false)) this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
   }
 
   private onMigrate(): void {
@@ -451,7 +470,7 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     this.stream?.destroy();
     this.stream = null;
     this.framer = null;
-    for (const w of this.serialWaiters) w.resolve();
+    for (const w of this.serialWaiters) w.resolve(true);
     this.serialWaiters = [];
     try {
       this.onClose();

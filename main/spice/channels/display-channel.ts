@@ -318,19 +318,18 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private async onInvalAllPixmaps(msg: D.SpiceMsgWaitForChannels): Promise<void> {
-    const waits = msg.wait_list.map((w) =>
-      this.ctx.host.waitForChannelSerial(w.channel_type, w.channel_id, Number(w.message_serial)),
+    const processed = await Promise.all(
+      msg.wait_list.map((w) =>
+        this.ctx.host.waitForChannelSerial(
+          w.channel_type,
+          w.channel_id,
+          Number(w.message_serial),
+          INVAL_WAIT_TIMEOUT_MS,
+        ),
+      ),
     );
-    if (waits.length > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>(
-        (resolve) => (timer = setTimeout(() => resolve('timeout'), INVAL_WAIT_TIMEOUT_MS)),
-      );
-      const outcome = await Promise.race([Promise.all(waits), timeout]);
-      clearTimeout(timer);
-      if (outcome === 'timeout')
-        this.log.warn('INVAL_ALL_PIXMAPS: waited too long for other channels; clearing anyway');
-    }
+    if (processed.includes(false))
+      this.log.warn('INVAL_ALL_PIXMAPS: waited too long for other channels; clearing anyway');
     this.shared.imageCache.clear();
   }
 

@@ -79,3 +79,23 @@ void test('SURFACE_CREATE beyond the session-wide surface budget is a protocol e
     await h.close();
   }
 });
+
+void test('a wait for a serial the server never sends times out and is forgotten (no waiter pile-up)', async () => {
+  const h = await startHarness();
+  try {
+    const main = h.session.getChannel(E.SPICE_CHANNEL_MAIN, 0)!;
+    const waits = Array.from({ length: 100 }, () => main.waitForSerial(2 ** 40, 20));
+    assert.equal(main.pendingSerialWaits, 100);
+    assert.deepEqual(new Set(await Promise.all(waits)), new Set([false]));
+    assert.equal(main.pendingSerialWaits, 0);
+    // A wait that is met resolves true and leaves nothing behind.
+    const met = main.waitForSerial(1, 1000);
+    assert.equal(await met, true);
+    const next = main.waitForSerial(Number.MAX_SAFE_INTEGER - 1, 5000);
+    h.session.close();
+    assert.equal(await next, true); // closing settles it at once
+    assert.equal(main.pendingSerialWaits, 0);
+  } finally {
+    await h.close();
+  }
+});
