@@ -77,7 +77,15 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INBOUND_BYTES });
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    socket.on('error', () => {});
+    // Any web page can ask for any path; one that is not a URL (`//`) must be refused, not throw here.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const origin = req.headers.origin;
     const hostOk = hostHeaderAllowed(req.headers.host, port, options.listenHost);
     const originOk =
