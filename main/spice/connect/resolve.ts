@@ -41,7 +41,19 @@ export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<
     const loadOptions = opts.capabilities
       ? { env: opts.env, capabilities: opts.capabilities }
       : { env: opts.env };
-    config = await loadVvFile(target, loadOptions);
+    try {
+      config = await loadVvFile(target, loadOptions);
+    } catch (e) {
+      // "127.0.0.1:5900" is almost certainly an address without its scheme, not a missing file.
+      const missing = (e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT';
+      if (missing && /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+):\d{1,5}$/i.test(target))
+        throw new SpiceError(
+          'config',
+          `'${target}' is neither a connection file nor a SPICE address — did you mean spice://${target}?`,
+          { cause: e },
+        );
+      throw e;
+    }
   }
   return applyOverrides(config, opts);
 }
