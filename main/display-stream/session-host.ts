@@ -209,7 +209,15 @@ export class SessionHost {
       }
       case 'openVv': {
         const r = p as RequestMap['openVv'];
-        this.tryConnect(() => this.deps.parseVv(r.text, r.fileName));
+        this.tryConnect(() => {
+          const config = this.deps.parseVv(r.text, r.fileName);
+          // Only the text reached us (picker, drop, upload): the file itself cannot be deleted from here.
+          if (config.deleteThisFile)
+            config.notes.push(
+              `${r.fileName} asks to be deleted after use (it may hold a one-time password); Saffron cannot delete a file opened in the window — delete it yourself`,
+            );
+          return config;
+        });
         return;
       }
       case 'disconnect':
