@@ -11,7 +11,11 @@ function pickBridge(): Bridge {
   const monitor = Number(params.get('monitor') ?? '0');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const safeMonitor = Number.isInteger(monitor) && monitor >= 0 && monitor < 64 ? monitor : 0;
-  return createWebSocketBridge(`${scheme}//${location.host}/ws?monitor=${safeMonitor}`);
+  // `saffron web` prints the page address with its access token in the fragment (#token=…).
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  return createWebSocketBridge(
+    `${scheme}//${location.host}/ws?monitor=${safeMonitor}&token=${encodeURIComponent(token)}`,
+  );
 }
 
 new App(pickBridge()).start();

@@ -4,6 +4,7 @@
 // upgrades from other origins or Host names (cross-site WebSocket hijacking, DNS rebinding).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
@@ -22,9 +23,12 @@ export interface WebServerOptions {
   logger: Logger;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes?: number;
+  /** The secret a page must present to drive the session (default: random per run). */
+  accessToken?: string;
 }
 
 export interface WebServer {
+  /** The page address, with the access token in its fragment (`#token=…`): fragments never reach HTTP logs. */
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
@@ -43,8 +47,19 @@ function hostHeaderAllowed(header: string | undefined, port: number, listenHost:
   return allowed.has(header.toLowerCase());
 }
 
+/** Constant-time comparison of the token a WebSocket upgrade presents. */
+function tokenMatches(given: string | null, expected: Buffer): boolean {
+  if (given === null) return false;
+  const g = Buffer.from(given);
+  return g.length === expected.length && timingSafeEqual(g, expected);
+}
+
 export function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { host, rendererDir, logger } = options;
+  // Host/Origin checks stop other web sites; the token also stops other local programs and users, which can
+  // reach a loopback port with any headers they like.
+  const token = options.accessToken ?? randomBytes(18).toString('base64url');
+  const tokenBytes = Buffer.from(token);
   const maxBuffered = options.maxBufferedBytes ?? 256 * 1024 * 1024;
   let port = 0;
 
@@ -90,7 +105,12 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
     const hostOk = hostHeaderAllowed(req.headers.host, port, options.listenHost);
     const originOk =
       origin !== undefined && origin.toLowerCase() === `http://${(req.headers.host ?? '').toLowerCase()}`;
-    if (url.pathname !== '/ws' || !hostOk || !originOk) {
+    if (
+      url.pathname !== '/ws' ||
+      !hostOk ||
+      !originOk ||
+      !tokenMatches(url.searchParams.get('token'), tokenBytes)
+    ) {
       logger.warn('refused a WebSocket upgrade', { path: url.pathname, origin });
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
@@ -146,7 +166,7 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       port = (server.address() as AddressInfo).port;
       const hostText = options.listenHost.includes(':') ? `[${options.listenHost}]` : options.listenHost;
       resolvePromise({
-        url: `http://${hostText}:${port}/`,
+        url: `http://${hostText}:${port}/#token=${token}`,
         port,
         close: () =>
           new Promise<void>((done) => {

@@ -19,7 +19,8 @@ over a WebSocket. Without a URI the page shows the connect form.
   --password PASSWORD  SPICE ticket (also: the password= URI parameter or the .vv file)
   --verbose            log protocol details to stderr
 
-Prints "listening http://HOST:PORT/" once ready; runs until interrupted (Ctrl+C).`;
+Prints "listening http://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
+lets a page drive the VM; other monitors: add ?monitor=N before the #). Runs until interrupted (Ctrl+C).`;
 
 interface WebArgs {
   target?: string;

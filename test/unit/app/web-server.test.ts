@@ -66,8 +66,10 @@ function get(
 
 function openSocket(
   origin: string | undefined,
+  token: string | null = new URLSearchParams(new URL(harness.url).hash.slice(1)).get('token'),
 ): Promise<{ ws: WebSocket; opened: boolean; status?: number }> {
-  const url = harness.url.replace('http:', 'ws:') + 'ws?monitor=0';
+  const page = new URL(harness.url);
+  const url = `ws://${page.host}/ws?monitor=0${token === null ? '' : `&token=${encodeURIComponent(token)}`}`;
   return new Promise((resolve) => {
     const ws = new WebSocket(url, origin ? { origin } : {});
     ws.on('open', () => resolve({ ws, opened: true }));
@@ -77,7 +79,7 @@ function openSocket(
 }
 
 void test('listens on loopback and serves the renderer with a CSP; nothing else', async () => {
-  assert.match(harness.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.match(harness.url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{20,}$/);
   const index = await get('/');
   assert.equal(index.status, 200);
   assert.match(String(index.headers['content-security-policy']), /default-src 'none'/);
@@ -95,7 +97,12 @@ void test('WebSocket: foreign origins are refused; the page origin gets the cont
   assert.equal(foreign.status, 403);
   const none = await openSocket(undefined);
   assert.equal(none.opened, false);
-  const origin = harness.url.replace(/\/$/, '');
+  const origin = new URL(harness.url).origin;
+  const noToken = await openSocket(origin, null);
+  assert.equal(noToken.opened, false, 'the page origin without the access token is refused');
+  assert.equal(noToken.status, 403);
+  const wrongToken = await openSocket(origin, 'guess');
+  assert.equal(wrongToken.opened, false);
   const { ws, opened } = await openSocket(origin);
   assert.equal(opened, true);
   const messages: unknown[] = [];
