@@ -173,7 +173,18 @@ export class DisplaySurfaces {
   clipRegion(surface: Surface, box: Rect, clip: SpiceClip): Region {
     const bounded = intersectRegionRect([box], surface.bounds);
     if (clip.type !== SPICE_CLIP_TYPE_RECTS) return bounded;
-    return intersectRegions(regionFromRects(clip.rects), bounded);
+    const region = intersectRegions(regionFromRects(clip.rects), bounded);
+    // Long clip lists are taken as disjoint (regionFromRects); if their pieces cover more pixels than their
+    // extents hold, they overlap, and every raster op would run once per overlapping rectangle.
+    const e = regionExtents(region);
+    if (e) {
+      let covered = 0;
+      for (const r of region) covered += (r.right - r.left) * (r.bottom - r.top);
+      if (covered > (e.right - e.left) * (e.bottom - e.top)) {
+        throw new ProtocolError(`clip of ${clip.rects.length} rectangles that overlap`);
+      }
+    }
+    return region;
   }
 
   private async maskRegion(region: Region, mask: SpiceQMask, box: Rect): Promise<Region> {

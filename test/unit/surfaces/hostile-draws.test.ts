@@ -157,3 +157,26 @@ void test('intersectRegions of large regions (coverage-map path) covers exactly 
     for (let i = 0; i < W * H; i++) assert.equal(got[i], ca[i]! & cb[i]!, `pixel ${i}`);
   }
 });
+
+void test('a clip list of 65536 overlapping full-surface rectangles is refused, not filled 65536 times', async () => {
+  const ds = setup(1024, 1024);
+  const full = { left: 0, top: 0, right: 1024, bottom: 1024 };
+  const t0 = process.hrtime.bigint();
+  await assert.rejects(
+    ds.drawFill({
+      base: {
+        surface_id: 0,
+        box: full,
+        clip: { type: E.SPICE_CLIP_TYPE_RECTS, rects: new Array<Rect>(65536).fill(full) },
+      },
+      data: {
+        brush: { type: E.SPICE_BRUSH_TYPE_SOLID, color: 0xffffff },
+        rop_descriptor: E.SPICE_ROPD_OP_XOR,
+        mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: null },
+      },
+    }),
+    (e) => e instanceof ProtocolError && /overlap/.test(e.message),
+  );
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.ok(ms < 2000, `took ${ms} ms`);
+});
