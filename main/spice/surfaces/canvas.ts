@@ -172,14 +172,20 @@ export class Canvas {
     this.damage(region);
   }
 
-  /** dest(x, y) = rop(src(x - dx, y - dy), dest) over `region` ∩ the translated source bounds. */
-  blit(region: Region, src: PixelSource, dx: number, dy: number, rop: number): void {
-    if (region.length === 0 || rop === ROP_NOOP) return;
+  /**
+   * The source a draw reads from, placed at (ox, oy) in surface coordinates, and its bounds. Reading from the
+   * surface being drawn copies the needed area first, so overlapping source and destination stay correct.
+   */
+  private resolveSource(
+    region: Region,
+    src: PixelSource,
+    dx: number,
+    dy: number,
+  ): { source: PixelSource; ox: number; oy: number; srcBounds: Rect } {
     let source = src;
     let ox = dx;
     let oy = dy;
     if (src.data32.buffer === this.surface.data32.buffer) {
-      // Reading from the surface being drawn: copy the source area first.
       const e = regionExtents(region)!;
       const snap = snapshot(src, {
         left: e.left - dx,
@@ -191,9 +197,20 @@ export class Canvas {
       ox = dx + snap.left;
       oy = dy + snap.top;
     }
+    return {
+      source,
+      ox,
+      oy,
+      srcBounds: { left: ox, top: oy, right: ox + source.width, bottom: oy + source.height },
+    };
+  }
+
+  /** dest(x, y) = rop(src(x - dx, y - dy), dest) over `region` ∩ the translated source bounds. */
+  blit(region: Region, src: PixelSource, dx: number, dy: number, rop: number): void {
+    if (region.length === 0 || rop === ROP_NOOP) return;
+    const { source, ox, oy, srcBounds } = this.resolveSource(region, src, dx, dy);
     const d = this.surface.data32;
     const w = this.surface.width;
-    const srcBounds: Rect = { left: ox, top: oy, right: ox + source.width, bottom: oy + source.height };
     const done: Region = [];
     for (const r0 of region) {
       const r = intersectRect(r0, srcBounds);
@@ -331,24 +348,9 @@ export class Canvas {
    */
   rop3(region: Region, src: PixelSource, dx: number, dy: number, brush: CanvasBrush, code: number): void {
     if (region.length === 0) return;
-    let source = src;
-    let ox = dx;
-    let oy = dy;
-    if (src.data32.buffer === this.surface.data32.buffer) {
-      const e = regionExtents(region)!;
-      const snap = snapshot(src, {
-        left: e.left - dx,
-        top: e.top - dy,
-        right: e.right - dx,
-        bottom: e.bottom - dy,
-      });
-      source = snap.source;
-      ox = dx + snap.left;
-      oy = dy + snap.top;
-    }
+    const { source, ox, oy, srcBounds } = this.resolveSource(region, src, dx, dy);
     const d = this.surface.data32;
     const w = this.surface.width;
-    const srcBounds: Rect = { left: ox, top: oy, right: ox + source.width, bottom: oy + source.height };
     const done: Region = [];
     for (const r0 of region) {
       const r = intersectRect(r0, srcBounds);

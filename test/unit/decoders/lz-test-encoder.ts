@@ -1,6 +1,7 @@
 // A small LZ / GLZ *encoder* for tests: produces valid streams of every LzImageType (greedy run + hash matching,
 // long-length and 16-bit-distance forms included) so the decoders can be round-tripped on formats the corpus and
 // captures lack. Not used by the product. Stream rules: see main/spice/decoders/lz.ts and glz.ts headers.
+import { prng } from '../../support/prng';
 
 export type UnitKind = 'rgb32' | 'rgb16' | 'byte';
 
@@ -115,17 +116,8 @@ export function lzHeader(
   return out;
 }
 
-/** A deterministic PRNG (mulberry32). */
-export function rng32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the shared seeded one, test/support/prng.ts). */
+export const rng32 = prng;
 
 /** A test picture with runs, repeats and noise: `units` values drawn from `palette` size. */
 export function testPicture(width: number, height: number, colours: number, seed: number): number[] {
