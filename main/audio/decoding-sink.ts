@@ -19,6 +19,8 @@ export class DecodingSink implements PlaybackSink {
   private format: PlaybackFormat | null = null;
   private queue: PlaybackFrame[] = [];
   private closed = false;
+  /** The server's mode of the last stream started ('opus' frames are decoded here). */
+  sourceMode: 'raw' | 'opus' | null = null;
   /** Frames dropped while waiting for a decoder, and decode failures reported asynchronously. */
   droppedFrames = 0;
 
@@ -57,6 +59,7 @@ export class DecodingSink implements PlaybackSink {
 
   start(format: PlaybackFormat): void {
     this.format = format;
+    this.sourceMode = format.mode;
     this.queue = [];
     this.target.start({ ...format, mode: 'raw' });
     if (format.mode === 'opus' && !this.readyDecoder(format)) {

@@ -3,7 +3,8 @@
 
 /** An Int16Array over S16LE bytes (copied only when the view is not 2-byte aligned). Little-endian host. */
 export function s16View(bytes: Uint8Array): Int16Array {
-  if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+  if (bytes.byteOffset % 2 === 0)
+    return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
   return new Int16Array(bytes.slice().buffer, 0, bytes.byteLength >> 1);
 }
 

@@ -20,6 +20,8 @@ export interface WavCaptureOptions {
   maxSeconds?: number;
   /** Local monotonic ms (the session clock's). */
   monotonicMs: () => number;
+  /** The first stream started (the WAV file now exists). */
+  onFirstStream?: () => void;
   /** The capture is complete (called once); the file is finalised by close(). */
   onComplete?: (why: CaptureEnd, detail: string) => void;
 }
@@ -41,7 +43,9 @@ export class WavCaptureSink implements PlaybackSink {
   /** The WAV being written (null before the first stream). */
   get file(): { sampleRate: number; channels: number; frames: number; seconds: number } | null {
     const w = this.writer;
-    return w ? { sampleRate: w.sampleRate, channels: w.channels, frames: w.frames, seconds: w.seconds } : null;
+    return w
+      ? { sampleRate: w.sampleRate, channels: w.channels, frames: w.frames, seconds: w.seconds }
+      : null;
   }
 
   get complete(): boolean {
@@ -74,6 +78,7 @@ export class WavCaptureSink implements PlaybackSink {
       this.writer = new WavFileWriter(this.options.path, format.sampleRate, format.channels);
       if (this.options.maxSeconds !== undefined)
         this.maxFrames = Math.round(this.options.maxSeconds * format.sampleRate);
+      this.options.onFirstStream?.();
       if (this.maxFrames <= 0) this.finish('limit', '0 s asked');
       return;
     }

@@ -94,6 +94,10 @@ export type TestServerCommand =
   | { cmd: 'play_stop' }
   | { cmd: 'record_start' }
   | { cmd: 'record_stop' }
+  | { cmd: 'playback_volume'; left: number; right?: number }
+  | { cmd: 'playback_mute'; mute?: boolean }
+  | { cmd: 'record_volume'; left: number; right?: number }
+  | { cmd: 'record_mute'; mute?: boolean }
   | { cmd: 'agent_connect' }
   | { cmd: 'agent_disconnect' }
   | { cmd: 'agent_announce'; request?: boolean; caps?: number[] }

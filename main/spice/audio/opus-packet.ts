@@ -57,14 +57,16 @@ export function parseOpusPacket(packet: Uint8Array): OpusPacketInfo {
       frames = 1;
       break;
     case 1:
-      if ((n - 1) % 2 !== 0) throw new ProtocolError('Opus packet (code 1): odd payload for two equal frames');
+      if ((n - 1) % 2 !== 0)
+        throw new ProtocolError('Opus packet (code 1): odd payload for two equal frames');
       checkFrame((n - 1) / 2);
       frames = 2;
       break;
     case 2: {
       const [first, used] = frameLength(packet, 1);
       const rest = n - 1 - used;
-      if (first > rest) throw new ProtocolError(`Opus packet (code 2): first frame of ${first} bytes, ${rest} left`);
+      if (first > rest)
+        throw new ProtocolError(`Opus packet (code 2): first frame of ${first} bytes, ${rest} left`);
       checkFrame(first);
       checkFrame(rest - first);
       frames = 2;
@@ -96,7 +98,8 @@ export function parseOpusPacket(packet: Uint8Array): OpusPacketInfo {
           const [len, used] = frameLength(packet, at);
           at += used;
           payload -= used;
-          if (len > payload) throw new ProtocolError(`Opus packet (code 3): frame of ${len} bytes, ${payload} left`);
+          if (len > payload)
+            throw new ProtocolError(`Opus packet (code 3): frame of ${len} bytes, ${payload} left`);
           checkFrame(len);
           payload -= len;
         }
@@ -104,7 +107,9 @@ export function parseOpusPacket(packet: Uint8Array): OpusPacketInfo {
         checkFrame(payload);
       } else {
         if (payload % frames !== 0)
-          throw new ProtocolError(`Opus packet (code 3): ${payload} bytes do not split into ${frames} equal frames`);
+          throw new ProtocolError(
+            `Opus packet (code 3): ${payload} bytes do not split into ${frames} equal frames`,
+          );
         checkFrame(payload / frames);
       }
     }

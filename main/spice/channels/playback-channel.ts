@@ -204,7 +204,9 @@ export class PlaybackChannel extends SpiceChannel<E.SpiceMsgPlayback> {
       if (format.mode === 'raw') {
         const frameBytes = format.channels * 2;
         if (packet.data.length % frameBytes !== 0) {
-          this.reject(`raw PLAYBACK_DATA of ${packet.data.length} bytes is not whole ${format.channels}-channel samples`);
+          this.reject(
+            `raw PLAYBACK_DATA of ${packet.data.length} bytes is not whole ${format.channels}-channel samples`,
+          );
           return;
         }
         samples = packet.data.length / frameBytes;
