@@ -58,11 +58,11 @@ export interface PlaybackSink {
 
 /** The server's record stream format (RECORD_START) and the mode the channel chose. */
 export interface RecordFormat {
-  /** 'opus' only when the server offers RECORD_CAP_OPUS at an Opus rate and an encoder is available. */
+  /** 'opus' only when asked for, the server offers RECORD_CAP_OPUS at an Opus rate and an encoder exists. */
   mode: 'raw' | 'opus';
   channels: number;
   sampleRate: number;
-  /** Samples per channel in each frame the channel sends (480 = 10 ms at 48 kHz). */
+  /** Samples per channel in each frame the channel sends (raw 256; Opus 480 = 10 ms at 48 kHz). */
   frameSamples: number;
 }
 

@@ -2,8 +2,16 @@
 // and the guest's capture volume/mute; an injected RecordSource delivers PCM (or Opus it encoded itself) and
 // this channel sends it at the server's format: RECORD_MODE and START_MARK before the first frame of each
 // recording, then one DATA per frame (gtk channel-record.c; REFERENCES G30). Opus is used only when the server
-// offers RECORD_CAP_OPUS, the rate is an Opus rate with two channels, and either the source encodes or an
-// encoder was injected; otherwise raw S16LE frames of 480 samples per channel (SND_CODEC_MAX_FRAME_SIZE).
+// offers RECORD_CAP_OPUS, the rate is an Opus rate with two channels, Opus was asked for (`preferOpus`), and
+// either the source encodes or an encoder was injected; otherwise raw S16LE.
+//
+// Frame sizes work around a spice-server bug (sound.cpp `snd_record_handle_write`, 0.15.1 and current
+// master): a packet that wraps the end of its 8192-frame record ring has the wrapped part copied from
+// `data + now` on a byte pointer, i.e. from the wrong place, so every such packet is garbled. Raw frames of
+// 256 samples divide the ring exactly and never wrap (the ring restarts at 0 with every RECORD_START). Opus
+// packets decode to 480 samples (the server's decode buffer allows no more, and no Opus frame size divides
+// 8192), so about one Opus packet in 17 is damaged by the server: raw is the default, Opus an option for
+// thin links.
 import type {
   OpusEncoderFactory,
   OpusFrameEncoder,
@@ -28,8 +36,10 @@ import type { SpiceSession } from '../session';
 import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
 import { OPUS_SAMPLE_RATES } from './playback-channel';
 
-/** Samples per channel in each DATA (common snd_codec.h SND_CODEC_MAX_FRAME_SIZE = SND_CODEC_OPUS_FRAME_SIZE). */
-export const RECORD_FRAME_SAMPLES = 480;
+/** Samples per channel in each raw DATA: divides spice-server's 8192-frame ring (see above). */
+export const RECORD_RAW_FRAME_SAMPLES = 256;
+/** Samples per channel in each Opus packet (common snd_codec.h SND_CODEC_OPUS_FRAME_SIZE: 10 ms at 48 kHz). */
+export const RECORD_OPUS_FRAME_SAMPLES = 480;
 const MAX_CHANNELS = 2;
 const MIN_SAMPLE_RATE = 4000;
 const MAX_SAMPLE_RATE = 192_000;
@@ -39,6 +49,8 @@ export interface RecordChannelOptions {
   clock: MultimediaClock;
   /** Encodes PCM to Opus when the source gives PCM (absent: Opus only if the source encodes itself). */
   opusEncoder?: OpusEncoderFactory;
+  /** Send Opus when the server accepts it (default false: raw PCM, exact through spice-server; see above). */
+  preferOpus?: boolean;
 }
 
 export interface RecordStats {
@@ -55,6 +67,7 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
   private readonly source: RecordSource;
   private readonly clock: MultimediaClock;
   private readonly encoderFactory: OpusEncoderFactory | undefined;
+  private readonly preferOpus: boolean;
   private format: RecordFormat | null = null;
   private encoder: OpusFrameEncoder | null = null;
   /** MODE and START_MARK went out for the current recording. */
@@ -74,10 +87,11 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
     this.source = options.source;
     this.clock = options.clock;
     this.encoderFactory = options.opusEncoder;
+    this.preferOpus = options.preferOpus ?? false;
   }
 
   private get canOpus(): boolean {
-    return this.source.producesOpus || this.encoderFactory !== undefined;
+    return this.preferOpus && (this.source.producesOpus || this.encoderFactory !== undefined);
   }
 
   protected override channelCaps(): number[] {
@@ -119,9 +133,10 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
         mode = 'raw';
       }
     }
-    const format: RecordFormat = { mode, channels, sampleRate, frameSamples: RECORD_FRAME_SAMPLES };
+    const frameSamples = mode === 'opus' ? RECORD_OPUS_FRAME_SAMPLES : RECORD_RAW_FRAME_SAMPLES;
+    const format: RecordFormat = { mode, channels, sampleRate, frameSamples };
     this.format = format;
-    this.pending = new Int16Array(RECORD_FRAME_SAMPLES * channels);
+    this.pending = new Int16Array(frameSamples * channels);
     this.pendingLength = 0;
     this.stats.recordings++;
     this.log.debug('record start', { mode, channels, sampleRate });
@@ -143,9 +158,11 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
         if (this.format.mode !== 'opus')
           throw new Error('the record stream is raw PCM: deliver samples with pcm()');
         const info = parseOpusPacket(packet);
-        if (info.samples48k * this.format.sampleRate !== RECORD_FRAME_SAMPLES * 48000)
-          throw new ProtocolError(`an Opus packet of ${info.samples48k} samples at 48 kHz (expected 10 ms)`);
-        this.sendFrame(packet);
+        if (info.samples48k * this.format.sampleRate !== RECORD_OPUS_FRAME_SAMPLES * 48000)
+          throw new ProtocolError(
+            `an Opus packet of ${info.samples48k} samples at 48 kHz (expected ${RECORD_OPUS_FRAME_SAMPLES} at the stream rate)`,
+          );
+        this.sendFrame(packet, RECORD_OPUS_FRAME_SAMPLES);
       },
     };
   }
@@ -161,12 +178,15 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
       if (this.pendingLength === frame.length) {
         this.pendingLength = 0;
         const bytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
-        this.sendFrame(this.encoder ? this.encoder.encode(frame) : bytes);
+        this.sendFrame(
+          this.encoder ? this.encoder.encode(frame) : bytes,
+          frame.length / this.format!.channels,
+        );
       }
     }
   }
 
-  private sendFrame(payload: Uint8Array): void {
+  private sendFrame(payload: Uint8Array, samples: number): void {
     const time = this.clock.nowMs();
     if (!this.marked) {
       const mode = this.format?.mode === 'opus' ? E.SPICE_AUDIO_DATA_MODE_OPUS : E.SPICE_AUDIO_DATA_MODE_RAW;
@@ -176,7 +196,7 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
     }
     this.send(E.SPICE_MSGC_RECORD_DATA, encodeSpiceMsgcRecordData(time, payload));
     this.stats.frames++;
-    this.stats.samples += RECORD_FRAME_SAMPLES;
+    this.stats.samples += samples;
   }
 
   protected readonly handlers: Record<E.SpiceMsgRecord, MessageHandler> = {
@@ -214,6 +234,7 @@ export class RecordChannel extends SpiceChannel<E.SpiceMsgRecord> {
 
 export interface RecordInstallOptions {
   opusEncoder?: OpusEncoderFactory;
+  preferOpus?: boolean;
 }
 
 /** Makes `session` open the record channel from `source`, stamped with the session's clock. */
@@ -229,6 +250,7 @@ export function installRecordChannel(
         source,
         clock: session.clock,
         ...(options.opusEncoder ? { opusEncoder: options.opusEncoder } : {}),
+        ...(options.preferOpus !== undefined ? { preferOpus: options.preferOpus } : {}),
       }),
   );
 }
