@@ -1,7 +1,8 @@
 // A PlaybackSink that takes Opus and hands PCM on: Opus frames are decoded in Node (opus-decoder-node.ts) and
 // forwarded as raw S16 frames to a PCM-only sink (the WAV writer; the audio bridge's fallback when the page has
 // no WebCodecs AudioDecoder). One decoder per sample rate lives as long as the sink: decoders are created
-// ahead (`prepare`) or, for an unusual rate, on START, with frames queued (bounded) until it is ready.
+// ahead (`prepare`) or, for an unusual rate, on START, with frames queued (bounded) until it is ready; a
+// decoder that trapped is replaced the same way (the frame that made it trap is an error of the channel).
 import type { PlaybackFormat, PlaybackFrame, PlaybackSink } from '../spice/audio/audio-adapters';
 import { errorMessage } from '../spice/errors';
 import type { OpusPcmDecoder } from './opus-decoder-node';
@@ -23,6 +24,8 @@ export class DecodingSink implements PlaybackSink {
   sourceMode: 'raw' | 'opus' | null = null;
   /** Frames dropped while waiting for a decoder, and decode failures reported asynchronously. */
   droppedFrames = 0;
+  /** Decoders replaced after a trap. */
+  replacedDecoders = 0;
 
   constructor(
     private readonly target: PlaybackSink,
@@ -100,13 +103,30 @@ export class DecodingSink implements PlaybackSink {
       this.queue.push({ ...frame, data: frame.data.slice() });
       return;
     }
-    const pcm = decoder.decode(frame.data);
+    let pcm: Int16Array;
+    try {
+      pcm = decoder.decode(frame.data);
+    } catch (e) {
+      if (decoder.broken) this.replace(decoder, format);
+      throw e;
+    }
     this.target.data({
       mode: 'raw',
       timeMs: frame.timeMs,
       samples: pcm.length / format.channels,
       data: s16Bytes(pcm),
     });
+  }
+
+  /** Drops a trapped decoder and creates its successor (frames queue meanwhile). */
+  private replace(decoder: OpusPcmDecoder, format: PlaybackFormat): void {
+    this.decoders.delete(`${decoder.sampleRate}/${decoder.channels}`);
+    decoder.free();
+    this.replacedDecoders++;
+    this.decoderFor(format.sampleRate, format.channels).then(
+      () => this.flushQueue(format),
+      (e: unknown) => this.onAsyncError(new Error(`Opus decoder: ${errorMessage(e)}`)),
+    );
   }
 
   stop(): void {

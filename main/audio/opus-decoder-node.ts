@@ -1,7 +1,9 @@
-// Opus → PCM in plain Node: the `opus-decoder` package (libopus compiled to WebAssembly, so a hostile packet
-// cannot touch process memory), chosen by measurement (README "Dependency notes", `npm run bench:audio`). The
-// playback channel has already checked each packet's structure (main/spice/audio/opus-packet.ts); this adapter
-// turns a decoder failure into a thrown error and returns S16 interleaved samples.
+// Opus → PCM in plain Node: the `opus-decoder` package (libopus compiled to WebAssembly, one instance and one
+// linear memory per decoder), chosen by measurement (README "Dependency notes", `npm run bench:audio`). The
+// playback channel has already checked each packet's structure (main/spice/audio/opus-packet.ts). Random
+// well-formed packets can still make this libopus build trap ("divide by zero", ~3 % of random packets in
+// our fuzzing; real encoders never produce them): a trap is contained in the WebAssembly instance, thrown
+// here as an error, and the decoder is marked `broken` so its owner replaces it with a fresh one.
 import { OpusDecoder } from 'opus-decoder';
 import { interleaveFloatToS16 } from './pcm';
 
@@ -13,6 +15,8 @@ export interface OpusPcmDecoder {
   readonly channels: number;
   /** One raw Opus packet → S16 interleaved samples. Throws on a packet libopus rejects. */
   decode(packet: Uint8Array): Int16Array;
+  /** True after the decoder trapped: its state is undefined, make a new one. */
+  readonly broken: boolean;
   free(): void;
 }
 
@@ -26,14 +30,24 @@ export async function createOpusDecoder(sampleRate: number, channels: number): P
   const decoder = new OpusDecoder({ sampleRate: sampleRate as OpusRate, channels });
   await decoder.ready;
   let freed = false;
+  let broken = false;
   return {
     sampleRate,
     channels,
+    get broken() {
+      return broken;
+    },
     decode(packet) {
-      if (freed) throw new Error('Opus decoder used after free');
+      if (freed || broken) throw new Error('Opus decoder used after free or after a trap');
       if (packet.length === 0 || packet.length > MAX_PACKET_BYTES)
         throw new Error(`Opus packet of ${packet.length} bytes (1..${MAX_PACKET_BYTES})`);
-      const out = decoder.decodeFrame(packet);
+      let out;
+      try {
+        out = decoder.decodeFrame(packet);
+      } catch (e) {
+        broken = true;
+        throw new Error(`the Opus decoder trapped on a ${packet.length}-byte packet (${String(e)})`);
+      }
       const error = out.errors[0];
       if (error) throw new Error(`Opus decoder: ${error.message}`);
       return interleaveFloatToS16(out.channelData.slice(0, channels), out.samplesDecoded);
@@ -41,7 +55,11 @@ export async function createOpusDecoder(sampleRate: number, channels: number): P
     free() {
       if (freed) return;
       freed = true;
-      decoder.free();
+      try {
+        decoder.free();
+      } catch {
+        // a trapped instance may fail to free; it is dropped either way
+      }
     },
   };
 }
