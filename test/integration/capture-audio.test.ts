@@ -169,3 +169,36 @@ void test('capture-audio: bad --seconds and a missing -o are usage errors', TIME
   );
   assert.equal((await runCli(['capture-audio', 'spice://127.0.0.1:1'])).code, 2);
 });
+
+void test(
+  'capture-audio: Ctrl-C finishes the WAV and exits 0; a server that goes away keeps what was written (exit 6)',
+  TIME_LIMIT,
+  async (t) => {
+    const dir = tempDir(t);
+    const server = await startTestServer({ width: 32, height: 32, playbackCompression: false });
+    t.after(() => server.stop());
+    const interrupted = join(dir, 'int.wav');
+    let run = await captureWhile(
+      server,
+      [`spice://127.0.0.1:${server.port}`, '-o', interrupted],
+      async () => {
+        await server.sendOk({ cmd: 'play_sine', freq: 440, ms: 10_000, amplitude: 0.5 });
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        process.emit('SIGINT');
+      },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const seconds = Number(summary(run).seconds);
+    assert.ok(seconds > 0.2 && seconds < 3, `${seconds} s before the interrupt`);
+    assert.equal(readWav(interrupted).frames, Math.round(seconds * 48000));
+
+    const cut = join(dir, 'cut.wav');
+    run = await captureWhile(server, [`spice://127.0.0.1:${server.port}`, '-o', cut], async () => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await server.stop();
+    });
+    assert.equal(run.code, 6, run.stderr);
+    assert.ok(Number(summary(run).seconds) > 0.1);
+    assert.ok(readWav(cut).frames > 4800);
+  },
+);
