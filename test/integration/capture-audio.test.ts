@@ -2,7 +2,7 @@
 // raw and Opus, lands in the WAV at the right frequency (±1 Hz over ≥ 1 s) and level; a STOP/START gap becomes
 // silence; the guest mixer's volume and mute are applied; .vv disable-channels=playback is refused.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -202,3 +202,22 @@ void test(
     assert.ok(readWav(cut).frames > 4800);
   },
 );
+
+void test('capture-audio: no sound within --timeout is exit 8 and writes no file', TIME_LIMIT, async (t) => {
+  const dir = tempDir(t);
+  const server = await startTestServer({ width: 32, height: 32 });
+  t.after(() => server.stop());
+  const out = join(dir, 'none.wav');
+  const run = await runCli([
+    'capture-audio',
+    `spice://127.0.0.1:${server.port}`,
+    '-o',
+    out,
+    '--timeout',
+    '2',
+  ]);
+  assert.equal(run.code, 8);
+  assert.match(run.stderr, /gave up after 2 s waiting for the VM to play sound/);
+  assert.equal(run.stdout, '');
+  assert.equal(existsSync(out), false);
+});
