@@ -3,6 +3,7 @@
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
+import { createMultimediaClock, type MultimediaClock } from './multimedia-clock';
 import * as E from './protocol/enums';
 import type { ChannelRef, SessionEventMap, SessionEventName } from './session-events';
 import type { SurfaceProvider, SurfaceView } from './surfaces/types';
@@ -24,6 +25,8 @@ export interface SessionOptions {
   /** Mouse mode to ask for when the server offers both (client = absolute, needs no pointer grab). */
   preferredMouseMode?: 'client' | 'server';
   linkTimeoutMs?: number;
+  /** The session's multimedia clock (default: a real one on performance.now); tests inject a fake. */
+  clock?: MultimediaClock;
 }
 
 /** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
@@ -43,6 +46,8 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   readonly opener: StreamOpener;
   readonly password: string;
   readonly linkTimeoutMs: number;
+  /** Server multimedia time: synced by the main channel, and by the playback channel while sound plays. */
+  readonly clock: MultimediaClock;
   private readonly log: Logger;
   private readonly options: SessionOptions;
   private readonly channels = new Map<string, SpiceChannel>();
@@ -64,6 +69,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.password = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
     this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? createMultimediaClock();
   }
 
   get connectionId(): number {
@@ -102,6 +108,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     const main = new MainChannel(this.context(E.SPICE_CHANNEL_MAIN, 0), {
       onInit: (init) => {
         this.sessionId = init.session_id;
+        this.clock.sync(init.multi_media_time, 'main');
         this.emit('ready', {
           sessionId: init.session_id,
           mouseModes: init.supported_mouse_modes,
@@ -111,6 +118,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
         this.applyMouseModePreference(init.supported_mouse_modes, init.current_mouse_mode);
         this.readyWaiter?.resolve();
       },
+      onMultimediaTime: (timeMs) => this.clock.sync(timeMs, 'main'),
       onChannels: (list) => {
         this.listed = list;
         this.emit('channels', { channels: list });

@@ -94,6 +94,10 @@ export type TestServerCommand =
   | { cmd: 'play_stop' }
   | { cmd: 'record_start' }
   | { cmd: 'record_stop' }
+  | { cmd: 'playback_volume'; left: number; right?: number }
+  | { cmd: 'playback_mute'; mute?: boolean }
+  | { cmd: 'record_volume'; left: number; right?: number }
+  | { cmd: 'record_mute'; mute?: boolean }
   | { cmd: 'agent_connect' }
   | { cmd: 'agent_disconnect' }
   | { cmd: 'agent_announce'; request?: boolean; caps?: number[] }
@@ -137,6 +141,8 @@ export interface WaitOptions {
 export interface TestServer {
   readonly port: number | undefined;
   readonly tlsPort: number | undefined;
+  /** The server process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** The "listening" event (control mode) or the parsed CLI line. */
   readonly listening: Readonly<Record<string, unknown>>;
   /** Every event received so far, in order. */
@@ -236,6 +242,7 @@ class RunningServer implements TestServer {
   private exited = false;
   private readonly exitPromise: Promise<number | null>;
   private onListening: ((line: Record<string, unknown>) => void) | undefined;
+  readonly pid: number | undefined;
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -250,6 +257,7 @@ class RunningServer implements TestServer {
       this.stderrText = (this.stderrText + chunk).slice(-STDERR_KEEP_BYTES);
     });
     child.stdin.on('error', () => undefined);
+    this.pid = child.pid;
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code) => {
         this.exited = true;

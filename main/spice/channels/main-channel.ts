@@ -19,6 +19,8 @@ import { SpiceChannel, type ChannelContext, type MessageHandler } from './channe
 export interface MainChannelEvents {
   onInit(init: SpiceMsgMainInit): void;
   onChannels(channels: SpiceChannelId[]): void;
+  /** MULTI_MEDIA_TIME: the server's multimedia time now (the session clock syncs to it). */
+  onMultimediaTime?(timeMs: number): void;
 }
 
 export class MainChannel extends SpiceChannel<E.SpiceMsgMain> {
@@ -79,6 +81,7 @@ export class MainChannel extends SpiceChannel<E.SpiceMsgMain> {
     },
     [E.SPICE_MSG_MAIN_MULTI_MEDIA_TIME]: (r) => {
       this.multimediaTimeMs = r.u32();
+      this.events.onMultimediaTime?.(this.multimediaTimeMs);
       this.ctx.emit('multimedia-time', { timeMs: this.multimediaTimeMs });
     },
     [E.SPICE_MSG_MAIN_NAME]: (r) => {

@@ -105,6 +105,10 @@ gboolean cmd_play_sine(Cmd *c);
 gboolean cmd_play_stop(Cmd *c);
 gboolean cmd_record_start(Cmd *c);
 gboolean cmd_record_stop(Cmd *c);
+gboolean cmd_playback_volume(Cmd *c);
+gboolean cmd_playback_mute(Cmd *c);
+gboolean cmd_record_volume(Cmd *c);
+gboolean cmd_record_mute(Cmd *c);
 
 /* agent.c — the guest's vdagent */
 void agent_init(SpiceServer *server, gboolean connect);
