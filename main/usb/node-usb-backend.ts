@@ -56,10 +56,16 @@ function keyOf(d: NativeUsbDevice): string {
 
 /** The package types these getters with the DOM's WebUSB names; its own interfaces describe the same objects. */
 function activeConfig(d: NativeUsbDevice): UsbConfiguration | null {
-  return (d.configuration as unknown as UsbConfiguration | undefined) ?? null;
+  const config: unknown = d.configuration;
+  return (config as UsbConfiguration | undefined) ?? null;
 }
 function allConfigs(d: NativeUsbDevice): UsbConfiguration[] {
-  return d.configurations as unknown as UsbConfiguration[];
+  const configs: unknown = d.configurations;
+  return configs as UsbConfiguration[];
+}
+function endpointType(e: { type: unknown }): UsbEndpointLayout['type'] {
+  const t = e.type as string;
+  return t === 'isochronous' ? 'iso' : t === 'interrupt' ? 'interrupt' : t === 'control' ? 'control' : 'bulk';
 }
 
 function safe<T>(read: () => T, fallback: T): T {
@@ -83,7 +89,7 @@ export function describeNative(d: NativeUsbDevice): UsbDeviceDescription {
     protocol: i.alternate.interfaceProtocol,
   }));
   const hasIsochronous = configs.some((c) =>
-    c.interfaces.some((i) => i.alternates.some((a) => a.endpoints.some((e) => e.type === 'isochronous'))),
+    c.interfaces.some((i) => i.alternates.some((a) => a.endpoints.some((e) => endpointType(e) === 'iso'))),
   );
   const name =
     [manufacturer, product].filter(Boolean).join(' ') ||
@@ -321,9 +327,9 @@ class NativeOpenDevice implements OpenUsbDevice {
         const address = e.endpointNumber | (e.direction === 'in' ? 0x80 : 0);
         endpoints.push({
           address,
-          type: e.type === 'isochronous' ? 'iso' : e.type,
+          type: endpointType(e),
           maxPacketSize: e.packetSize,
-          interval: this.intervals.get(address) ?? (e.type === 'interrupt' ? 1 : 0),
+          interval: this.intervals.get(address) ?? (endpointType(e) === 'interrupt' ? 1 : 0),
           interfaceNumber: i.interfaceNumber,
         });
       }

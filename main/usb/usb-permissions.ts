@@ -1,7 +1,8 @@
 // What to tell the user when the OS will not let us open a USB device, per OS, and the Linux udev rule (with the
 // pkexec command line the app offers as a one-click "install rule"). Plain data; no USB access here.
 
-export type UsbPlatform = 'linux' | 'win32' | 'darwin' | string;
+/** process.platform values; 'linux', 'win32' and 'darwin' get specific advice. */
+export type UsbPlatform = string;
 
 export const UDEV_RULE_PATH = '/etc/udev/rules.d/70-saffron-usb.rules';
 
