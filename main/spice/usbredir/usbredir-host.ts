@@ -38,7 +38,6 @@ export const USBREDIR_HOST_CAPS = [
 const MAX_IN_FLIGHT = 64;
 /** Bytes of IN data allowed in flight (requested lengths) before back-pressure. */
 const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
-const HELLO_TIMEOUT_MS = 10_000;
 const DISCONNECT_ACK_TIMEOUT_MS = 3_000;
 
 export interface UsbredirHostEvents {
@@ -146,15 +145,23 @@ export class UsbredirHost extends TypedEmitter<UsbredirHostEvents> {
 
   // ---- device lifecycle ----
 
-  /** Resolves once the guest's hello arrived; rejects after `timeoutMs`. */
-  async waitForHello(timeoutMs = HELLO_TIMEOUT_MS): Promise<void> {
+  /**
+   * Resolves once the guest's hello arrived; rejects after `timeoutMs` or when the connection closes. QEMU's
+   * usb-redir writes nothing while the VM is paused (not even its hello), so by default this waits without limit.
+   */
+  async waitForHello(timeoutMs = Infinity): Promise<void> {
     if (this.peerCaps) return;
     if (this.closed) throw new UsbDeviceError('no-channel', 'the USB channel is closed');
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.helloWaiters = this.helloWaiters.filter((w) => w !== done);
-        reject(new UsbDeviceError('no-channel', 'the VM did not answer on the USB redirection channel'));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : setTimeout(() => {
+              this.helloWaiters = this.helloWaiters.filter((w) => w !== done);
+              reject(
+                new UsbDeviceError('no-channel', 'the VM did not answer on the USB redirection channel'),
+              );
+            }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
         if (this.closed) reject(new UsbDeviceError('no-channel', 'the USB channel closed'));

@@ -206,7 +206,9 @@ void test('detach sends device_disconnect and waits for the ack; the guest filte
   );
   const src = sharedCd(join(dir, 'a.iso'), { index: 2 });
   assert.equal(h.host.guestAllows(src.description), false);
-  await assert.rejects(h.host.attach(src.description, await src.open()), /USB filter does not accept/);
+  const opened = await src.open();
+  await assert.rejects(h.host.attach(src.description, opened), /USB filter does not accept/);
+  await opened.close();
   // A device the guest rejects after connect is detached and reported.
   const h2 = await cd();
   let reason: string | undefined;
