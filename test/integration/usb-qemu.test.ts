@@ -116,7 +116,7 @@ void test(
       return /[EF]/.test(s) ? s : undefined;
     });
     assert.equal(marks, 'SE', 'booted ("S") and read 256 sectors of the CD through int 13h ("E", not "F")');
-    const screen = await textScreen(qemu.hmp);
+    const screen = await textScreen((c) => qemu.hmp(c));
     assert.match(screen, new RegExp(`^${BOOT_MESSAGE}$`, 'm'));
     assert.match(screen, /^READ DONE$/m);
 
