@@ -107,9 +107,11 @@ export class BulkOnlyTransport {
     const phase = this.phase;
     if (phase.kind === 'data-out') {
       const take = Math.min(data.length, phase.total - phase.received);
-      if (phase.cmd && take > 0) {
+      // Bytes past what the command takes (Ho > Do) are received and dropped.
+      const within = phase.cmd ? Math.max(0, Math.min(take, phase.cmd.length - phase.received)) : 0;
+      if (phase.cmd && within > 0) {
         try {
-          await phase.cmd.write(phase.received, data.subarray(0, take));
+          await phase.cmd.write(phase.received, data.subarray(0, within));
         } catch {
           // The failure surfaces in finish() (WRITE ERROR via the target).
         }
@@ -175,16 +177,24 @@ export class BulkOnlyTransport {
       this.phase = { kind: 'data-in', cmd, total: Math.min(cmd.length, H), sent: 0, lastShort: false };
       return;
     }
-    if (this.hostIn || H === 0 || cmd.length > H) {
+    if (cmd.length === 0 && H === 0) {
+      this.status = CSW_STATUS_GOOD;
+      this.phase = { kind: 'data-out', cmd, total: 0, received: 0 };
+      void this.finishOut(this.phase);
+      return;
+    }
+    if (this.hostIn || cmd.length > H) {
+      // Hi <> Do, Hn < Do, Ho < Do: phase error; whatever the host sends or asks for is drained first.
       this.status = CSW_STATUS_PHASE_ERROR;
       this.residue = H;
-      this.phase =
-        H === 0 ? { kind: 'csw' } : { kind: 'data-in', cmd: emptyIn(), total: 0, sent: 0, lastShort: false };
+      if (H === 0) this.phase = { kind: 'csw' };
+      else if (this.hostIn)
+        this.phase = { kind: 'data-in', cmd: emptyIn(), total: 0, sent: 0, lastShort: false };
+      else this.phase = { kind: 'data-out', cmd: null, total: H, received: 0 };
       return;
     }
     this.status = CSW_STATUS_GOOD;
     this.phase = { kind: 'data-out', cmd, total: H, received: 0 };
-    if (cmd.length === 0) void this.finishOut(this.phase);
   }
 
   private async finishOut(phase: Extract<Phase, { kind: 'data-out' }>): Promise<void> {
