@@ -53,7 +53,8 @@ export class UsbredirParser {
 
   push(chunk: Uint8Array): void {
     if (this.broken || chunk.length === 0) return;
-    this.chunks.push(chunk.slice());
+    // A copy, as a plain Uint8Array (Buffer#slice would be a view): pushed chunks may be reused by the caller.
+    this.chunks.push(new Uint8Array(chunk));
     this.buffered += chunk.length;
   }
 
@@ -137,9 +138,6 @@ export class UsbredirParser {
 
   private decode(type: number, id: bigint, body: Uint8Array, typeHeader: number): UsbredirPacket {
     const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    const u8 = (at: number): number => body[at]!;
-    const u16 = (at: number): number => dv.getUint16(at, true);
-    const u32 = (at: number): number => dv.getUint32(at, true);
     const data = body.subarray(typeHeader);
     switch (type) {
       case P.usb_redir_hello: {
@@ -156,16 +154,16 @@ export class UsbredirParser {
         return {
           type,
           id,
-          speed: u8(0),
-          device_class: u8(1),
-          device_subclass: u8(2),
-          device_protocol: u8(3),
-          vendor_id: u16(4),
-          product_id: u16(6),
-          device_version_bcd: this.wire.deviceVersion ? u16(8) : 0,
+          speed: body[0]!,
+          device_class: body[1]!,
+          device_subclass: body[2]!,
+          device_protocol: body[3]!,
+          vendor_id: dv.getUint16(4, true),
+          product_id: dv.getUint16(6, true),
+          device_version_bcd: this.wire.deviceVersion ? dv.getUint16(8, true) : 0,
         };
       case P.usb_redir_interface_info: {
-        const count = u32(0);
+        const count = dv.getUint32(0, true);
         if (count > 32) throw new ProtocolError(`usbredir: interface_count ${count} > 32`);
         const arr = (base: number): number[] => Array.from(body.subarray(base, base + 32));
         return {
@@ -183,8 +181,8 @@ export class UsbredirParser {
         const maxPacket: number[] = [];
         const maxStreams: number[] = [];
         for (let i = 0; i < 32; i++) {
-          maxPacket.push(this.wire.epInfoMaxPacketSize ? u16(96 + 2 * i) : 0);
-          maxStreams.push(this.wire.bulkStreams ? u32(160 + 4 * i) : 0);
+          maxPacket.push(this.wire.epInfoMaxPacketSize ? dv.getUint16(96 + 2 * i, true) : 0);
+          maxStreams.push(this.wire.bulkStreams ? dv.getUint32(160 + 4 * i, true) : 0);
         }
         return {
           type,
@@ -204,86 +202,92 @@ export class UsbredirParser {
       case P.usb_redir_device_disconnect_ack:
         return { type, id };
       case P.usb_redir_set_configuration:
-        return { type, id, configuration: u8(0) };
+        return { type, id, configuration: body[0]! };
       case P.usb_redir_configuration_status:
-        return { type, id, status: u8(0), configuration: u8(1) };
+        return { type, id, status: body[0]!, configuration: body[1]! };
       case P.usb_redir_set_alt_setting:
-        return { type, id, interface: u8(0), alt: u8(1) };
+        return { type, id, interface: body[0]!, alt: body[1]! };
       case P.usb_redir_get_alt_setting:
-        return { type, id, interface: u8(0) };
+        return { type, id, interface: body[0]! };
       case P.usb_redir_alt_setting_status:
-        return { type, id, status: u8(0), interface: u8(1), alt: u8(2) };
+        return { type, id, status: body[0]!, interface: body[1]!, alt: body[2]! };
       case P.usb_redir_start_iso_stream:
-        return { type, id, endpoint: u8(0), pkts_per_urb: u8(1), no_urbs: u8(2) };
+        return { type, id, endpoint: body[0]!, pkts_per_urb: body[1]!, no_urbs: body[2]! };
       case P.usb_redir_stop_iso_stream:
-        return { type, id, endpoint: u8(0) };
+        return { type, id, endpoint: body[0]! };
       case P.usb_redir_iso_stream_status:
-        return { type, id, status: u8(0), endpoint: u8(1) };
+        return { type, id, status: body[0]!, endpoint: body[1]! };
       case P.usb_redir_start_interrupt_receiving:
       case P.usb_redir_stop_interrupt_receiving:
-        inputEndpoint(type, u8(0));
-        return { type, id, endpoint: u8(0) };
+        inputEndpoint(type, body[0]!);
+        return { type, id, endpoint: body[0]! };
       case P.usb_redir_interrupt_receiving_status:
-        inputEndpoint(type, u8(1));
-        return { type, id, status: u8(0), endpoint: u8(1) };
+        inputEndpoint(type, body[1]!);
+        return { type, id, status: body[0]!, endpoint: body[1]! };
       case P.usb_redir_alloc_bulk_streams:
-        return { type, id, endpoints: u32(0), no_streams: u32(4) };
+        return { type, id, endpoints: dv.getUint32(0, true), no_streams: dv.getUint32(4, true) };
       case P.usb_redir_free_bulk_streams:
-        return { type, id, endpoints: u32(0) };
+        return { type, id, endpoints: dv.getUint32(0, true) };
       case P.usb_redir_bulk_streams_status:
-        return { type, id, endpoints: u32(0), no_streams: u32(4), status: u8(8) };
+        return {
+          type,
+          id,
+          endpoints: dv.getUint32(0, true),
+          no_streams: dv.getUint32(4, true),
+          status: body[8]!,
+        };
       case P.usb_redir_filter_filter: {
         if (data.length < 1 || data[data.length - 1] !== 0)
           throw new ProtocolError('usbredir: filter_filter string is not 0-terminated');
         return { type, id, filter: Buffer.from(data.subarray(0, data.length - 1)).toString('latin1') };
       }
       case P.usb_redir_start_bulk_receiving: {
-        const bytes = u32(4);
+        const bytes = dv.getUint32(4, true);
         if (bytes > P.USB_REDIR_MAX_BULK_TRANSFER_BYTES)
           throw new ProtocolError(`usbredir: bulk receiving transfer size ${bytes} exceeds the limit`);
-        inputEndpoint(type, u8(8));
+        inputEndpoint(type, body[8]!);
         return {
           type,
           id,
-          stream_id: u32(0),
+          stream_id: dv.getUint32(0, true),
           bytes_per_transfer: bytes,
-          endpoint: u8(8),
-          no_transfers: u8(9),
+          endpoint: body[8]!,
+          no_transfers: body[9]!,
         };
       }
       case P.usb_redir_stop_bulk_receiving:
-        inputEndpoint(type, u8(4));
-        return { type, id, stream_id: u32(0), endpoint: u8(4) };
+        inputEndpoint(type, body[4]!);
+        return { type, id, stream_id: dv.getUint32(0, true), endpoint: body[4]! };
       case P.usb_redir_bulk_receiving_status:
-        inputEndpoint(type, u8(4));
-        return { type, id, stream_id: u32(0), endpoint: u8(4), status: u8(5) };
+        inputEndpoint(type, body[4]!);
+        return { type, id, stream_id: dv.getUint32(0, true), endpoint: body[4]!, status: body[5]! };
       case P.usb_redir_control_packet: {
         const p = {
           type,
           id,
-          endpoint: u8(0),
-          request: u8(1),
-          requesttype: u8(2),
-          status: u8(3),
-          value: u16(4),
-          index: u16(6),
-          length: u16(8),
+          endpoint: body[0]!,
+          request: body[1]!,
+          requesttype: body[2]!,
+          status: body[3]!,
+          value: dv.getUint16(4, true),
+          index: dv.getUint16(6, true),
+          length: dv.getUint16(8, true),
           data,
         } as const;
         this.checkTransferData(type, p.endpoint, p.length, data.length);
         return p;
       }
       case P.usb_redir_bulk_packet: {
-        const length = u16(2) | (this.wire.bulkLength32 ? u16(8) << 16 : 0);
+        const length = dv.getUint16(2, true) | (this.wire.bulkLength32 ? dv.getUint16(8, true) << 16 : 0);
         if (length >>> 0 > P.USB_REDIR_MAX_BULK_TRANSFER_BYTES)
           throw new ProtocolError(`usbredir: bulk length ${length >>> 0} exceeds the limit`);
         const p = {
           type,
           id,
-          endpoint: u8(0),
-          status: u8(1),
+          endpoint: body[0]!,
+          status: body[1]!,
           length: length >>> 0,
-          stream_id: u32(4),
+          stream_id: dv.getUint32(4, true),
           data,
         } as const;
         this.checkTransferData(type, p.endpoint, p.length, data.length);
@@ -291,15 +295,30 @@ export class UsbredirParser {
       }
       case P.usb_redir_iso_packet:
       case P.usb_redir_interrupt_packet: {
-        const p = { type, id, endpoint: u8(0), status: u8(1), length: u16(2), data } as const;
+        const p = {
+          type,
+          id,
+          endpoint: body[0]!,
+          status: body[1]!,
+          length: dv.getUint16(2, true),
+          data,
+        } as const;
         this.checkTransferData(type, p.endpoint, p.length, data.length);
         return p;
       }
       case P.usb_redir_buffered_bulk_packet: {
-        const length = u32(4);
+        const length = dv.getUint32(4, true);
         if (length > P.USB_REDIR_MAX_BULK_TRANSFER_BYTES)
           throw new ProtocolError(`usbredir: buffered bulk length ${length} exceeds the limit`);
-        const p = { type, id, stream_id: u32(0), length, endpoint: u8(8), status: u8(9), data } as const;
+        const p = {
+          type,
+          id,
+          stream_id: dv.getUint32(0, true),
+          length,
+          endpoint: body[8]!,
+          status: body[9]!,
+          data,
+        } as const;
         this.checkTransferData(type, p.endpoint, p.length, data.length);
         return p;
       }
