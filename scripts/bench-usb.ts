@@ -97,7 +97,7 @@ function benchSaffronParser(stream: Uint8Array, rounds: number): { packets: numb
   return { packets, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
-async function parserFigures(): Promise<void> {
+function parserFigures(): void {
   const stream = parserStream(200_000);
   const file = join(dir, 'stream.bin');
   writeFileSync(file, stream);
@@ -244,7 +244,7 @@ async function readFigures(): Promise<void> {
 }
 
 try {
-  await parserFigures();
+  parserFigures();
   await readFigures();
 } finally {
   rmSync(dir, { recursive: true, force: true });
