@@ -20,9 +20,7 @@ async function campaign(name: string, once: (s: number, i: number) => unknown): 
     const r = await once(seed, i);
     if (typeof r === 'object' && r !== null && 'crash' in r) {
       crashes++;
-      console.log(
-        `${name}: crash at --seed ${seed} iteration ${i}: ${String((r).crash)}`,
-      );
+      console.log(`${name}: crash at --seed ${seed} iteration ${i}: ${String(r.crash)}`);
     }
   }
   console.log(`${name}: ${i} iterations, ${crashes} crashes (seed ${seed})`);

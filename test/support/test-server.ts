@@ -119,7 +119,13 @@ export type TestServerCommand =
   | { cmd: 'usb_set_alt_setting'; interface: number; alt: number }
   | { cmd: 'usb_get_alt_setting'; interface: number }
   | { cmd: 'usb_interrupt_receiving'; endpoint: number; start: boolean }
-  | { cmd: 'usb_bulk_receiving'; endpoint: number; start: boolean; bytes_per_transfer?: number; transfers?: number }
+  | {
+      cmd: 'usb_bulk_receiving';
+      endpoint: number;
+      start: boolean;
+      bytes_per_transfer?: number;
+      transfers?: number;
+    }
   | { cmd: 'usb_iso_stream'; endpoint: number }
   | { cmd: 'usb_interrupt'; endpoint: number; data: string }
   | { cmd: 'usb_cancel'; transfer_id: number }
