@@ -322,7 +322,9 @@ export class UsbDeviceManager extends TypedEmitter<UsbDeviceManagerEvents> {
     if (!entry || entry.channel !== channel) return;
     if (reason === 'request') return; // disconnect() handles its own bookkeeping
     if (error) this.setError(entry, error);
-    // The engine closes the device itself for rejected / failed devices.
+    else if (reason === 'closed')
+      this.setError(entry, new UsbDeviceError('no-channel', 'the USB redirection channel closed'));
+    // The engine closes the device itself for rejected / failed devices; the channel's owner for 'closed'.
     entry.open = null;
     this.release(entry);
   }
