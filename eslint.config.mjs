@@ -13,8 +13,14 @@ const nodeBuiltins = [
   'child_process',
   'worker_threads',
 ];
+// `usb` (native USB access) is importable only under main/usb/; every per-folder rule below repeats that ban,
+// because a later matching config object replaces an earlier one's options for the same rule.
+const usbOnlyInMainUsb = { regex: '^usb(/|$)', message: 'only main/usb/ may import the usb package' };
 const restrict = (patterns, message) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+  'no-restricted-imports': [
+    'error',
+    { patterns: [...patterns.map((group) => ({ group: [group], message })), usbOnlyInMainUsb] },
+  ],
 });
 
 export default tseslint.config(
@@ -61,6 +67,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.ts'],
+    ignores: ['main/usb/**'],
+    rules: restrict([], 'only main/usb/ may import the usb package'),
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: restrict(
       [...nodeBuiltins, 'electron', '../main/*', '../renderer/*', '../preload/*'],
@@ -70,7 +81,7 @@ export default tseslint.config(
   {
     files: ['main/spice/**/*.ts', 'main/cli/**/*.ts', 'main/audio/**/*.ts', 'main/web/**/*.ts'],
     rules: restrict(
-      ['electron', 'usb', '**/renderer/**'],
+      ['electron', '**/renderer/**'],
       'the protocol core and CLI run in plain Node: no Electron, no direct usb',
     ),
   },

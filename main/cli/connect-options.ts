@@ -4,6 +4,7 @@ import { channelTypeOf } from '../spice/connect/config';
 import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
 import { SpiceError } from '../spice/errors';
 import type { ConnectionConfig } from '../spice/connect/config';
+import type { VvCapabilities } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
 import { installDisplayChannels } from '../spice/channels/display-channel';
 import { SpiceSession } from '../spice/session';
@@ -26,8 +27,13 @@ export const CONNECT_USAGE = `Connection options:
   --timeout SECONDS   give up after this long (default 30)
   --verbose           log protocol progress to stderr`;
 
-export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {
-  const options: ResolveOptions = { env: io.env };
+export async function configFromArgs(
+  target: string,
+  args: ParsedArgs,
+  io: CliIo,
+  capabilities?: VvCapabilities,
+): Promise<ConnectionConfig> {
+  const options: ResolveOptions = { env: io.env, ...(capabilities ? { capabilities } : {}) };
   const set = <K extends keyof ResolveOptions>(key: K, flag: string): void => {
     const value = args.values.get(flag);
     if (value !== undefined) options[key] = value as ResolveOptions[K];

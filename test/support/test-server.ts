@@ -32,6 +32,8 @@ export interface TestServerOptions {
   xferDir?: string;
   clientMonitorsConfig?: 'agent' | 'qxl';
   usbredir?: boolean;
+  /** usbredir caps the usb-guest announces (names, e.g. ['filter', 'ep_info_max_packet_size']); default all. */
+  usbredirCaps?: string[];
   portChannel?: string;
   /** JSON control channel on stdin/stdout (default true). false = the plain CLI (one "listening" line). */
   control?: boolean;
@@ -116,6 +118,24 @@ export type TestServerCommand =
     }
   | { cmd: 'usb_bulk'; endpoint: number; length?: number; data?: string }
   | { cmd: 'usb_reset' }
+  | { cmd: 'usb_set_configuration'; configuration: number }
+  | { cmd: 'usb_get_configuration' }
+  | { cmd: 'usb_set_alt_setting'; interface: number; alt: number }
+  | { cmd: 'usb_get_alt_setting'; interface: number }
+  | { cmd: 'usb_interrupt_receiving'; endpoint: number; start: boolean }
+  | {
+      cmd: 'usb_bulk_receiving';
+      endpoint: number;
+      start: boolean;
+      bytes_per_transfer?: number;
+      transfers?: number;
+    }
+  | { cmd: 'usb_iso_stream'; endpoint: number }
+  | { cmd: 'usb_interrupt'; endpoint: number; data: string }
+  | { cmd: 'usb_cancel'; transfer_id: number }
+  | { cmd: 'usb_filter'; filter: string }
+  | { cmd: 'usb_filter_reject' }
+  | { cmd: 'usb_raw'; data: string }
   | { cmd: 'port_send'; text?: string; hex?: string }
   | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' };
 
@@ -207,6 +227,7 @@ function serverArgs(
   if (opts.clientMonitorsConfig !== undefined)
     args.push('--client-monitors-config', opts.clientMonitorsConfig);
   if (opts.usbredir === true) args.push('--usbredir');
+  if (opts.usbredirCaps !== undefined) args.push('--usbredir-caps', opts.usbredirCaps.join(','));
   if (opts.portChannel !== undefined) args.push('--port-channel', opts.portChannel);
   if (opts.control !== false) args.push('--control', 'stdio');
   args.push(...(opts.extraArgs ?? []));

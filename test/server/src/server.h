@@ -124,6 +124,19 @@ void usbredir_init(SpiceServer *server);
 gboolean cmd_usb_control(Cmd *c);
 gboolean cmd_usb_bulk(Cmd *c);
 gboolean cmd_usb_reset(Cmd *c);
+gboolean usbredir_set_caps(const char *list);
+gboolean cmd_usb_set_configuration(Cmd *c);
+gboolean cmd_usb_get_configuration(Cmd *c);
+gboolean cmd_usb_set_alt_setting(Cmd *c);
+gboolean cmd_usb_get_alt_setting(Cmd *c);
+gboolean cmd_usb_interrupt_receiving(Cmd *c);
+gboolean cmd_usb_bulk_receiving(Cmd *c);
+gboolean cmd_usb_iso_stream(Cmd *c);
+gboolean cmd_usb_interrupt(Cmd *c);
+gboolean cmd_usb_cancel(Cmd *c);
+gboolean cmd_usb_filter(Cmd *c);
+gboolean cmd_usb_filter_reject(Cmd *c);
+gboolean cmd_usb_raw(Cmd *c);
 
 /* port.c — an echoing spiceport */
 void port_init(SpiceServer *server, const char *name);
