@@ -26,8 +26,13 @@ export const CONNECT_USAGE = `Connection options:
   --timeout SECONDS   give up after this long (default 30)
   --verbose           log protocol progress to stderr`;
 
-export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {
-  const options: ResolveOptions = { env: io.env };
+export async function configFromArgs(
+  target: string,
+  args: ParsedArgs,
+  io: CliIo,
+  extra: Omit<ResolveOptions, 'env'> = {},
+): Promise<ConnectionConfig> {
+  const options: ResolveOptions = { ...extra, env: io.env };
   const set = <K extends keyof ResolveOptions>(key: K, flag: string): void => {
     const value = args.values.get(flag);
     if (value !== undefined) options[key] = value as ResolveOptions[K];
