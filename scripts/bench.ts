@@ -1,4 +1,4 @@
-// `npm run bench`: decoder speed on the shared decode corpus (/work/shared/corpus or --corpus DIR).
+// `npm run bench`: decoder speed on the decode corpus (test/fixtures/corpus, or --corpus DIR).
 //
 // For every blob: our median decode time (payload → RGBA) and MB/s of output, side by side with spice-html5's
 // JavaScript decoders measured in the same run (loaded from /usr/share/spice-html5 into a node:vm context with the
@@ -49,7 +49,7 @@ function args(): { runs: number; corpus: string; html5: string; json: boolean; g
   };
   return {
     runs: Number(get('--runs') ?? 20),
-    corpus: get('--corpus') ?? '/work/shared/corpus',
+    corpus: get('--corpus') ?? join(import.meta.dirname, '..', 'test', 'fixtures', 'corpus'),
     html5: get('--html5') ?? '/usr/share/spice-html5',
     json: a.includes('--json'),
     glz: get('--glz'),

@@ -4,7 +4,6 @@ import { channelTypeOf } from '../spice/connect/config';
 import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
 import { SpiceError } from '../spice/errors';
 import type { ConnectionConfig } from '../spice/connect/config';
-import type { VvCapabilities } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
 import { installDisplayChannels } from '../spice/channels/display-channel';
 import { SpiceSession } from '../spice/session';
@@ -31,9 +30,9 @@ export async function configFromArgs(
   target: string,
   args: ParsedArgs,
   io: CliIo,
-  capabilities?: VvCapabilities,
+  extra: Omit<ResolveOptions, 'env'> = {},
 ): Promise<ConnectionConfig> {
-  const options: ResolveOptions = { env: io.env, ...(capabilities ? { capabilities } : {}) };
+  const options: ResolveOptions = { ...extra, env: io.env };
   const set = <K extends keyof ResolveOptions>(key: K, flag: string): void => {
     const value = args.values.get(flag);
     if (value !== undefined) options[key] = value as ResolveOptions[K];

@@ -128,6 +128,8 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.main = main;
     this.channels.set(`${E.SPICE_CHANNEL_MAIN}:0`, main);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
+    // Closed while main.open() is still linking: open() throws first and `ready` is never awaited.
+    ready.catch(() => {});
     void main.closed.then((error) => {
       this.readyWaiter?.reject(
         error ?? new SpiceError('closed', 'the main channel closed before the session was ready'),

@@ -16,6 +16,9 @@ import * as E from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
 import { createStreamOpener } from '../../main/spice/transport/opener';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 const TIME_LIMIT = { timeout: 60_000 };
 const ALL_BUT_AUDIO = [

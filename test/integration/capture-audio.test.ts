@@ -9,6 +9,9 @@ import { test } from 'node:test';
 import { channelOf, readWav, rms, silentRuns, zeroCrossingFrequency } from '../support/audio-analysis';
 import { runCli, type CliRun } from '../support/run-cli';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 const TIME_LIMIT = { timeout: 60_000 };
 

@@ -15,6 +15,9 @@ import { installDisplayChannels } from '../../main/spice/channels/display-channe
 import type { SurfaceView } from '../../main/spice/surfaces/types';
 import { startTestServer, type ImageCompression, type TestServer } from '../support/test-server';
 import { countDiffs, spicyScreenshot, writeTestPng, type RgbImage } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'spicy']);
 
 interface Viewer {
   session: SpiceSession;

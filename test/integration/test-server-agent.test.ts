@@ -11,6 +11,9 @@ import * as E from '../../main/spice/protocol/enums';
 import { RawChannel } from '../server/raw-channel';
 import { RawMain } from '../server/raw-main';
 import { writeSolidPng } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 // spice/vd_agent.h
 const VD_AGENT_MONITORS_CONFIG = 2;

@@ -23,6 +23,9 @@ import type {
 import { UsbDeviceError } from '../../main/spice/usbredir/usb-device';
 import type { UsbDeviceManager } from '../../main/spice/usbredir/usb-device-manager';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 const DESCRIPTOR = Buffer.from('12010002ff0000401234785602010102030001', 'hex').subarray(0, 18);
 

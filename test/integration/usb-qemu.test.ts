@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOT_MESSAGE, makeBootIso } from '../support/boot-iso';
 import { startQemu } from '../support/qemu';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['qemu']);
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

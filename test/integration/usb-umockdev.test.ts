@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['umockdev']);
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -191,7 +191,7 @@ export const usbCommand: CliCommand = {
     const logger = cliLogger(io.stderr, args.flags.has('verbose'));
     let config;
     try {
-      config = await configFromArgs(args.positional[0]!, args, io, { usbredir: true });
+      config = await configFromArgs(args.positional[0]!, args, io, { capabilities: { usbredir: true } });
     } catch (e) {
       return reportError(e, io);
     }

@@ -3,7 +3,12 @@
 // than they do. Workers start lazily on the first large image; their pixels come back with the buffer transferred.
 // The input bytes are copied once into a buffer the pool owns (the caller's message buffer stays intact) and that
 // copy is transferred, unless the caller passes `transferInput` for a view that covers its whole buffer.
-// close() terminates every worker and rejects pending and later jobs; no thread outlives it.
+// close() rejects pending and later jobs and stops every worker; no thread outlives it. A worker is asked to close
+// its port and ends on its own (its event loop and V8's pending tasks drained before Node disposes its isolate);
+// only one still busy after `closeGraceMs` is terminate()d. terminate() stops an isolate wherever it is (GC or
+// compile work in flight), and Node 20 unregisters an isolate from its platform before disposing it: V8 asking
+// the platform for that isolate's task runner during the teardown aborts the process with "Assertion failed:
+// (data.first) != nullptr" (NodePlatform::ForIsolate; upstream v8/node#208). A graceful close stays off that path.
 //
 // Worker entry: dist/decode-worker.cjs next to (or one level above) the bundle that contains this code; under tsx
 // main/spice/decoders/decode-worker.ts loaded through tsx's register API (worker threads ignore `--import`); or
@@ -29,6 +34,10 @@ export interface DecodePoolOptions {
   workerPath?: string;
   /** execArgv for a .cjs/.js worker entry (a .ts entry is loaded through tsx's register API instead). */
   workerExecArgv?: string[];
+  /** How long close() lets a busy worker finish its job before terminating it (default 5000 ms). */
+  closeGraceMs?: number;
+  /** Called with each worker's exit code (0: it ended on its own; 1: terminated or failed). */
+  onWorkerExit?: (code: number) => void;
 }
 
 export interface DecodeRequestOptions {
@@ -44,9 +53,11 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  exited: boolean;
 }
 
 export const DEFAULT_INLINE_MAX_PIXELS = 256 * 1024;
+export const DEFAULT_CLOSE_GRACE_MS = 5000;
 
 /** Finds the worker entry for the bundled build or for tsx. */
 export function locateDecodeWorker(): { path: string; execArgv: string[] } {
@@ -67,6 +78,7 @@ export function locateDecodeWorker(): { path: string; execArgv: string[] } {
 
 export class DecodePool {
   readonly inlineMaxPixels: number;
+  private readonly closeGraceMs: number;
   private readonly maxWorkers: number;
   private readonly opts: DecodePoolOptions;
   private slots: Slot[] = [];
@@ -77,6 +89,7 @@ export class DecodePool {
     this.opts = opts;
     this.maxWorkers = Math.max(1, Math.min(2, opts.workers ?? (availableParallelism() > 2 ? 2 : 1)));
     this.inlineMaxPixels = opts.inlineMaxPixels ?? DEFAULT_INLINE_MAX_PIXELS;
+    this.closeGraceMs = opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
   }
 
   /** Number of worker threads currently running. */
@@ -86,17 +99,19 @@ export class DecodePool {
 
   /**
    * Decodes `job`. `pixels` is width × height from the image descriptor; it decides inline versus worker. Rejects
-   * with ProtocolError for malformed data, SpiceError('cancelled') once the pool is closed.
+   * with ProtocolError for malformed data, SpiceError('cancelled') once the pool is closed; never throws.
    */
   decode(job: DecodeJob, pixels: number, req: DecodeRequestOptions = {}): Promise<DecodedImage> {
     if (this.closed) return Promise.reject(new SpiceError('cancelled', 'decode pool is closed'));
-    if (pixels <= this.inlineMaxPixels) {
-      try {
-        return Promise.resolve(runDecodeJob(job));
-      } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-      }
+    try {
+      return pixels <= this.inlineMaxPixels ? Promise.resolve(runDecodeJob(job)) : this.post(job, req);
+    } catch (e) {
+      // e.g. an input whose buffer was detached: a rejection like any other bad input, not a throw
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
+  }
+
+  private post(job: DecodeJob, req: DecodeRequestOptions): Promise<DecodedImage> {
     const input = jobInput(job);
     const own =
       req.transferInput === true && input.byteOffset === 0 && input.byteLength === input.buffer.byteLength
@@ -113,13 +128,32 @@ export class DecodePool {
     });
   }
 
-  /** Terminates every worker; pending jobs reject with SpiceError('cancelled'). */
+  /**
+   * Stops every worker (see the file header); pending and later jobs reject with SpiceError('cancelled'). Resolves
+   * once no thread of the pool is left.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots;
     this.slots = [];
     for (const s of slots) this.failAll(s, new SpiceError('cancelled', 'decode pool closed'));
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(slots.map((s) => this.stop(s)));
+  }
+
+  /** Asks the worker to close its port and waits for it to exit; terminates it after the grace period. */
+  private stop(slot: Slot): Promise<void> {
+    if (slot.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const { worker } = slot;
+      const timer = setTimeout(() => void worker.terminate(), this.closeGraceMs);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.ref(); // the process waits for a clean exit (bounded by the grace period)
+      const msg: WorkerRequest = { close: true };
+      worker.postMessage(msg);
+    });
   }
 
   private pickSlot(): Slot {
@@ -142,7 +176,7 @@ export class DecodePool {
           { eval: true },
         )
       : new Worker(where.path, { execArgv: where.execArgv });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), exited: false };
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {
       const p = slot.pending.get(reply.id);
@@ -161,6 +195,8 @@ export class DecodePool {
     };
     worker.on('error', (e) => fail(e));
     worker.on('exit', (code) => {
+      slot.exited = true;
+      this.opts.onWorkerExit?.(code);
       if (slot.pending.size > 0) fail(new Error(`decode worker exited with code ${code}`));
       this.slots = this.slots.filter((s) => s !== slot);
     });

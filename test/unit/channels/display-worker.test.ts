@@ -11,8 +11,9 @@ import { SpiceReader } from '../../../main/spice/wire/reader';
 import { SpiceWriter } from '../../../main/spice/wire/writer';
 import * as B from '../../support/display-builders';
 import { startHarness } from '../../support/session-harness';
+import { CORPUS_DIR } from '../../support/fixture-paths';
 
-const CORPUS = join(import.meta.dirname, '../../../../shared/corpus');
+const CORPUS = CORPUS_DIR;
 
 test('a 1920x1080 QUIC image decodes on a worker thread, bit-exact, while the channel keeps answering', async () => {
   const manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as {

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DecodePool } from '../../../main/spice/decoders/decode-pool';
 import { ProtocolError, SpiceError } from '../../../main/spice/errors';
+import { CORPUS_DIR, corpusPath } from '../../support/fixture-paths';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 interface Blob {
@@ -97,7 +98,7 @@ void test('close() rejects pending and later jobs and leaves no thread running',
 });
 
 test('a large job whose input views a Buffer copies it: the caller memory is never transferred away', async () => {
-  const lz = readFileSync(new URL('../../../../shared/corpus/boot_screen_720x400.lz', import.meta.url));
+  const lz = readFileSync(corpusPath('boot_screen_720x400.lz'));
   const socketLike = Buffer.concat([Buffer.alloc(7), lz, Buffer.alloc(5)]);
   const view = socketLike.subarray(7, 7 + lz.length); // a Buffer view, as the framer could hand out
   const pool = new DecodePool({ inlineMaxPixels: 0 });
@@ -116,13 +117,14 @@ test('an idle worker does not keep the process alive (a pool someone forgot to c
   const script = `
     import { DecodePool } from ${JSON.stringify(new URL('../../../main/spice/decoders/decode-pool.ts', import.meta.url).href)};
     import { readFileSync } from 'node:fs';
-    const lz = readFileSync(${JSON.stringify(new URL('../../../../shared/corpus/boot_screen_720x400.lz', import.meta.url).pathname)});
+    const lz = readFileSync(${JSON.stringify(corpusPath('boot_screen_720x400.lz'))});
     const pool = new DecodePool({ inlineMaxPixels: 0 });
     const img = await pool.decode({ kind: 'lz', data: lz }, 720 * 400);
     console.log('decoded', img.width, pool.threadCount);
   `;
+  // A worker keeping the process alive would hang it forever; the bound only has to exceed a loaded start-up.
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    timeout: 30_000,
+    timeout: 120_000,
   });
   assert.equal(r.signal, null, 'the process exited by itself (not killed by the timeout)');
   assert.match(r.stdout.toString(), /decoded 720 1/);

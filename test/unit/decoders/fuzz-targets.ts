@@ -18,6 +18,7 @@ import type { DecodedImage } from '../../../main/spice/decoders/types';
 import { decodeZlibGlz } from '../../../main/spice/decoders/zlib-glz';
 import { encodeLzPass, lzHeader, rng32, testPicture } from './lz-test-encoder';
 import { FIXTURES, bodyOf, loadFixture } from './replay';
+import { corpusPath } from '../../support/fixture-paths';
 
 /** One seed input plus the side information a decoder needs (descriptor size, bitmap fields). */
 export interface FuzzSeed {
@@ -63,7 +64,7 @@ function fixtureSeeds(name: string, types: number[], max = 40): FuzzSeed[] {
 
 function corpusSeeds(ext: string): FuzzSeed[] {
   return ['boot_screen_720x400', 'terminal_640x480'].map((n) => {
-    const data = new Uint8Array(readFileSync(`/work/shared/corpus/${n}.${ext}`));
+    const data = new Uint8Array(readFileSync(corpusPath(`${n}.${ext}`)));
     const [w, h] = n.split('_').pop()!.split('x').map(Number) as [number, number];
     return { data, width: w, height: h };
   });

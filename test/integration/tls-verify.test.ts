@@ -5,16 +5,19 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStreamOpener } from '../../../main/spice/transport/opener';
-import type { StreamOpenerDeps } from '../../../main/spice/transport/opener';
-import { emptyConfig } from '../../../main/spice/connect/config';
-import type { ConnectionConfig } from '../../../main/spice/connect/config';
-import { silentLogger } from '../../../main/spice/logger';
-import { SpiceError } from '../../../main/spice/errors';
-import { SPICE_CHANNEL_MAIN } from '../../../main/spice/protocol/enums';
-import { CertWorkspace, hostSubjectString } from '../../support/x509';
-import type { Ca, ServerCert, Subject } from '../../support/x509';
-import { startConnectProxy } from '../../support/connect-proxy';
+import { createStreamOpener } from '../../main/spice/transport/opener';
+import type { StreamOpenerDeps } from '../../main/spice/transport/opener';
+import { emptyConfig } from '../../main/spice/connect/config';
+import type { ConnectionConfig } from '../../main/spice/connect/config';
+import { silentLogger } from '../../main/spice/logger';
+import { SpiceError } from '../../main/spice/errors';
+import { SPICE_CHANNEL_MAIN } from '../../main/spice/protocol/enums';
+import { CertWorkspace, hostSubjectString } from '../support/x509';
+import type { Ca, ServerCert, Subject } from '../support/x509';
+import { startConnectProxy } from '../support/connect-proxy';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['openssl']);
 
 const SUBJECT: Subject = [
   ['C', 'IL'],

@@ -12,7 +12,10 @@ import {
   parseCertificateSubject,
   parseHostSubject,
   subjectsMatch,
-} from '../../../main/spice/transport/cert-subject';
+} from '../../main/spice/transport/cert-subject';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['openssl']);
 
 /** The subject of a real certificate made by openssl with a UTF-8 subject. */
 function realSubject(cn: string): string {

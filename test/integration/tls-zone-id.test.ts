@@ -4,15 +4,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import { createStreamOpener } from '../../../main/spice/transport/opener';
-import { parseSpiceUri } from '../../../main/spice/connect/uri';
-import { parseProxyUrl } from '../../../main/spice/connect/proxy-url';
-import { silentLogger } from '../../../main/spice/logger';
-import { SpiceError } from '../../../main/spice/errors';
-import { SPICE_CHANNEL_MAIN } from '../../../main/spice/protocol/enums';
-import { CertWorkspace } from '../../support/x509';
-import type { Ca, ServerCert } from '../../support/x509';
-import { startConnectProxy } from '../../support/connect-proxy';
+import { createStreamOpener } from '../../main/spice/transport/opener';
+import { parseSpiceUri } from '../../main/spice/connect/uri';
+import { parseProxyUrl } from '../../main/spice/connect/proxy-url';
+import { silentLogger } from '../../main/spice/logger';
+import { SpiceError } from '../../main/spice/errors';
+import { SPICE_CHANNEL_MAIN } from '../../main/spice/protocol/enums';
+import { CertWorkspace } from '../support/x509';
+import type { Ca, ServerCert } from '../support/x509';
+import { startConnectProxy } from '../support/connect-proxy';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['openssl']);
 
 let ws: CertWorkspace;
 let ca: Ca;
