@@ -31,6 +31,8 @@ export interface TestServerOptions {
   agent?: boolean;
   xferDir?: string;
   clientMonitorsConfig?: 'agent' | 'qxl';
+  /** No tablet device: client mouse mode is then allowed only through the agent. */
+  noTablet?: boolean;
   usbredir?: boolean;
   portChannel?: string;
   /** JSON control channel on stdin/stdout (default true). false = the plain CLI (one "listening" line). */
@@ -38,6 +40,8 @@ export interface TestServerOptions {
   extraArgs?: string[];
   startTimeoutMs?: number;
 }
+
+export type ClipboardTypeName = 'text' | 'png' | 'bmp' | 'tiff' | 'jpg' | 'file_list';
 
 export type TestServerCommand =
   | { cmd: 'info' }
@@ -97,9 +101,24 @@ export type TestServerCommand =
   | { cmd: 'agent_connect' }
   | { cmd: 'agent_disconnect' }
   | { cmd: 'agent_announce'; request?: boolean; caps?: number[] }
-  | { cmd: 'clipboard_grab'; text?: string; png?: string; selection?: number }
+  | {
+      cmd: 'clipboard_grab';
+      text?: string;
+      png?: string;
+      file?: string;
+      type?: ClipboardTypeName | number;
+      selection?: number;
+    }
   | { cmd: 'clipboard_release'; selection?: number }
-  | { cmd: 'clipboard_request'; type: 'text' | 'png' | number; selection?: number }
+  | { cmd: 'clipboard_request'; type: ClipboardTypeName | number; selection?: number }
+  | { cmd: 'agent_stall'; stalled: boolean }
+  | {
+      cmd: 'xfer_policy';
+      status: 'ok' | 'cancelled' | 'error' | 'no_space' | 'locked' | 'not_connected' | 'disabled' | 'unknown';
+      free?: number;
+      io_error?: number;
+      after_bytes?: number;
+    }
   | {
       cmd: 'usb_control';
       endpoint?: number;
@@ -200,6 +219,7 @@ function serverArgs(
   if (opts.xferDir !== undefined) args.push('--xfer-dir', opts.xferDir);
   if (opts.clientMonitorsConfig !== undefined)
     args.push('--client-monitors-config', opts.clientMonitorsConfig);
+  if (opts.noTablet === true) args.push('--no-tablet');
   if (opts.usbredir === true) args.push('--usbredir');
   if (opts.portChannel !== undefined) args.push('--port-channel', opts.portChannel);
   if (opts.control !== false) args.push('--control', 'stdio');
