@@ -8,6 +8,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CliCommand>>
   screenshot: async () => (await import('./commands/screenshot')).screenshotCommand,
   info: async () => (await import('./commands/info')).infoCommand,
   web: async () => (await import('./commands/web')).webCommand,
+  'send-file': async () => (await import('./commands/send-file')).sendFileCommand,
   'bench-decode': async () => (await import('./commands/bench-decode')).benchDecodeCommand,
 };
 
