@@ -114,7 +114,16 @@ export type TestServerCommand =
   | { cmd: 'agent_stall'; stalled: boolean }
   | {
       cmd: 'xfer_policy';
-      status: 'ok' | 'cancelled' | 'error' | 'no_space' | 'locked' | 'not_connected' | 'disabled' | 'unknown';
+      status:
+        | 'ok'
+        | 'cancelled'
+        | 'error'
+        | 'no_space'
+        | 'locked'
+        | 'not_connected'
+        | 'disabled'
+        | 'unknown'
+        | 'silent';
       free?: number;
       io_error?: number;
       after_bytes?: number;

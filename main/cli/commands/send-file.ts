@@ -163,8 +163,9 @@ ${CONNECT_USAGE}`,
         await Promise.race([ready.promise, closed.promise]);
       } catch (e) {
         if (e instanceof SpiceError && e.code === 'timeout') {
+          // No agent at all is the guest's setup (12); an agent that does not answer is a timeout (8).
           io.stderr(`saffron: ${e.message}`);
-          return EXIT_AGENT;
+          return session.agent.state.connected ? EXIT_TIMEOUT : EXIT_AGENT;
         }
         throw e;
       } finally {

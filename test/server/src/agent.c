@@ -16,6 +16,7 @@
 #define CLIPBOARD_INLINE_MAX (64 * 1024)
 #define NUM_SELECTIONS 3
 #define CAP_WORDS 1
+#define XFER_SILENT 1000 /* xfer_policy "silent": FILE_XFER_START is never answered */
 
 typedef struct {
     uint32_t id;
@@ -297,6 +298,7 @@ static void handle_xfer_start(const uint8_t *d, gsize len)
         xfer_fail(x, "disabled", VD_AGENT_FILE_XFER_STATUS_DISABLED, TRUE);
         return;
     }
+    if (ag.xfer_fail_status == XFER_SILENT) return; /* an agent that never answers */
     if (ag.xfer_fail_status && ag.xfer_after_bytes < 0) {
         xfer_fail(x, xfer_status_name(ag.xfer_fail_status), ag.xfer_fail_status, TRUE);
         return;
@@ -781,6 +783,7 @@ static void reset_streams(void)
 static void plug(void)
 {
     reset_streams();
+    ag.stalled = FALSE; /* a freshly started agent reads its port */
     ag.plugged = TRUE;
     spice_server_add_interface(app.server, &ag.sin.base);
     /* a freshly started vdagent announces itself and asks for the client's capabilities */
@@ -990,6 +993,7 @@ gboolean cmd_xfer_policy(Cmd *c)
         { "not_connected", VD_AGENT_FILE_XFER_STATUS_VDAGENT_NOT_CONNECTED },
         { "disabled", VD_AGENT_FILE_XFER_STATUS_DISABLED },
         { "unknown", 99 },
+        { "silent", XFER_SILENT },
     };
     const char *name;
     gint64 io_error, after;
@@ -1008,5 +1012,5 @@ gboolean cmd_xfer_policy(Cmd *c)
             return TRUE;
         }
     }
-    return cmd_fail(c, "status must be ok, cancelled, error, no_space, locked, not_connected, disabled or unknown");
+    return cmd_fail(c, "status must be ok, cancelled, error, no_space, locked, not_connected, disabled, unknown or silent");
 }
