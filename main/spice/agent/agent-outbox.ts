@@ -22,6 +22,7 @@ export interface OutgoingAgentMessage {
 
 /** Where chunks go: the main channel's MAIN_AGENT_DATA. */
 export interface AgentChunkSink {
+  /** `chunk` may be a view of the sender's buffer, which is reused after the call: copy it to keep it. */
   sendAgentData(chunk: Uint8Array): void;
 }
 

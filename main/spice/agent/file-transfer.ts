@@ -184,6 +184,8 @@ export class FileTransfer {
   reading = false;
   /** @internal The single empty data message of an empty file was queued. */
   emptySent = false;
+  /** @internal Read buffers whose message has gone out, ready for the next block. */
+  spareBlocks: Uint8Array[] = [];
 
   constructor(
     readonly id: number,
@@ -245,7 +247,10 @@ export class FileTransfers {
     return [...this.transfers.values()];
   }
 
-  /** Starts sending `sources` (each is closed when its transfer ends). */
+  /**
+   * Starts sending `sources` (each is closed when its transfer ends). Without a ready agent, or when the guest
+   * announced FILE_XFER_DISABLED, every file fails at once (still through `done` and the events).
+   */
   send(sources: readonly FileSource[]): TransferBatch {
     const transfers = sources.map((source) => {
       const t = new FileTransfer(this.allocateId(), source);
@@ -253,12 +258,13 @@ export class FileTransfers {
       this.transfers.set(t.id, t);
       return t;
     });
-    for (const t of transfers) {
-      const refusal = this.refusal();
-      if (refusal) this.finish(t, refusal);
-      else this.waiting.push(t);
-    }
-    this.startWaiting();
+    // Events of a batch never fire before send() returns, so callers can subscribe with the batch in hand.
+    const refusal = this.refusal();
+    if (!refusal) this.waiting.push(...transfers);
+    queueMicrotask(() => {
+      if (refusal) for (const t of transfers) this.finish(t, refusal);
+      this.startWaiting();
+    });
     const totalBytes = transfers.reduce((n, t) => n + t.sizeBytes, 0);
     return {
       transfers,
@@ -350,8 +356,11 @@ export class FileTransfers {
     }
     if (t.readBytes >= t.sizeBytes) return;
     t.reading = true;
-    const block = new Uint8Array(Math.min(FILE_XFER_BLOCK_BYTES, t.sizeBytes - t.readBytes));
-    t.source.read(block, t.readBytes).then(
+    // Blocks are reused once their message is on the wire (the channel has copied it into its frames), so a
+    // transfer allocates readAheadMessages + 1 blocks whatever the file size.
+    const block = t.spareBlocks.pop() ?? new Uint8Array(FILE_XFER_BLOCK_BYTES);
+    const want = Math.min(FILE_XFER_BLOCK_BYTES, t.sizeBytes - t.readBytes);
+    t.source.read(block.subarray(0, want), t.readBytes).then(
       (n) => {
         t.reading = false;
         if (t.state !== 'sending') return;
@@ -362,7 +371,7 @@ export class FileTransfers {
           );
           return;
         }
-        this.queueData(t, block.subarray(0, n));
+        this.queueData(t, block.subarray(0, Math.min(n, want)), block);
         this.pump(t);
       },
       (e: unknown) => {
@@ -372,7 +381,7 @@ export class FileTransfers {
     );
   }
 
-  private queueData(t: FileTransfer, data: Uint8Array): void {
+  private queueData(t: FileTransfer, data: Uint8Array, block?: Uint8Array): void {
     t.readBytes += data.length;
     t.queuedMessages++;
     // onSent may run inside send() (tokens at hand), before the ticket is returned.
@@ -386,6 +395,7 @@ export class FileTransfers {
           sent = true;
           t.queuedMessages--;
           t.sentBytes += data.length;
+          if (block) t.spareBlocks.push(block);
           if (ticket) t.tickets = t.tickets.filter((x) => x !== ticket);
           if (t.sentBytes >= t.sizeBytes && t.state === 'sending') t.state = 'confirming';
           this.ctx.emit('transfer-progress', t.info());

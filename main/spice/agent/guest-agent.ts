@@ -64,7 +64,7 @@ import {
 export interface AgentPort {
   /** MSGC_MAIN_AGENT_START{num_tokens}: our budget for agent → client data. */
   sendAgentStart(numTokens: number): void;
-  /** One MSGC_MAIN_AGENT_DATA (≤ 2048 bytes). */
+  /** One MSGC_MAIN_AGENT_DATA (≤ 2048 bytes); `chunk` is valid only during the call (the channel frames a copy). */
   sendAgentData(chunk: Uint8Array): void;
 }
 
