@@ -1,7 +1,9 @@
 // File transfer speed of `saffron send-file` (a whole process, as a user runs it) against the channel's own limit
 // measured in the same run: the rate at which the test server (libspice-server + its vdagent) accepts raw
 // MAIN_AGENT_DATA messages from a minimal in-process sender that keeps every token busy with prebuilt 2048-byte
-// chunks of the same FILE_XFER messages (no file reads, no copies beyond the socket write). Runs alternate, each
+// chunks of the same FILE_XFER messages (no file reads, no copies beyond the socket write). Saffron is measured twice:
+// its protocol core in the bench process (warm, like the peer; reading the file from disk) and `saffron send-file`
+// as a whole process (cold start, as a user runs it). Runs alternate, each
 // saffron run right after a raw one; the ratio reported is the median of those pairs (the machine's load drifts
 // between pairs far more than within one), with the medians and the best of each side. Also the peak RSS of the saffron process for a small and a large file: it must not grow with the
 // file size (files are streamed in 64 KB blocks).
@@ -11,10 +13,12 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFileXferStart } from '../main/spice/agent/agent-messages';
+import { openFileSource } from '../main/spice/agent/file-source';
 import { FILE_XFER_BLOCK_BYTES } from '../main/spice/agent/file-transfer';
 import * as V from '../main/spice/agent/vd-agent';
 import * as E from '../main/spice/protocol/enums';
 import { RawChannel } from '../test/server/raw-channel';
+import { agentState, connectSession } from '../test/support/agent-session';
 import { startTestServer } from '../test/support/test-server';
 
 const arg = (name: string, fallback: number): number => {
@@ -56,8 +60,14 @@ function chunksOf(type: number, payload: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** The peer: raw AGENT_DATA as fast as tokens allow. Returns MB/s from FILE_XFER_START to SUCCESS. */
-async function rawRate(port: number, sizeBytes: number, id: number): Promise<number> {
+interface RunFigures {
+  mbPerS: number;
+  /** CPU seconds (user + system) the sender spent. */
+  cpuS: number;
+}
+
+/** The peer: raw AGENT_DATA as fast as tokens allow. MB/s from FILE_XFER_START to SUCCESS, and its CPU time. */
+async function rawRate(port: number, sizeBytes: number, id: number): Promise<RunFigures> {
   const ch = await RawChannel.open({ port, channelType: E.SPICE_CHANNEL_MAIN });
   try {
     const init = await ch.nextOfType(E.SPICE_MSG_MAIN_INIT);
@@ -86,6 +96,7 @@ async function rawRate(port: number, sizeBytes: number, id: number): Promise<num
       }
     };
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await sendMessage(
       chunksOf(V.VD_AGENT_FILE_XFER_START, encodeFileXferStart(id, `raw-${id}.bin`, sizeBytes)),
     );
@@ -103,24 +114,59 @@ async function rawRate(port: number, sizeBytes: number, id: number): Promise<num
     for (; sent + FILE_XFER_BLOCK_BYTES <= sizeBytes; sent += FILE_XFER_BLOCK_BYTES) await sendMessage(full);
     if (sent < sizeBytes) await sendMessage(block(sizeBytes - sent));
     if ((await status()) !== V.VD_AGENT_FILE_XFER_STATUS_SUCCESS) throw new Error('raw: transfer failed');
-    return sizeBytes / 1024 ** 2 / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      mbPerS: sizeBytes / 1024 ** 2 / ((performance.now() - t0) / 1000),
+      cpuS: (cpu.user + cpu.system) / 1e6,
+    };
   } finally {
     ch.close();
   }
 }
 
-/** `saffron send-file` as a process: its own reported rate (START to the last confirmation) and its peak RSS. */
-async function saffronRun(uri: string, file: string): Promise<{ mbPerS: number; peakRssMb: number }> {
+/** Saffron's protocol core in this process (warm, like the peer): a SpiceSession sending the file from disk. */
+async function coreRate(port: number, file: string): Promise<RunFigures> {
+  const session = connectSession(port);
+  try {
+    await session.connect();
+    await agentState(session, (st) => st.ready);
+    const source = await openFileSource(file);
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const [result] = await session.agent.sendFiles([source]).done;
+    if (!result?.ok) throw new Error(`core: ${result?.ok === false ? result.message : 'no result'}`);
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      mbPerS: source.sizeBytes / 1024 ** 2 / ((performance.now() - t0) / 1000),
+      cpuS: (cpu.user + cpu.system) / 1e6,
+    };
+  } finally {
+    session.close();
+  }
+}
+
+/** Linux clock ticks per second (`getconf CLK_TCK`), the unit of /proc/PID/stat times. */
+const CLK_TCK = 100;
+
+/**
+ * `saffron send-file` as a process: its own reported rate (START to the last confirmation), its peak RSS, and its
+ * CPU time (whole process, start-up included).
+ */
+async function saffronRun(uri: string, file: string): Promise<RunFigures & { peakRssMb: number }> {
   const child = spawn(process.execPath, ['bin/saffron.cjs', 'send-file', uri, file], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let peakKb = 0;
+  let cpuTicks = 0;
   const poll = setInterval(() => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      // fields after the command name: state is field 3, utime 14, stime 15
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpuTicks = Number(fields[11]) + Number(fields[12]);
     } catch {
       // the process ended between two polls
     }
@@ -131,7 +177,7 @@ async function saffronRun(uri: string, file: string): Promise<{ mbPerS: number; 
   const m = /sent 1 of 1 file \(([\d.]+) (MB|GB)\) in ([\d.]+) s/.exec(stderr);
   if (!m) throw new Error(`no summary line in: ${stderr}`);
   const mb = Number(m[1]) * (m[2] === 'GB' ? 1024 : 1);
-  return { mbPerS: mb / Number(m[3]), peakRssMb: peakKb / 1024 };
+  return { mbPerS: mb / Number(m[3]), peakRssMb: peakKb / 1024, cpuS: cpuTicks / CLK_TCK };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-xfer-'));
@@ -148,15 +194,26 @@ try {
   const raw: number[] = [];
   const ours: number[] = [];
   const rss: number[] = [];
+  const rawCpu: number[] = [];
+  const oursCpu: number[] = [];
+  const core: number[] = [];
+  const coreCpu: number[] = [];
   const clean = (): void => {
     rmSync(incoming, { recursive: true, force: true });
     mkdirSync(incoming);
   };
   for (let i = 0; i < runs; i++) {
-    raw.push(await rawRate(server.port!, sizeBytes, 1000 + i));
+    const peer = await rawRate(server.port!, sizeBytes, 1000 + i);
+    raw.push(peer.mbPerS);
+    rawCpu.push(peer.cpuS);
+    clean();
+    const c = await coreRate(server.port!, big);
+    core.push(c.mbPerS);
+    coreCpu.push(c.cpuS);
     clean();
     const r = await saffronRun(uri, big);
     ours.push(r.mbPerS);
+    oursCpu.push(r.cpuS);
     rss.push(r.peakRssMb);
     clean();
   }
@@ -168,6 +225,7 @@ try {
   const r = median(raw);
   const o = median(ours);
   const pairs = ours.map((x, i) => x / raw[i]!);
+  const corePairs = core.map((x, i) => x / raw[i]!);
   const best = Math.max(...ours) / Math.max(...raw);
   console.log(
     `file transfer of ${sizeMb} MB to the test server's agent (median of ${runs} alternating runs):`,
@@ -176,11 +234,22 @@ try {
     `  channel limit (raw AGENT_DATA)  ${r.toFixed(1)} MB/s   (runs: ${raw.map((x) => x.toFixed(1)).join(', ')})`,
   );
   console.log(
+    `  saffron core (same process)     ${median(core).toFixed(1)} MB/s   (runs: ${core.map((x) => x.toFixed(1)).join(', ')})`,
+  );
+  console.log(
     `  saffron send-file               ${o.toFixed(1)} MB/s   (runs: ${ours.map((x) => x.toFixed(1)).join(', ')})`,
   );
   console.log(
-    `  ratio saffron/limit             ${(median(pairs) * 100).toFixed(1)} % (median of pairs; ` +
+    `  ratio core/limit                ${(median(corePairs) * 100).toFixed(1)} % (median of pairs; ` +
+      `best of each ${((Math.max(...core) / Math.max(...raw)) * 100).toFixed(1)} %)`,
+  );
+  console.log(
+    `  ratio send-file/limit           ${(median(pairs) * 100).toFixed(1)} % (median of pairs; ` +
       `medians ${((o / r) * 100).toFixed(1)} %, best of each ${(best * 100).toFixed(1)} %)`,
+  );
+  console.log(
+    `  CPU time of the sender          raw ${median(rawCpu).toFixed(2)} s, core ${median(coreCpu).toFixed(2)} s, ` +
+      `send-file ${median(oursCpu).toFixed(2)} s (whole process, start-up included)`,
   );
   console.log(
     `  peak RSS of saffron send-file   ${median(smallRss).toFixed(1)} MB for ${smallMb} MB, ${median(rss).toFixed(1)} MB for ${sizeMb} MB`,
@@ -192,9 +261,12 @@ try {
       runs,
       raw_mb_per_s: r,
       saffron_mb_per_s: o,
+      core_mb_per_s: median(core),
+      core_ratio: median(corePairs),
       ratio: median(pairs),
       ratio_of_medians: o / r,
       ratio_of_best: best,
+      cpu_s: { raw: median(rawCpu), core: median(coreCpu), saffron: median(oursCpu) },
       peak_rss_mb: { [smallMb]: median(smallRss), [sizeMb]: median(rss) },
     }),
   );

@@ -150,3 +150,25 @@ void test(
     assert.match(r.stderr, /saffron: x\.txt: file transfer is disabled in the guest/);
   },
 );
+
+void test(
+  'saffron send-file when the server goes away mid-transfer: exit 6',
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'saffron-send-file-gone-'));
+    mkdirSync(join(dir, 'in'));
+    const server = await startTestServer({ width: 64, height: 48, agent: true, xferDir: join(dir, 'in') });
+    t.after(async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    writeFileSync(join(dir, 'x.bin'), bytes(100_000, 3));
+    await server.sendOk({ cmd: 'xfer_policy', status: 'silent' });
+    const run = runCli(['send-file', `spice://127.0.0.1:${server.port}`, join(dir, 'x.bin')]);
+    await server.waitFor((e) => e.event === 'file_xfer_start');
+    await server.stop();
+    const r = await run;
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /saffron: the server closed the main channel/);
+  },
+);

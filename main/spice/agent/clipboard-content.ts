@@ -129,17 +129,37 @@ function toUint8(b: Buffer): Uint8Array {
 const FINGERPRINT_SAMPLE_BYTES = 256 * 1024;
 
 /**
- * A short identity of clipboard content, cheap even for 100 MB: kind, size, and a SHA-1 of the content (of its
- * head, tail and 64 spread samples when large). The shell passes it to hostGrab so the core can tell its own
+ * A short identity of clipboard content, cheap even for 100 MB: kind, size, and a SHA-1 of the content (when
+ * large: of an image's head, tail and 64 spread samples; of a text's head and tail). The shell passes it to hostGrab so the core can tell its own
  * write of guest data (an echo) from a new copy on the host.
  */
 export function clipboardFingerprint(content: ClipboardContent): string {
   const hash = createHash('sha1');
   if (content.kind === 'text') {
-    const t = content.text.replace(/\r\n/g, '\n');
-    if (t.length <= FINGERPRINT_SAMPLE_BYTES) hash.update(t);
-    else for (const [from, to] of samples(t.length)) hash.update(t.slice(from, to));
-    return `text:${t.length}:${hash.digest('hex')}`;
+    // CRLF and LF spellings of a text are the same content (a Windows host gives back CRLF for what we wrote).
+    const t = content.text;
+    if (t.length <= FINGERPRINT_SAMPLE_BYTES) {
+      const n = t.replace(/\r\n/g, '\n');
+      hash.update(n);
+      return `text:${n.length}:${hash.digest('hex')}`;
+    }
+    // Large: no copy of the whole text; its LF length, and its head and tail with line ends folded.
+    let crlf = 0;
+    for (let at = t.indexOf('\r\n'); at >= 0; at = t.indexOf('\r\n', at + 2)) crlf++;
+    const edge = 32 * 1024;
+    hash.update(
+      t
+        .slice(0, 2 * edge)
+        .replace(/\r\n/g, '\n')
+        .slice(0, edge),
+    );
+    hash.update(
+      t
+        .slice(-2 * edge)
+        .replace(/\r\n/g, '\n')
+        .slice(-edge),
+    );
+    return `text:${t.length - crlf}:${hash.digest('hex')}`;
   }
   const b = content.png;
   if (b.length <= FINGERPRINT_SAMPLE_BYTES) hash.update(b);

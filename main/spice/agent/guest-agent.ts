@@ -167,7 +167,7 @@ export class GuestAgent extends TypedEmitter<GuestAgentEvents> implements MainCh
         caps: () => this.caps,
         emit: (name, payload) => (this as TypedEmitter<FileTransferEvents>).emit(name, payload),
       },
-      { maxActive: options.maxActiveTransfers ?? 4, readAheadMessages: 2 },
+      { maxActive: options.maxActiveTransfers ?? 4, readAheadMessages: 8 },
     );
     this.monitors = new MonitorsScheduler((m) => this.sendMonitors(m), options.monitorsDebounceMs ?? 300);
   }

@@ -68,6 +68,17 @@ test(
     const a = clipboardFingerprint({ kind: 'text', text: 'one\ntwo' });
     assert.equal(a, clipboardFingerprint({ kind: 'text', text: 'one\r\ntwo' }));
     assert.notEqual(a, clipboardFingerprint({ kind: 'text', text: 'one\ntwo!' }));
+    const lines = Array.from({ length: 40_000 }, (_, i) => `line ${i} of a large clipboard`);
+    const lfText = lines.join('\n');
+    assert.equal(
+      clipboardFingerprint({ kind: 'text', text: lfText }),
+      clipboardFingerprint({ kind: 'text', text: lines.join('\r\n') }),
+      'a large text too',
+    );
+    assert.notEqual(
+      clipboardFingerprint({ kind: 'text', text: lfText }),
+      clipboardFingerprint({ kind: 'text', text: lfText.replace('line 0 ', 'line 0!') }),
+    );
     const big = new Uint8Array(50 * 1024 * 1024);
     const start = performance.now();
     const f1 = clipboardFingerprint({ kind: 'image', png: big });
