@@ -115,7 +115,8 @@ export const sendFileCommand: CliCommand = {
 Sends each FILE to the guest's agent, which saves it in its transfer folder (spice-vdagent: the guest user's
 Downloads folder, or as configured; an existing name gets " (1)"). A folder sends every file inside it, recursively
 (by file name: the guest receives them side by side). Shows a progress bar on a terminal, progress lines otherwise.
-Exits 0 once the guest confirmed every file; otherwise prints each file's reason and exits 12.
+Exits 0 once the guest confirmed every file; otherwise prints each file's reason and exits 12 (8 when the
+agent stops answering; see the README's exit codes).
 
   --timeout SECONDS   give up when the server or the guest agent stays silent this long (default 30); a transfer
                       that keeps moving is never cut off
