@@ -1,6 +1,7 @@
 // A SPICE session: the main channel plus every secondary channel the server lists, sharing one connection id.
 // A secondary channel that fails is reported and dropped; the session ends only when the main channel ends,
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
+import { GuestAgent, type GuestAgentOptions } from './agent/guest-agent';
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
 import { createMultimediaClock, type MultimediaClock } from './multimedia-clock';
@@ -27,6 +28,8 @@ export interface SessionOptions {
   linkTimeoutMs?: number;
   /** The session's multimedia clock (default: a real one on performance.now); tests inject a fake. */
   clock?: MultimediaClock;
+  /** The guest agent's adapters and limits (clipboard adapter, clipboard size cap, …). */
+  agent?: GuestAgentOptions;
 }
 
 /** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
@@ -55,6 +58,10 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   private sessionId = 0;
   private ended = false;
   private readyWaiter: { resolve: () => void; reject: (e: SpiceError) => void } | null = null;
+  /** The mouse mode asked for (preference, then the last explicit request); re-asked whenever the server allows it. */
+  private requestedMouseMode: number;
+  /** The guest agent: clipboard, file transfer, monitors config (alive while the server reports an agent). */
+  readonly agent: GuestAgent;
 
   /** Secondary channel types this client implements, and how to make each. */
   private readonly factories = new Map<number, ChannelFactory>([
@@ -70,6 +77,12 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? createMultimediaClock();
+    this.requestedMouseMode =
+      options.preferredMouseMode === 'server' ? E.SPICE_MOUSE_MODE_SERVER : E.SPICE_MOUSE_MODE_CLIENT;
+    this.agent = new GuestAgent({ ...options.agent, logger: scopedLogger(this.log, 'agent') });
+    this.agent.on('unsupported', ({ what }) =>
+      this.emit('unsupported', { channel: { type: E.SPICE_CHANNEL_MAIN, id: 0 }, what }),
+    );
   }
 
   get connectionId(): number {
@@ -124,6 +137,8 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
         this.emit('channels', { channels: list });
         for (const c of list) this.openSecondary(c.type, c.id);
       },
+      onMouseMode: (supported, current) => this.applyMouseModePreference(supported, current),
+      agent: this.agent,
     });
     this.main = main;
     this.channels.set(`${E.SPICE_CHANNEL_MAIN}:0`, main);
@@ -168,7 +183,9 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     mouseRelease: (button, b) => this.inputsChannel()?.mouseRelease(button, b),
   };
 
+  /** Asks for a mouse mode; it is asked again whenever the server allows it (e.g. when an agent attaches). */
   requestMouseMode(mode: number): void {
+    this.requestedMouseMode = mode;
     this.main?.requestMouseMode(mode);
   }
 
@@ -204,10 +221,10 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     };
   }
 
+  /** As spice-gtk: on MAIN_INIT and every MOUSE_MODE, ask again for the wanted mode if it is allowed and not current. */
   private applyMouseModePreference(supported: number, current: number): void {
-    const want =
-      this.options.preferredMouseMode === 'server' ? E.SPICE_MOUSE_MODE_SERVER : E.SPICE_MOUSE_MODE_CLIENT;
-    if (current !== want && supported & want) this.requestMouseMode(want);
+    const want = this.requestedMouseMode;
+    if (current !== want && supported & want) this.main?.requestMouseMode(want);
   }
 
   /** Registers how to build a secondary channel type (used by feature modules such as the display). */

@@ -31,6 +31,8 @@ export interface TestServerOptions {
   agent?: boolean;
   xferDir?: string;
   clientMonitorsConfig?: 'agent' | 'qxl';
+  /** No tablet device: client mouse mode is then allowed only through the agent. */
+  noTablet?: boolean;
   usbredir?: boolean;
   /** usbredir caps the usb-guest announces (names, e.g. ['filter', 'ep_info_max_packet_size']); default all. */
   usbredirCaps?: string[];
@@ -40,6 +42,8 @@ export interface TestServerOptions {
   extraArgs?: string[];
   startTimeoutMs?: number;
 }
+
+export type ClipboardTypeName = 'text' | 'png' | 'bmp' | 'tiff' | 'jpg' | 'file_list';
 
 export type TestServerCommand =
   | { cmd: 'info' }
@@ -103,9 +107,33 @@ export type TestServerCommand =
   | { cmd: 'agent_connect' }
   | { cmd: 'agent_disconnect' }
   | { cmd: 'agent_announce'; request?: boolean; caps?: number[] }
-  | { cmd: 'clipboard_grab'; text?: string; png?: string; selection?: number }
+  | {
+      cmd: 'clipboard_grab';
+      text?: string;
+      png?: string;
+      file?: string;
+      type?: ClipboardTypeName | number;
+      selection?: number;
+    }
   | { cmd: 'clipboard_release'; selection?: number }
-  | { cmd: 'clipboard_request'; type: 'text' | 'png' | number; selection?: number }
+  | { cmd: 'clipboard_request'; type: ClipboardTypeName | number; selection?: number }
+  | { cmd: 'agent_stall'; stalled: boolean }
+  | {
+      cmd: 'xfer_policy';
+      status:
+        | 'ok'
+        | 'cancelled'
+        | 'error'
+        | 'no_space'
+        | 'locked'
+        | 'not_connected'
+        | 'disabled'
+        | 'unknown'
+        | 'silent';
+      free?: number;
+      io_error?: number;
+      after_bytes?: number;
+    }
   | {
       cmd: 'usb_control';
       endpoint?: number;
@@ -226,6 +254,7 @@ function serverArgs(
   if (opts.xferDir !== undefined) args.push('--xfer-dir', opts.xferDir);
   if (opts.clientMonitorsConfig !== undefined)
     args.push('--client-monitors-config', opts.clientMonitorsConfig);
+  if (opts.noTablet === true) args.push('--no-tablet');
   if (opts.usbredir === true) args.push('--usbredir');
   if (opts.usbredirCaps !== undefined) args.push('--usbredir-caps', opts.usbredirCaps.join(','));
   if (opts.portChannel !== undefined) args.push('--port-channel', opts.portChannel);

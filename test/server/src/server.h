@@ -31,6 +31,7 @@ typedef struct {
     char *control;
     gboolean agent;
     gboolean usbredir;
+    gboolean no_tablet;
     char *port_name;
     gboolean client_monitors_via_qxl;
     char *video_codecs_accepted;
@@ -118,6 +119,8 @@ gboolean cmd_agent_announce(Cmd *c);
 gboolean cmd_clipboard_grab(Cmd *c);
 gboolean cmd_clipboard_release(Cmd *c);
 gboolean cmd_clipboard_request(Cmd *c);
+gboolean cmd_agent_stall(Cmd *c);
+gboolean cmd_xfer_policy(Cmd *c);
 
 /* usbredir.c — the usb-guest side */
 void usbredir_init(SpiceServer *server);

@@ -67,6 +67,7 @@ const STOP_AFTER_PARSING: Record<string, string[]> = {
   'bench-decode': ['/nonexistent/manifest.json'], // unreadable manifest
   'capture-audio': [], // no target: usage error
   usb: ['a', 'b'], // two targets: usage error
+  'send-file': [], // no target: usage error
 };
 
 void test('the README lists options for every command, including the connection options of web', () => {
