@@ -10,7 +10,7 @@ const entries = [
   // plain-Node entry points
   { in: 'main/cli/bin.ts', out: 'dist/cli.cjs', platform: 'node', format: 'cjs' },
   {
-    in: 'main/spice/decoders/decode-worker.ts',
+    in: 'main/spice/decoders/pool/decode-worker.ts',
     out: 'dist/decode-worker.cjs',
     platform: 'node',
     format: 'cjs',

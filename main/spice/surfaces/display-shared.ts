@@ -2,7 +2,7 @@
 // window (both keyed by the ids we announce in DISPLAY_INIT), and the image decoders bound to them.
 // The session creates one with createDisplayShared() and closes it when the session ends.
 
-import { DecodePool } from '../decoders/decode-pool';
+import { DecodePool } from '../decoders/pool/decode-pool';
 import { GlzWindow } from '../decoders/glz-window';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';

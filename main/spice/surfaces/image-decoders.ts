@@ -4,7 +4,7 @@
 
 import type { SpiceBitmapInput } from '../decoders/bitmap';
 import { decodeBitmap } from '../decoders/bitmap';
-import type { DecodePool } from '../decoders/decode-pool';
+import type { DecodePool } from '../decoders/pool/decode-pool';
 import { decodeGlz } from '../decoders/glz';
 import type { GlzWindow } from '../decoders/glz-window';
 import { decodeJpeg, decodeJpegAlpha } from '../decoders/jpeg';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DecodePool } from '../../../main/spice/decoders/decode-pool';
+import { DecodePool } from '../../../main/spice/decoders/pool/decode-pool';
 import { ProtocolError, SpiceError } from '../../../main/spice/errors';
 
 const CORPUS = '/work/shared/corpus';
@@ -114,7 +114,7 @@ test('a large job whose input views a Buffer copies it: the caller memory is nev
 test('an idle worker does not keep the process alive (a pool someone forgot to close cannot hang an exit)', async () => {
   const { spawnSync } = await import('node:child_process');
   const script = `
-    import { DecodePool } from ${JSON.stringify(new URL('../../../main/spice/decoders/decode-pool.ts', import.meta.url).href)};
+    import { DecodePool } from ${JSON.stringify(new URL('../../../main/spice/decoders/pool/decode-pool.ts', import.meta.url).href)};
     import { readFileSync } from 'node:fs';
     const lz = readFileSync(${JSON.stringify(new URL('../../../../shared/corpus/boot_screen_720x400.lz', import.meta.url).pathname)});
     const pool = new DecodePool({ inlineMaxPixels: 0 });

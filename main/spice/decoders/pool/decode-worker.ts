@@ -2,8 +2,8 @@
 // .ts file with `--import tsx`). Receives { id, job } messages, decodes with runDecodeJob and posts the pixels
 // back with their buffer transferred (no copy): { id, ok: true, image } or { id, ok: false, error }.
 import { parentPort } from 'node:worker_threads';
-import { isSpiceError } from '../errors';
-import { runDecodeJob, type DecodeJob } from './decode-job';
+import { isSpiceError } from '../../errors';
+import { runDecodeJob, type DecodeJob } from '../decode-job';
 
 export interface WorkerRequest {
   id: number;

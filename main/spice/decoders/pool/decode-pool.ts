@@ -6,19 +6,19 @@
 // close() terminates every worker and rejects pending and later jobs; no thread outlives it.
 //
 // Worker entry: dist/decode-worker.cjs next to (or one level above) the bundle that contains this code; under tsx
-// main/spice/decoders/decode-worker.ts loaded through tsx's register API (worker threads ignore `--import`); or
+// main/spice/decoders/pool/decode-worker.ts loaded through tsx's register API (worker threads ignore `--import`); or
 // `workerPath` (+ `workerExecArgv`) explicitly.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ProtocolError, SpiceError } from '../errors';
-import type { DecodedImage } from './types';
-import { jobInput, runDecodeJob, withInput, type DecodeJob } from './decode-job';
+import { ProtocolError, SpiceError } from '../../errors';
+import type { DecodedImage } from '../types';
+import { jobInput, runDecodeJob, withInput, type DecodeJob } from '../decode-job';
 import type { WorkerReply, WorkerRequest } from './decode-worker';
 
-export type { DecodeJob } from './decode-job';
+export type { DecodeJob } from '../decode-job';
 
 export interface DecodePoolOptions {
   /** Worker threads (1 or 2; default 2 on machines with more than 2 cores, else 1). */
@@ -55,7 +55,7 @@ export function locateDecodeWorker(): { path: string; execArgv: string[] } {
     candidates.push(join(__dirname, 'decode-worker.cjs'), join(__dirname, '..', 'decode-worker.cjs'));
     candidates.push(join(__dirname, 'decode-worker.ts'));
   }
-  candidates.push(resolve('main/spice/decoders/decode-worker.ts'), resolve('dist/decode-worker.cjs'));
+  candidates.push(resolve('main/spice/decoders/pool/decode-worker.ts'), resolve('dist/decode-worker.cjs'));
   for (const c of candidates) {
     if (existsSync(c)) return { path: c, execArgv: [] };
   }
