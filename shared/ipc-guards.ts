@@ -3,6 +3,14 @@
 // rejected, numbers must be finite integers in range, strings bounded.
 import { LIMITS, REQUEST_METHODS, SEND_KEY_COMBOS, VIEW_COMMANDS } from './ipc';
 import type { RequestEnvelope, RequestMap, RequestMethod } from './ipc';
+import {
+  SPICE_KEYBOARD_MODIFIER_FLAGS_MASK,
+  SPICE_MOUSE_BUTTON_EXTRA,
+  SPICE_MOUSE_BUTTON_LEFT,
+  SPICE_MOUSE_BUTTON_MASK_MASK,
+  SPICE_MOUSE_MODE_CLIENT,
+  SPICE_MOUSE_MODE_SERVER,
+} from './spice-enums';
 
 type Guard<T> = (value: unknown) => value is T;
 
@@ -41,8 +49,6 @@ export function isScancode(value: unknown): value is number {
   return isInt(value, 0x01, 0x7f) || isInt(value, 0x101, 0x17f);
 }
 
-const BUTTONS_MASK_MAX = 0x7f;
-
 export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
   viewReady: isEmpty,
   connect: (v): v is RequestMap['connect'] =>
@@ -75,7 +81,9 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     isScancode(v.scancode) &&
     typeof v.down === 'boolean',
   keyModifiers: (v): v is RequestMap['keyModifiers'] =>
-    isRecord(v) && hasExactKeys(v, ['modifiers']) && isInt(v.modifiers, 0, 7),
+    isRecord(v) &&
+    hasExactKeys(v, ['modifiers']) &&
+    isInt(v.modifiers, 0, SPICE_KEYBOARD_MODIFIER_FLAGS_MASK),
   releaseKeys: isEmpty,
   sendKeys: (v): v is RequestMap['sendKeys'] =>
     isRecord(v) &&
@@ -87,21 +95,23 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     hasExactKeys(v, ['dx', 'dy', 'buttons']) &&
     isInt(v.dx, -LIMITS.maxMotionDelta, LIMITS.maxMotionDelta) &&
     isInt(v.dy, -LIMITS.maxMotionDelta, LIMITS.maxMotionDelta) &&
-    isInt(v.buttons, 0, BUTTONS_MASK_MAX),
+    isInt(v.buttons, 0, SPICE_MOUSE_BUTTON_MASK_MASK),
   mousePosition: (v): v is RequestMap['mousePosition'] =>
     isRecord(v) &&
     hasExactKeys(v, ['x', 'y', 'buttons']) &&
     isInt(v.x, 0, LIMITS.maxSurfaceEdge) &&
     isInt(v.y, 0, LIMITS.maxSurfaceEdge) &&
-    isInt(v.buttons, 0, BUTTONS_MASK_MAX),
+    isInt(v.buttons, 0, SPICE_MOUSE_BUTTON_MASK_MASK),
   mouseButton: (v): v is RequestMap['mouseButton'] =>
     isRecord(v) &&
     hasExactKeys(v, ['button', 'down', 'buttons']) &&
-    isInt(v.button, 1, 7) &&
+    isInt(v.button, SPICE_MOUSE_BUTTON_LEFT, SPICE_MOUSE_BUTTON_EXTRA) &&
     typeof v.down === 'boolean' &&
-    isInt(v.buttons, 0, BUTTONS_MASK_MAX),
+    isInt(v.buttons, 0, SPICE_MOUSE_BUTTON_MASK_MASK),
   requestMouseMode: (v): v is RequestMap['requestMouseMode'] =>
-    isRecord(v) && hasExactKeys(v, ['mode']) && (v.mode === 1 || v.mode === 2),
+    isRecord(v) &&
+    hasExactKeys(v, ['mode']) &&
+    (v.mode === SPICE_MOUSE_MODE_SERVER || v.mode === SPICE_MOUSE_MODE_CLIENT),
   frameAck: (v): v is RequestMap['frameAck'] =>
     isRecord(v) && hasExactKeys(v, ['seq']) && isInt(v.seq, 0, Number.MAX_SAFE_INTEGER),
   command: (v): v is RequestMap['command'] =>

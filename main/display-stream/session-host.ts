@@ -24,8 +24,7 @@ import { MonitorStream } from './monitor-stream';
 import type { MonitorArea, MonitorStreamOptions, ViewSink } from './monitor-stream';
 import type { SessionLike } from './session-like';
 import { statusTextForError } from './status-text';
-
-const SPICE_MOUSE_MODE_SERVER = 1;
+import { SPICE_MOUSE_MODE_SERVER } from '../../shared/spice-enums';
 
 /** Most monitors shown (one window each in the Electron shell); the server decides how many it announces. */
 export const MAX_MONITORS = 16;

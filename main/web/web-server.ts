@@ -12,7 +12,8 @@ import { parseRequestEnvelope } from '../../shared/ipc-guards';
 import { encodeViewMessage } from '../../shared/view-message-codec';
 import type { SessionHost } from '../display-stream/session-host';
 import type { Logger } from '../spice/logger';
-import { CONTENT_SECURITY_POLICY, readStaticFile } from './static-files';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { readStaticFile } from './static-files';
 
 export interface WebServerOptions {
   host: SessionHost;

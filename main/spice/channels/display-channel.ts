@@ -33,8 +33,6 @@ import { SpiceWriter } from '../wire/writer';
 import type { SpiceReader } from '../wire/reader';
 import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
 
-/** spice-protocol SPICE_MAX_NUM_STREAMS. */
-const MAX_STREAMS = 64;
 /** How long INVAL_ALL_PIXMAPS waits for the other channels it names before clearing anyway. */
 const INVAL_WAIT_TIMEOUT_MS = 5000;
 
@@ -334,7 +332,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private onStreamCreate(msg: D.SpiceMsgDisplayStreamCreate): void {
-    if (msg.id >= MAX_STREAMS) throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
+    if (msg.id >= E.SPICE_MAX_NUM_STREAMS) throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
     if (!this.surfaces.get(msg.surface_id))
       throw new SpiceError('protocol', `stream ${msg.id} on unknown surface ${msg.surface_id}`);
     const playable = msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG && this.shared.decoders.jpeg !== null;
