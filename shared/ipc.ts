@@ -1,6 +1,7 @@
 // THE contract between the session side (Electron main, or the `saffron web` Node server) and the renderer.
 // Typed once here; the preload API, the renderer's bridges, the main-side dispatch and the WebSocket codec
 // are all derived from these maps. Plain data only: no DOM, no Node, no Electron.
+import type { Rect } from './rect';
 
 // ---------------------------------------------------------------------------------------------------------
 // Renderer → main: one request type per method. `REQUEST_METHODS` lists them; payloads are validated on the
@@ -202,13 +203,10 @@ export interface SurfaceMessage {
   height: number;
 }
 
-/** Pixels of one damaged rectangle, RGBA, stride width*4, alpha 255. Coordinates are monitor-relative. */
+/** Pixels of one damaged rectangle, RGBA, stride width*4, alpha 255. `rect` is monitor-relative. */
 export interface DamageMessage {
   kind: 'damage';
-  x: number;
-  y: number;
-  width: number;
-  height: number;
+  rect: Rect;
   pixels: ArrayBuffer;
 }
 

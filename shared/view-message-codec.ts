@@ -6,7 +6,7 @@ import type { CursorImage, ViewMessage } from './ipc';
 
 const BINARY_DAMAGE = 1;
 const BINARY_CURSOR = 2;
-/** type u8, 3 pad, x u32, y u32, width u32, height u32. */
+/** type u8, 3 pad, left u32, top u32, width u32, height u32. */
 export const DAMAGE_HEADER_BYTES = 20;
 /** type u8, flags u8 (bit0: has cursor), 2 pad, width u16, height u16, hotX u16, hotY u16. */
 export const CURSOR_HEADER_BYTES = 12;
@@ -18,10 +18,11 @@ export function encodeViewMessage(message: ViewMessage): string | Uint8Array {
     const out = new Uint8Array(DAMAGE_HEADER_BYTES + message.pixels.byteLength);
     const view = new DataView(out.buffer);
     view.setUint8(0, BINARY_DAMAGE);
-    view.setUint32(4, message.x, true);
-    view.setUint32(8, message.y, true);
-    view.setUint32(12, message.width, true);
-    view.setUint32(16, message.height, true);
+    const { left, top, right, bottom } = message.rect;
+    view.setUint32(4, left, true);
+    view.setUint32(8, top, true);
+    view.setUint32(12, right - left, true);
+    view.setUint32(16, bottom - top, true);
     out.set(new Uint8Array(message.pixels), DAMAGE_HEADER_BYTES);
     return out;
   }
@@ -58,7 +59,7 @@ function decodeBinary(bytes: Uint8Array): ViewMessage | undefined {
       return undefined;
     if (bytes.byteLength - DAMAGE_HEADER_BYTES !== width * height * 4) return undefined;
     const pixels = bytes.slice(DAMAGE_HEADER_BYTES).buffer;
-    return { kind: 'damage', x, y, width, height, pixels };
+    return { kind: 'damage', rect: { left: x, top: y, right: x + width, bottom: y + height }, pixels };
   }
   if (type === BINARY_CURSOR) {
     if (bytes.byteLength < CURSOR_HEADER_BYTES) return undefined;

@@ -3,8 +3,9 @@
 // merged into a DamageRegion and its pixels are read from the surface only when the batch is sent, so a slow
 // renderer sees fewer, larger updates of the latest pixels and memory does not grow.
 import type { ViewMessage } from '../../shared/ipc';
-import { DamageRegion, intersect } from './damage-region';
-import type { DamageRect } from './damage-region';
+import type { Rect } from '../../shared/rect';
+import { intersectRect, offsetRect, rectHeight, rectWidth } from '../../shared/rect';
+import { DamageRegion } from './damage-region';
 import type { SurfacePixels } from './session-like';
 
 export interface ViewSink {
@@ -37,13 +38,22 @@ const defaultSchedule = (callback: () => void) => {
   return { cancel: () => clearImmediate(handle) };
 };
 
+const areaRect = (a: MonitorArea): Rect => ({
+  left: a.x,
+  top: a.y,
+  right: a.x + a.width,
+  bottom: a.y + a.height,
+});
+
 /** Copies a rectangle of an RGBA surface into a new buffer, forcing alpha to 255 (xRGB surfaces carry 0). */
-export function copyRect(surface: SurfacePixels, rect: DamageRect): ArrayBuffer {
-  const rowBytes = rect.width * 4;
-  const out = new Uint8Array(rowBytes * rect.height);
+export function copyRect(surface: SurfacePixels, rect: Rect): ArrayBuffer {
+  const width = rectWidth(rect);
+  const height = rectHeight(rect);
+  const rowBytes = width * 4;
+  const out = new Uint8Array(rowBytes * height);
   const stride = surface.width * 4;
-  for (let row = 0; row < rect.height; row++) {
-    const start = (rect.y + row) * stride + rect.x * 4;
+  for (let row = 0; row < height; row++) {
+    const start = (rect.top + row) * stride + rect.left * 4;
     out.set(surface.pixels.subarray(start, start + rowBytes), row * rowBytes);
   }
   const words = new Uint32Array(out.buffer);
@@ -104,22 +114,17 @@ export class MonitorStream {
     const area = this.area;
     if (!area) return;
     this.region.clear();
-    this.region.add({ x: 0, y: 0, width: area.width, height: area.height });
+    this.region.add({ left: 0, top: 0, right: area.width, bottom: area.height });
     this.requestFlush();
   }
 
   /** Damage on (channelId, surfaceId) in surface pixels. */
-  damage(channelId: number, surfaceId: number, rect: DamageRect): void {
+  damage(channelId: number, surfaceId: number, rect: Rect): void {
     const area = this.area;
     if (!area || area.channelId !== channelId || area.surfaceId !== surfaceId) return;
-    const clipped = intersect(rect, area);
+    const clipped = intersectRect(rect, areaRect(area));
     if (!clipped) return;
-    this.region.add({
-      x: clipped.x - area.x,
-      y: clipped.y - area.y,
-      width: clipped.width,
-      height: clipped.height,
-    });
+    this.region.add(offsetRect(clipped, -area.x, -area.y));
     this.requestFlush();
   }
 
@@ -149,25 +154,20 @@ export class MonitorStream {
     const surface = this.readSurface(area.channelId, area.surfaceId);
     if (!surface) return;
     // The surface may be smaller than the area for a moment (resize in progress): clip to both.
-    const visible = intersect(area, { x: 0, y: 0, width: surface.width, height: surface.height });
+    const visible = intersectRect(areaRect(area), {
+      left: 0,
+      top: 0,
+      right: surface.width,
+      bottom: surface.height,
+    });
     const rects = this.region.take();
     if (!visible) return;
     let sent = 0;
     for (const rect of rects) {
-      const abs = intersect(
-        { x: rect.x + area.x, y: rect.y + area.y, width: rect.width, height: rect.height },
-        visible,
-      );
+      const abs = intersectRect(offsetRect(rect, area.x, area.y), visible);
       if (!abs) continue;
       const pixels = copyRect(surface, abs);
-      this.sink.send({
-        kind: 'damage',
-        x: abs.x - area.x,
-        y: abs.y - area.y,
-        width: abs.width,
-        height: abs.height,
-        pixels,
-      });
+      this.sink.send({ kind: 'damage', rect: offsetRect(abs, -area.x, -area.y), pixels });
       sent++;
       this.stats.rects++;
       this.stats.bytes += pixels.byteLength;

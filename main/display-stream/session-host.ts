@@ -465,8 +465,7 @@ export class SessionHost {
       this.updateMonitors();
     });
     on('damage', ({ channelId, surfaceId, rect }) => {
-      const r = { x: rect.left, y: rect.top, width: rect.right - rect.left, height: rect.bottom - rect.top };
-      for (const view of this.views) view.stream.damage(channelId, surfaceId, r);
+      for (const view of this.views) view.stream.damage(channelId, surfaceId, rect);
     });
     on('cursor-set', (c) => {
       this.cursor = { channelId: c.channelId, shape: c.shape, x: c.x, y: c.y, visible: c.visible };

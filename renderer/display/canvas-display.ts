@@ -39,8 +39,8 @@ export class CanvasDisplay {
   }
 
   damage(message: DamageMessage): void {
-    if (message.x === 0 && message.y === 0 && message.width >= this.width && message.height >= this.height)
-      this.queue = [];
+    const r = message.rect;
+    if (r.left === 0 && r.top === 0 && r.right >= this.width && r.bottom >= this.height) this.queue = [];
     this.queue.push(message);
   }
 
@@ -53,10 +53,10 @@ export class CanvasDisplay {
 
   private draw(): void {
     this.frameRequested = false;
-    for (const d of this.queue) {
-      if (d.x + d.width > this.width || d.y + d.height > this.height) continue;
-      const image = new ImageData(new Uint8ClampedArray(d.pixels), d.width, d.height);
-      this.ctx.putImageData(image, d.x, d.y);
+    for (const { rect: r, pixels } of this.queue) {
+      if (r.right > this.width || r.bottom > this.height) continue;
+      const image = new ImageData(new Uint8ClampedArray(pixels), r.right - r.left, r.bottom - r.top);
+      this.ctx.putImageData(image, r.left, r.top);
     }
     this.queue = [];
     this.framesDrawn++;

@@ -307,7 +307,6 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     const primary = this.surfaces.primary;
     if (primary) {
       primary.data32.fill(primary.alphaRule === 'opaque' ? 0xff000000 : 0);
-      primary.addDamage(primary.bounds);
       this.ctx.emit('damage', { channelId: this.id, surfaceId: primary.id, rect: primary.bounds });
     }
     this.surfaces.paletteCache.clear();

@@ -1,12 +1,8 @@
 // Shapes shared by the display path: rectangles, surfaces, monitors. Plain data only.
 
-/** A rectangle in surface pixels, half-open: [left, right) × [top, bottom). */
-export interface Rect {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+/** A rectangle in surface pixels, half-open: [left, right) × [top, bottom) — the one rectangle type from
+ * surface to view (shared/rect.ts). */
+export type { Rect } from '../../../shared/rect';
 
 export interface SurfaceInfo {
   surfaceId: number;

@@ -10,13 +10,17 @@ import {
 
 void test('damage round-trips as a binary frame with the exact pixels', () => {
   const pixels = new Uint8Array(3 * 2 * 4).map((_, i) => i);
-  const message: ViewMessage = { kind: 'damage', x: 5, y: 7, width: 3, height: 2, pixels: pixels.buffer };
+  const message: ViewMessage = {
+    kind: 'damage',
+    rect: { left: 5, top: 7, right: 8, bottom: 9 },
+    pixels: pixels.buffer,
+  };
   const encoded = encodeViewMessage(message);
   assert.ok(encoded instanceof Uint8Array);
   assert.equal(encoded.byteLength, DAMAGE_HEADER_BYTES + 24);
   const decoded = decodeViewMessage(encoded);
   assert.ok(decoded && decoded.kind === 'damage');
-  assert.deepEqual([decoded.x, decoded.y, decoded.width, decoded.height], [5, 7, 3, 2]);
+  assert.deepEqual(decoded.rect, { left: 5, top: 7, right: 8, bottom: 9 });
   assert.deepEqual(new Uint8Array(decoded.pixels), pixels);
 });
 
@@ -56,10 +60,7 @@ void test('control messages are JSON and round-trip', () => {
 void test('malformed frames decode to undefined: short, wrong length, oversized, unknown', () => {
   const good = encodeViewMessage({
     kind: 'damage',
-    x: 0,
-    y: 0,
-    width: 2,
-    height: 2,
+    rect: { left: 0, top: 0, right: 2, bottom: 2 },
     pixels: new ArrayBuffer(16),
   }) as Uint8Array;
   assert.equal(decodeViewMessage(good.subarray(0, good.byteLength - 1)), undefined);
