@@ -127,7 +127,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       SPICE_DISPLAY_CAP_COMPOSITE,
       SPICE_DISPLAY_CAP_A8_SURFACE,
     ];
-    if (this.shared.decoders.lz4) caps.push(SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+    if (this.shared.decoders[E.SPICE_IMAGE_TYPE_LZ4]) caps.push(SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     if (this.options.preferredCompression !== undefined) caps.push(SPICE_DISPLAY_CAP_PREF_COMPRESSION);
     return caps;
   }
@@ -331,10 +331,13 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private onStreamCreate(msg: D.SpiceMsgDisplayStreamCreate): void {
-    if (msg.id >= E.SPICE_MAX_NUM_STREAMS) throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
+    if (msg.id >= E.SPICE_MAX_NUM_STREAMS)
+      throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
     if (!this.surfaces.get(msg.surface_id))
       throw new SpiceError('protocol', `stream ${msg.id} on unknown surface ${msg.surface_id}`);
-    const playable = msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG && this.shared.decoders.jpeg !== null;
+    const playable =
+      msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG &&
+      Boolean(this.shared.decoders[E.SPICE_IMAGE_TYPE_JPEG]);
     if (!playable) {
       this.unsupported(
         msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG
@@ -360,13 +363,13 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       return;
     }
     if (dest) s.dest = dest;
-    const jpeg = this.shared.decoders.jpeg;
+    const jpeg = this.shared.decoders[E.SPICE_IMAGE_TYPE_JPEG];
     if (!s.playable || !jpeg) return;
     let frame;
     try {
       const size = jpegDimensions(data);
       if (!size) throw new SpiceError('protocol', 'not a JPEG frame');
-      frame = await jpeg(data, size.width, size.height);
+      frame = await jpeg({ type: E.SPICE_IMAGE_TYPE_JPEG, width: size.width, height: size.height, data });
     } catch (e) {
       // One bad frame must not end the stream (spice-gtk drops it too).
       this.log.warn(`stream ${id}: frame dropped: ${errorMessage(e)}`);
