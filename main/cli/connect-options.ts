@@ -5,7 +5,7 @@ import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
 import { SpiceError } from '../spice/errors';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
-import { installDisplayChannels } from '../spice/channels/display-channel';
+import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { ArgSpec, ParsedArgs } from './args';
@@ -67,7 +67,7 @@ export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSessi
     ...(config.password !== undefined ? { password: config.password } : {}),
     logger,
     disableChannels: config.disableChannels,
+    features: [displayFeature({ logger, decodeInWorkers: false })],
   });
-  installDisplayChannels(session, { logger, decodeInWorkers: false });
   return session;
 }

@@ -5,6 +5,7 @@
 import type { ViewMessage } from '../../shared/ipc';
 import type { Rect } from '../../shared/rect';
 import { intersectRect, offsetRect, rectHeight, rectWidth } from '../../shared/rect';
+import type { DisplayMonitor } from '../spice/channels/display-monitors';
 import { DamageRegion } from './damage-region';
 import type { SurfacePixels } from './session-like';
 
@@ -12,17 +13,8 @@ export interface ViewSink {
   send(message: ViewMessage): void;
 }
 
-/** The part of a surface a monitor shows, in surface pixels. */
-export interface MonitorArea {
-  channelId: number;
-  surfaceId: number;
-  /** Head id for MOUSE_POSITION's display_id. */
-  displayId: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** The monitor a view shows: the core's DisplayMonitor (channel, surface, head id, area of the surface). */
+export type MonitorArea = DisplayMonitor;
 
 export interface MonitorStreamOptions {
   /** Unacknowledged batches allowed in flight (2 lets one be drawn while the next is on the wire). */
@@ -37,13 +29,6 @@ const defaultSchedule = (callback: () => void) => {
   const handle = setImmediate(callback);
   return { cancel: () => clearImmediate(handle) };
 };
-
-const areaRect = (a: MonitorArea): Rect => ({
-  left: a.x,
-  top: a.y,
-  right: a.x + a.width,
-  bottom: a.y + a.height,
-});
 
 /** Copies a rectangle of an RGBA surface into a new buffer, forcing alpha to 255 (xRGB surfaces carry 0). */
 export function copyRect(surface: SurfacePixels, rect: Rect): ArrayBuffer {
@@ -103,8 +88,10 @@ export class MonitorStream {
       this.region.clear();
       return;
     }
-    if (!old || old.width !== area.width || old.height !== area.height) {
-      this.sink.send({ kind: 'surface', width: area.width, height: area.height });
+    const width = rectWidth(area.area);
+    const height = rectHeight(area.area);
+    if (!old || rectWidth(old.area) !== width || rectHeight(old.area) !== height) {
+      this.sink.send({ kind: 'surface', width, height });
     }
     this.invalidateAll();
   }
@@ -114,7 +101,7 @@ export class MonitorStream {
     const area = this.area;
     if (!area) return;
     this.region.clear();
-    this.region.add({ left: 0, top: 0, right: area.width, bottom: area.height });
+    this.region.add(offsetRect(area.area, -area.area.left, -area.area.top));
     this.requestFlush();
   }
 
@@ -122,9 +109,9 @@ export class MonitorStream {
   damage(channelId: number, surfaceId: number, rect: Rect): void {
     const area = this.area;
     if (!area || area.channelId !== channelId || area.surfaceId !== surfaceId) return;
-    const clipped = intersectRect(rect, areaRect(area));
+    const clipped = intersectRect(rect, area.area);
     if (!clipped) return;
-    this.region.add(offsetRect(clipped, -area.x, -area.y));
+    this.region.add(offsetRect(clipped, -area.area.left, -area.area.top));
     this.requestFlush();
   }
 
@@ -154,7 +141,7 @@ export class MonitorStream {
     const surface = this.readSurface(area.channelId, area.surfaceId);
     if (!surface) return;
     // The surface may be smaller than the area for a moment (resize in progress): clip to both.
-    const visible = intersectRect(areaRect(area), {
+    const visible = intersectRect(area.area, {
       left: 0,
       top: 0,
       right: surface.width,
@@ -164,10 +151,10 @@ export class MonitorStream {
     if (!visible) return;
     let sent = 0;
     for (const rect of rects) {
-      const abs = intersectRect(offsetRect(rect, area.x, area.y), visible);
+      const abs = intersectRect(offsetRect(rect, area.area.left, area.area.top), visible);
       if (!abs) continue;
       const pixels = copyRect(surface, abs);
-      this.sink.send({ kind: 'damage', rect: offsetRect(abs, -area.x, -area.y), pixels });
+      this.sink.send({ kind: 'damage', rect: offsetRect(abs, -area.area.left, -area.area.top), pixels });
       sent++;
       this.stats.rects++;
       this.stats.bytes += pixels.byteLength;

@@ -5,7 +5,7 @@ import { applyOverrides } from '../spice/connect/resolve';
 import { parseSpiceUri } from '../spice/connect/uri';
 import { checkVvVersion, parseVvFile } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
-import { installDisplayChannels } from '../spice/channels/display-channel';
+import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { SessionHostDeps } from './session-host';
@@ -21,8 +21,8 @@ export function createRealSession(config: ConnectionConfig, logger: Logger): Ses
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
+    features: [displayFeature({ logger })],
   });
-  installDisplayChannels(session);
   return session;
 }
 

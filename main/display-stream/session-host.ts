@@ -19,7 +19,7 @@ import { describeConfig } from '../spice/connect/config';
 import { errorMessage, isSpiceError } from '../spice/errors';
 import type { Logger } from '../spice/logger';
 import type { CursorShape, SessionEventMap } from '../spice/session-events';
-import type { MonitorConfig } from '../spice/surfaces/types';
+import { sameMonitor } from '../spice/channels/display-monitors';
 import { MonitorStream } from './monitor-stream';
 import type { MonitorArea, MonitorStreamOptions, ViewSink } from './monitor-stream';
 import type { SessionLike } from './session-like';
@@ -93,8 +93,6 @@ export class SessionHost {
   private generation = 0;
   private vmName = '';
   private readonly views = new Set<ViewEntry>();
-  private readonly primarySurfaces = new Map<number, { surfaceId: number; width: number; height: number }>();
-  private readonly monitorConfigs = new Map<number, MonitorConfig[]>();
   private monitors: MonitorArea[] = [];
   private cursor: CursorState | undefined;
   private mouseMode = { mode: SPICE_MOUSE_MODE_SERVER, supported: SPICE_MOUSE_MODE_SERVER };
@@ -260,8 +258,8 @@ export class SessionHost {
         const r = p as RequestMap['mousePosition'];
         const area = this.monitors[entry.monitor];
         if (this.state !== 'connected' || !area) return;
-        const x = Math.min(r.x, area.width - 1);
-        const y = Math.min(r.y, area.height - 1);
+        const x = Math.min(r.x, area.area.right - area.area.left - 1);
+        const y = Math.min(r.y, area.area.bottom - area.area.top - 1);
         this.session?.inputs.mousePosition(x, y, r.buttons, area.displayId);
         return;
       }
@@ -397,8 +395,6 @@ export class SessionHost {
     for (const view of this.views) this.releaseKeys(view);
     const session = this.session;
     this.session = undefined;
-    this.primarySurfaces.clear();
-    this.monitorConfigs.clear();
     this.cursor = undefined;
     this.guestModifiers = undefined;
     this.monitorsCapped = false;
@@ -449,21 +445,7 @@ export class SessionHost {
       this.guestModifiers = modifiers;
       this.broadcast({ kind: 'modifiers', modifiers });
     });
-    on('surface-create', (s) => {
-      if (!s.primary) return;
-      this.primarySurfaces.set(s.channelId, { surfaceId: s.surfaceId, width: s.width, height: s.height });
-      this.updateMonitors();
-    });
-    on('surface-destroy', (s) => {
-      const primary = this.primarySurfaces.get(s.channelId);
-      if (primary?.surfaceId !== s.surfaceId) return;
-      this.primarySurfaces.delete(s.channelId);
-      this.updateMonitors();
-    });
-    on('monitors', ({ channelId, monitors }) => {
-      this.monitorConfigs.set(channelId, monitors);
-      this.updateMonitors();
-    });
+    on('monitors', () => this.updateMonitors());
     on('damage', ({ channelId, surfaceId, rect }) => {
       for (const view of this.views) view.stream.damage(channelId, surfaceId, rect);
     });
@@ -557,51 +539,16 @@ export class SessionHost {
       return;
     }
     const { area, cursor } = found;
-    const x = cursor.x - area.x;
-    const y = cursor.y - area.y;
-    const inside = x >= 0 && y >= 0 && x < area.width && y < area.height;
+    const x = cursor.x - area.area.left;
+    const y = cursor.y - area.area.top;
+    const inside =
+      x >= 0 && y >= 0 && x < area.area.right - area.area.left && y < area.area.bottom - area.area.top;
     view.sink.send({ kind: 'cursor-state', x, y, visible: cursor.visible && inside });
   }
 
-  /** Recomputes the monitor list from primary surfaces and monitors configs; updates every view. */
+  /** Takes the core's monitor list (every display channel's); updates every view. */
   private updateMonitors(): void {
-    const next: MonitorArea[] = [];
-    for (const channelId of [...this.primarySurfaces.keys()].sort((a, b) => a - b)) {
-      const primary = this.primarySurfaces.get(channelId);
-      if (!primary) continue;
-      const heads = (this.monitorConfigs.get(channelId) ?? []).filter(
-        (m) => m.surfaceId === primary.surfaceId && m.width > 0 && m.height > 0,
-      );
-      if (heads.length === 0) {
-        next.push({
-          channelId,
-          surfaceId: primary.surfaceId,
-          displayId: channelId,
-          x: 0,
-          y: 0,
-          width: primary.width,
-          height: primary.height,
-        });
-        continue;
-      }
-      for (const head of [...heads].sort((a, b) => a.id - b.id)) {
-        // Clip the head to the surface: a monitors config may briefly disagree with the surface size.
-        const x = Math.max(0, Math.min(head.x, primary.width - 1));
-        const y = Math.max(0, Math.min(head.y, primary.height - 1));
-        const width = Math.min(head.width, primary.width - x);
-        const height = Math.min(head.height, primary.height - y);
-        if (width <= 0 || height <= 0) continue;
-        next.push({
-          channelId,
-          surfaceId: primary.surfaceId,
-          displayId: channelId > 0 ? channelId : head.id,
-          x,
-          y,
-          width,
-          height,
-        });
-      }
-    }
+    const next = this.session?.monitors() ?? [];
     if (next.length > MAX_MONITORS) {
       if (!this.monitorsCapped)
         this.broadcast({
@@ -621,7 +568,7 @@ export class SessionHost {
         if (old) view.stream.setArea(undefined);
         continue;
       }
-      if (!old || !sameArea(old, area)) view.stream.setArea(area);
+      if (!old || !sameMonitor(old, area)) view.stream.setArea(area);
     }
     if (countChanged) {
       this.updateTitles();
@@ -682,16 +629,4 @@ export class SessionHost {
     this.saveRecent(entries);
     this.broadcast({ kind: 'recent', entries });
   }
-}
-
-function sameArea(a: MonitorArea, b: MonitorArea): boolean {
-  return (
-    a.channelId === b.channelId &&
-    a.surfaceId === b.surfaceId &&
-    a.displayId === b.displayId &&
-    a.x === b.x &&
-    a.y === b.y &&
-    a.width === b.width &&
-    a.height === b.height
-  );
 }

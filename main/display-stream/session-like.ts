@@ -1,5 +1,6 @@
 // The slice of SpiceSession (main/spice/session.ts) that the app and the web harness use. Declared here so the
 // session host can be driven by a fake in tests; the real session satisfies it structurally.
+import type { DisplayMonitor } from '../spice/channels/display-monitors';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
 
 export interface SurfacePixels {
@@ -24,6 +25,8 @@ export interface SessionLike {
   connect(): Promise<unknown>;
   close(): unknown;
   getSurface(channelId: number, surfaceId: number): SurfacePixels | undefined;
+  /** Every display channel's monitors (the core owns the layout). */
+  monitors(): DisplayMonitor[];
   requestMouseMode(mode: number): void;
   readonly inputs: InputsLike;
 }

@@ -1,11 +1,16 @@
 // A SPICE session: the main channel plus every secondary channel the server lists, sharing one connection id.
 // A secondary channel that fails is reported and dropped; the session ends only when the main channel ends,
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
+// Inputs and cursor are built in; other channel types come from the features given at construction
+// (session-feature.ts). The session is the one source of truth for protocol state the shells show: monitors
+// (per display channel), cursor, mouse mode, lock keys, multimedia time.
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
 import * as E from './protocol/enums';
-import type { ChannelRef, SessionEventMap, SessionEventName } from './session-events';
+import type { ChannelRef, CursorShape, SessionEventMap, SessionEventName } from './session-events';
 import type { SurfaceProvider, SurfaceView } from './surfaces/types';
+import type { DisplayMonitor } from './channels/display-monitors';
+import { performanceClock, type ChannelFactory, type Clock, type SessionFeature } from './session-feature';
 import type { StreamOpener } from './transport/stream-opener';
 import { TypedEmitter } from './typed-emitter';
 import { SpiceChannel, type ChannelContext, type ChannelHost } from './channels/channel';
@@ -24,6 +29,19 @@ export interface SessionOptions {
   /** Mouse mode to ask for when the server offers both (client = absolute, needs no pointer grab). */
   preferredMouseMode?: 'client' | 'server';
   linkTimeoutMs?: number;
+  /** Channel types beyond main, inputs and cursor (display, and what later features add). */
+  features?: readonly SessionFeature[];
+  /** Time source for the multimedia clock (default performance.now). */
+  clock?: Clock;
+}
+
+/** What the cursor channel last said (undefined until it said anything, and after CURSOR_RESET). */
+export interface CursorState {
+  channelId: number;
+  shape: CursorShape | null;
+  x: number;
+  y: number;
+  visible: boolean;
 }
 
 /** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
@@ -37,8 +55,6 @@ export interface SessionInputs {
   mouseRelease(button: number, buttons: number): void;
 }
 
-type ChannelFactory = (ctx: ChannelContext, session: SpiceSession) => SpiceChannel;
-
 export class SpiceSession extends TypedEmitter<SessionEventMap> implements ChannelHost {
   readonly opener: StreamOpener;
   readonly password: string;
@@ -50,12 +66,16 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   private sessionId = 0;
   private ended = false;
   private readyWaiter: { resolve: () => void; reject: (e: SpiceError) => void } | null = null;
+  readonly clock: Clock;
+  /** Server multimedia time and the local clock when it was received (MAIN_INIT, MULTI_MEDIA_TIME). */
+  private mmBase = { mmTimeMs: 0, atMs: 0 };
 
   /** Secondary channel types this client implements, and how to make each. */
   private readonly factories = new Map<number, ChannelFactory>([
     [E.SPICE_CHANNEL_INPUTS, (ctx) => new InputsChannel(ctx)],
     [E.SPICE_CHANNEL_CURSOR, (ctx) => new CursorChannel(ctx)],
   ]);
+  private readonly features: readonly SessionFeature[];
 
   constructor(options: SessionOptions) {
     super((e) => (options.logger ?? silentLogger).error(`event listener failed: ${errorMessage(e)}`));
@@ -64,6 +84,18 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.password = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
     this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? performanceClock;
+    this.features = options.features ?? [];
+    for (const feature of this.features) {
+      for (const [type, factory] of feature.channels) {
+        if (this.factories.has(type))
+          throw new Error(`${feature.name}: channel type ${channelTypeName(type)} is already provided`);
+        this.factories.set(type, factory);
+      }
+    }
+    this.on('multimedia-time', ({ timeMs }) => {
+      this.mmBase = { mmTimeMs: timeMs, atMs: this.clock.now() };
+    });
   }
 
   get connectionId(): number {
@@ -102,6 +134,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     const main = new MainChannel(this.context(E.SPICE_CHANNEL_MAIN, 0), {
       onInit: (init) => {
         this.sessionId = init.session_id;
+        this.mmBase = { mmTimeMs: init.multi_media_time, atMs: this.clock.now() };
         this.emit('ready', {
           sessionId: init.session_id,
           mouseModes: init.supported_mouse_modes,
@@ -145,6 +178,41 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
       channelId,
     );
     return display?.getSurface?.(surfaceId);
+  }
+
+  /** Every display channel's monitors (channel id order, then head order): what the shells show as views. */
+  monitors(): DisplayMonitor[] {
+    const out: DisplayMonitor[] = [];
+    const displays = this.openChannels()
+      .filter((c) => c.type === E.SPICE_CHANNEL_DISPLAY)
+      .sort((a, b) => a.id - b.id) as (SpiceChannel & { monitors?: readonly DisplayMonitor[] })[];
+    for (const display of displays) out.push(...(display.monitors ?? []));
+    return out;
+  }
+
+  /** The cursor of display `channelId` (cursor channel n goes with display channel n). */
+  cursor(channelId = 0): CursorState | undefined {
+    const c = this.getChannel<CursorChannel>(E.SPICE_CHANNEL_CURSOR, channelId);
+    if (!c?.known) return undefined;
+    return { channelId, shape: c.shape, x: c.x, y: c.y, visible: c.visible };
+  }
+
+  /** SPICE_MOUSE_MODE_* in force and the mask the server supports (server mode until MAIN_INIT says otherwise). */
+  get mouseMode(): { current: number; supported: number } {
+    return {
+      current: this.main?.currentMouseMode || E.SPICE_MOUSE_MODE_SERVER,
+      supported: this.main?.supportedMouseModes || E.SPICE_MOUSE_MODE_SERVER,
+    };
+  }
+
+  /** The guest's lock keys (SPICE_KEYBOARD_MODIFIER_FLAGS_*), once the inputs channel reported them. */
+  get guestModifiers(): number | undefined {
+    return this.getChannel<InputsChannel>(E.SPICE_CHANNEL_INPUTS, 0)?.guestModifiers;
+  }
+
+  /** The server's multimedia time now (ms): its last report plus the local time since (audio/video sync). */
+  mmTimeMs(): number {
+    return (this.mmBase.mmTimeMs + Math.round(this.clock.now() - this.mmBase.atMs)) >>> 0;
   }
 
   /** Inputs facade: forwards to the inputs channel when it is ready. */
@@ -200,11 +268,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     if (current !== want && supported & want) this.requestMouseMode(want);
   }
 
-  /** Registers how to build a secondary channel type (used by feature modules such as the display). */
-  registerChannelFactory(type: number, factory: ChannelFactory): void {
-    this.factories.set(type, factory);
-  }
-
   private openSecondary(type: number, id: number): void {
     const key = `${type}:${id}`;
     if (this.ended || this.channels.has(key)) return;
@@ -245,22 +308,15 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.ended = true;
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
-    for (const dispose of this.disposers.splice(0)) {
+    for (const feature of this.features) {
       try {
-        dispose();
+        feature.close?.();
       } catch (e) {
-        this.log.error(`dispose failed: ${errorMessage(e)}`);
+        this.log.error(`closing ${feature.name} failed: ${errorMessage(e)}`);
       }
     }
     if (error) this.log.info(`session ended: ${error.message}`);
     this.emit('closed', { error });
-  }
-
-  private readonly disposers: (() => void)[] = [];
-  /** Runs `dispose` when the session ends (feature modules release workers and caches this way). */
-  onDispose(dispose: () => void): void {
-    if (this.ended) dispose();
-    else this.disposers.push(dispose);
   }
 
   get isClosed(): boolean {

@@ -11,7 +11,7 @@ import { silentLogger } from '../../main/spice/logger';
 import { SPICE_CHANNEL_DISPLAY } from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
 import { createStreamOpener } from '../../main/spice/transport/opener';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
 import type { SurfaceView } from '../../main/spice/surfaces/types';
 import type { ImageDecoder } from '../../main/spice/decoders/image-decoder';
 import { imageTypeName } from '../../main/spice/codecs/image';
@@ -30,10 +30,11 @@ interface Viewer {
 
 async function view(port: number): Promise<Viewer> {
   const opener = createStreamOpener(parseSpiceUri(`spice://127.0.0.1:${port}`), { logger: silentLogger });
-  const session = new SpiceSession({ opener, linkTimeoutMs: 5000 });
-  const shared = installDisplayChannels(session);
+  const display = displayFeature();
+  const session = new SpiceSession({ opener, linkTimeoutMs: 5000, features: [display] });
   const decoded = new Set<string>();
-  const table = shared.decoders as Record<number, ImageDecoder | null | undefined>;
+  // Instrument the table in place to record which image types the server made us decode.
+  const table = display.shared.decoders as Record<number, ImageDecoder | null | undefined>;
   for (const [type, fn] of Object.entries(table)) {
     if (fn) table[Number(type)] = (image) => (decoded.add(imageTypeName(Number(type))), fn(image));
   }

@@ -60,7 +60,12 @@ void test('MonitorStream: batches end with frame-end; a slow renderer gets coale
     schedule: sched.schedule,
     maxInFlight: 2,
   });
-  stream.setArea({ channelId: 0, surfaceId: 0, displayId: 0, x: 0, y: 0, width: 100, height: 100 });
+  stream.setArea({
+    channelId: 0,
+    surfaceId: 0,
+    displayId: 0,
+    area: { left: 0, top: 0, right: 100, bottom: 100 },
+  });
   assert.deepEqual(sent.shift(), { kind: 'surface', width: 100, height: 100 });
   sched.run();
   assert.deepEqual(
@@ -104,7 +109,12 @@ void test('MonitorStream: a head of a larger surface gets translated, clipped da
   const s = surface(200, 100);
   const sched = manualScheduler();
   const stream = new MonitorStream({ send: (m) => sent.push(m) }, () => s, { schedule: sched.schedule });
-  stream.setArea({ channelId: 0, surfaceId: 0, displayId: 1, x: 100, y: 0, width: 100, height: 100 });
+  stream.setArea({
+    channelId: 0,
+    surfaceId: 0,
+    displayId: 1,
+    area: { left: 100, top: 0, right: 200, bottom: 100 },
+  });
   sched.run();
   stream.ack(1);
   sent.length = 0;

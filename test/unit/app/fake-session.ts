@@ -2,6 +2,8 @@
 // surfaces' pixels, and read back every input call the app made.
 import type { SessionLike, SurfacePixels } from '../../../main/display-stream/session-like';
 import type { SessionEventMap } from '../../../main/spice/session-events';
+import { monitorLayout, type DisplayMonitor } from '../../../main/spice/channels/display-monitors';
+import type { MonitorConfig } from '../../../main/spice/surfaces/types';
 import { TypedEmitter } from '../../../main/spice/typed-emitter';
 
 export type InputCall =
@@ -15,6 +17,11 @@ export class FakeSession extends TypedEmitter<SessionEventMap> implements Sessio
   readonly calls: InputCall[] = [];
   readonly surfaces = new Map<string, SurfacePixels>();
   readonly mouseModeRequests: number[] = [];
+  /** Per display channel: its primary surface and MONITORS_CONFIG heads (the layout is the core's own function). */
+  private readonly displays = new Map<
+    number,
+    { primary?: { surfaceId: number; width: number; height: number }; heads: MonitorConfig[] }
+  >();
   connectResult: Promise<void> = Promise.resolve();
   closed = false;
 
@@ -47,6 +54,24 @@ export class FakeSession extends TypedEmitter<SessionEventMap> implements Sessio
     this.mouseModeRequests.push(mode);
   }
 
+  monitors(): DisplayMonitor[] {
+    return [...this.displays.entries()]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([channelId, d]) => monitorLayout(channelId, d.primary, d.heads));
+  }
+
+  private display(channelId: number) {
+    let d = this.displays.get(channelId);
+    if (!d) this.displays.set(channelId, (d = { heads: [] }));
+    return d;
+  }
+
+  /** A MONITORS_CONFIG on display `channelId`, as the display channel reports it. */
+  setMonitorsConfig(channelId: number, heads: MonitorConfig[]): void {
+    this.display(channelId).heads = heads;
+    this.emit('monitors', { channelId, monitors: this.monitors().filter((m) => m.channelId === channelId) });
+  }
+
   /** Creates a primary surface filled by `fill(x, y) → [r, g, b]`, emits surface-create and full damage. */
   addPrimary(
     channelId: number,
@@ -68,6 +93,8 @@ export class FakeSession extends TypedEmitter<SessionEventMap> implements Sessio
     const surface = { width, height, pixels };
     this.surfaces.set(`${channelId}:${surfaceId}`, surface);
     this.emit('surface-create', { channelId, surfaceId, width, height, format: 32, primary: true });
+    this.display(channelId).primary = { surfaceId, width, height };
+    this.emit('monitors', { channelId, monitors: this.monitors().filter((m) => m.channelId === channelId) });
     this.emit('damage', { channelId, surfaceId, rect: { left: 0, top: 0, right: width, bottom: height } });
     return surface;
   }

@@ -84,13 +84,10 @@ void test('surfaces, monitors and titles; keys and mouse go to the inputs with t
   assert.deepEqual(monitorCounts, [1]);
   // Two heads on one surface: this view shows head 0, a second view head 1.
   s.addPrimary(0, 0, 128, 32, () => [0, 0, 0]);
-  s.emit('monitors', {
-    channelId: 0,
-    monitors: [
-      { id: 0, surfaceId: 0, x: 0, y: 0, width: 64, height: 32 },
-      { id: 1, surfaceId: 0, x: 64, y: 0, width: 64, height: 32 },
-    ],
-  });
+  s.setMonitorsConfig(0, [
+    { id: 0, surfaceId: 0, x: 0, y: 0, width: 64, height: 32 },
+    { id: 1, surfaceId: 0, x: 64, y: 0, width: 64, height: 32 },
+  ]);
   assert.equal(host.monitorCount, 2);
   const second: ViewMessage[] = [];
   const view2 = host.attachView(1, { send: (m) => second.push(m) });
