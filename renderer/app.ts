@@ -1,7 +1,7 @@
 // The renderer application: one monitor view. Wires the bridge's view messages to the canvas, cursor, status
 // and connect panel, and the user's input (keyboard, pointer, toolbar, menu commands) back to the bridge.
-import type { RequestMap, RequestMethod, SessionState, ViewCommand, ViewMessage } from '../shared/ipc';
-import { SEND_KEY_COMBOS } from '../shared/ipc';
+import type { PortMessage, RequestMap, RequestMethod, SessionState, ViewCommand } from '../shared/contract';
+import { SEND_KEY_COMBOS } from '../shared/contract';
 import { sendKeyLabel } from '../shared/keyboard-map';
 import {
   SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK,
@@ -96,7 +96,7 @@ export class App {
     return this.state === 'connected' && this.guest.width > 0;
   }
 
-  private onMessage(m: ViewMessage): void {
+  private onMessage(m: PortMessage): void {
     switch (m.kind) {
       case 'status':
         this.state = m.state;

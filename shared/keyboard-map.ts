@@ -1,6 +1,6 @@
 // Keyboard helpers on top of the generated KEYBOARD_CODE_TO_SCANCODE table: code → scancode, the key
 // sequences of the "Send key" menu, and lock-key (Caps/Num/Scroll) state as SPICE modifier flags.
-import type { SendKeyCombo } from './ipc';
+import type { SendKeyCombo } from './session-contract';
 import { KEYBOARD_CODE_TO_SCANCODE } from './keyboard-scancodes';
 import {
   SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK,

@@ -1,15 +1,12 @@
 // The Electron application: single instance; opens a spice:// URI or .vv file from the command line, the OS
-// (open-file, open-url, second-instance) or a drop on the window; one window per guest monitor; menus; the
-// SPICE session runs in this main process through the plain-Node SessionHost (its decoding already runs in
-// worker threads, so the UI thread stays free; a utilityProcess would add a second copy of every frame).
+// (open-file, open-url, second-instance) or a drop on the window; one window per guest monitor; menus. The SPICE
+// session is the plain-Node SessionService; each window's page talks to it over its own MessagePort.
 import { app, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
-import { SessionHost } from '../display-stream/session-host';
-import { realSessionDeps } from '../display-stream/real-session';
-import { RequestRouter } from '../ipc/request-router';
-import { bindIpc } from '../ipc/ipc-binding';
-import { resolveTarget } from '../spice/connect/resolve';
-import { errorMessage } from '../spice/errors';
+import { SessionService } from '../session/session-service';
+import { realSessionDeps } from '../session/session-wiring';
+import { attachPortView } from '../session/port-view';
+import { fileRecentStore } from '../session/bridges/recent-store';
 import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
 import { hardenSession } from '../windows/hardening';
@@ -17,7 +14,6 @@ import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
 import { launchTarget, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
-import { fileRecentStore } from './recent-store';
 
 const consoleLogger: Logger = {
   debug: (m, f) => {
@@ -45,17 +41,21 @@ export function startApp(): void {
 
   let windows: WindowManager | undefined;
   let pending: LaunchTarget | undefined = launchTarget(userArgs(process.argv, app.isPackaged), process.cwd());
-  const router = new RequestRouter();
 
-  const host = new SessionHost({
+  const host = new SessionService({
     ...realSessionDeps(logger, process.env),
     logger,
     shell: 'electron',
     recent: fileRecentStore(join(app.getPath('userData'), 'recent.json')),
-    onMonitorCount: (count) => windows?.setMonitorCount(count),
-    onShellCommand: (monitor, command) => {
-      if (command === 'fullscreen') windows?.toggleFullscreen(monitor);
-      else host.command(command, monitor);
+    events: {
+      monitorCount: (count) => windows?.setMonitorCount(count),
+      command: (monitor, command, on) => {
+        if (command === 'fullscreen') windows?.toggleFullscreen(monitor, on);
+        else host.command(command, monitor);
+      },
+      openFailed: (message) =>
+        void dialog.showMessageBox({ type: 'error', message: 'Cannot open the connection', detail: message }),
+      connecting: () => {},
     },
   });
 
@@ -67,19 +67,7 @@ export function startApp(): void {
     const main = windows.mainWindow();
     if (main.isMinimized()) main.restore();
     main.focus();
-    const arg = target.kind === 'uri' ? target.uri : target.path;
-    resolveTarget(arg, { env: process.env, capabilities: { window: true, hotkeys: true } }).then(
-      async (config) => {
-        if (config.fullscreen) windows?.toggleFullscreen(0, true);
-        await host.connect(config);
-      },
-      (e: unknown) =>
-        void dialog.showMessageBox(main, {
-          type: 'error',
-          message: 'Cannot open the connection',
-          detail: errorMessage(e),
-        }),
-    );
+    void host.open(target.kind === 'uri' ? target.uri : target.path);
   };
 
   // macOS delivers files and URLs through events, possibly before 'ready'.
@@ -108,10 +96,14 @@ export function startApp(): void {
     }
     hardenSession(electronSession.defaultSession);
     serveRenderer(rendererDir);
-    bindIpc(router, logger);
     windows = new WindowManager({
-      host,
-      router,
+      attachView: (monitor, port) => {
+        const view = attachPortView(host, monitor, port, logger);
+        return () => {
+          view.detach();
+          port.close();
+        };
+      },
       preloadPath,
       pageUrl: `${APP_SCHEME}://app/index.html`,
       iconPath,

@@ -1,10 +1,10 @@
-// `saffron web` as a library: a SessionHost wired to the real SPICE session, plus the HTTP/WebSocket server.
+// `saffron web` as a library: a SessionService wired to the real SPICE session, plus the HTTP/WebSocket server.
 // The CLI command and the end-to-end tests both start it through here.
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
-import { memoryRecentStore, SessionHost } from '../display-stream/session-host';
-import type { SessionHostDeps } from '../display-stream/session-host';
-import { realSessionDeps } from '../display-stream/real-session';
+import { memoryRecentStore } from '../session/bridges/recent-store';
+import { SessionService, type SessionServiceDeps } from '../session/session-service';
+import { realSessionDeps } from '../session/session-wiring';
 import { startWebServer } from './web-server';
 import type { WebServer } from './web-server';
 
@@ -17,18 +17,18 @@ export interface WebHarnessOptions {
   /** Connect at once (otherwise the page shows the connect form). */
   config?: ConnectionConfig;
   /** Test seam: replace the real session factory and parsers. */
-  sessionDeps?: Pick<SessionHostDeps, 'createSession' | 'parseUri' | 'parseVv'>;
+  sessionDeps?: Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv'>;
 }
 
 export interface WebHarness {
   readonly url: string;
-  readonly host: SessionHost;
+  readonly host: SessionService;
   readonly server: WebServer;
   close(): Promise<void>;
 }
 
 export async function startWebHarness(options: WebHarnessOptions): Promise<WebHarness> {
-  const host = new SessionHost({
+  const host = new SessionService({
     ...(options.sessionDeps ?? realSessionDeps(options.logger, options.env)),
     logger: options.logger,
     shell: 'web',

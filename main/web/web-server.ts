@@ -8,15 +8,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import { parseRequestEnvelope } from '../../shared/ipc-guards';
-import { encodeViewMessage } from '../../shared/view-message-codec';
-import type { SessionHost } from '../display-stream/session-host';
+import { parseRequestText } from '../../shared/contract-guards';
+import { DAMAGE_HEADER_BYTES, encodePortMessage, writeDamageHeader } from '../../shared/port-codec';
+import { rectHeight, rectWidth } from '../../shared/rect';
+import type { SessionService } from '../session/session-service';
 import type { Logger } from '../spice/logger';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { readStaticFile } from './static-files';
 
 export interface WebServerOptions {
-  host: SessionHost;
+  host: SessionService;
   rendererDir: string;
   listenHost: string;
   /** 0 = any free port. */
@@ -127,16 +128,26 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
   });
 
   const attach = (ws: WebSocket, monitor: number) => {
+    const writable = (): boolean => {
+      if (ws.readyState !== ws.OPEN) return false;
+      if (ws.bufferedAmount <= maxBuffered) return true;
+      logger.warn('a browser tab is too slow to keep up; disconnecting it');
+      ws.terminate();
+      return false;
+    };
     const view = host.attachView(monitor, {
       send: (message) => {
-        if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > maxBuffered) {
-          logger.warn('a browser tab is too slow to keep up; disconnecting it');
-          ws.terminate();
-          return;
-        }
-        const data = encodeViewMessage(message);
+        if (!writable()) return;
+        const data = encodePortMessage(message);
         ws.send(data, { binary: typeof data !== 'string' });
+      },
+      // The pixels go straight from the surface into the binary frame that is sent.
+      sendDamage: (rect, fill) => {
+        if (!writable()) return;
+        const frame = Buffer.allocUnsafeSlow(DAMAGE_HEADER_BYTES + rectWidth(rect) * rectHeight(rect) * 4);
+        writeDamageHeader(frame, 0, rect);
+        fill(frame.subarray(DAMAGE_HEADER_BYTES));
+        ws.send(frame, { binary: true });
       },
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -149,12 +160,12 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
         : Buffer.isBuffer(data)
           ? data.toString('utf8')
           : Buffer.from(data).toString('utf8');
-      const envelope = parseRequestEnvelope(text);
+      const envelope = parseRequestText(text);
       if (!envelope) {
         logger.warn('dropped an invalid request from the browser');
         return;
       }
-      view.request(envelope.method, envelope.payload);
+      view.receive(envelope);
     });
     ws.on('close', () => view.detach());
     ws.on('error', (e) => logger.warn(`WebSocket error: ${e.message}`));

@@ -2,7 +2,7 @@
 // the session side). Server mouse mode: a click grabs the pointer (Pointer Lock) and relative motion is sent,
 // scaled to guest pixels at the current zoom; Ctrl+Alt, Shift+F12 or Esc release it. Buttons, vertical wheel
 // (as SPICE wheel-button presses), and release of held buttons when focus is lost.
-import type { RequestMap, RequestMethod } from '../../shared/ipc';
+import type { RequestMap, RequestMethod } from '../../shared/contract';
 import { spiceButtonFromDom, spiceButtonMaskBit, WheelAccumulator } from '../../shared/mouse-buttons';
 import {
   SPICE_MOUSE_BUTTON_DOWN,

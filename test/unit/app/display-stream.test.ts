@@ -1,9 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { DamageRegion } from '../../../main/display-stream/damage-region';
-import { MonitorStream, copyRect } from '../../../main/display-stream/monitor-stream';
-import type { SurfacePixels } from '../../../main/display-stream/session-like';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { DamageRegion } from '../../../main/session/display-stream/damage-region';
+import {
+  MonitorStream,
+  copyRectInto,
+  damageAsMessage,
+  type ViewSink,
+} from '../../../main/session/display-stream/monitor-stream';
+import type { SurfacePixels } from '../../../main/session/session-like';
+
+/** A sink that records messages (damage as a 'damage' message with its own buffer). */
+function sink(sent: ViewMessage[]): ViewSink {
+  const send = (m: ViewMessage) => sent.push(m);
+  return { send, sendDamage: damageAsMessage(send) };
+}
 
 function manualScheduler() {
   const queue: (() => void)[] = [];
@@ -42,9 +53,13 @@ void test('DamageRegion merges touching rects, drops contained ones, and stays b
   assert.equal(r.isEmpty, true);
 });
 
-void test('copyRect copies rows of the rectangle and forces alpha to 255', () => {
+void test('copyRectInto copies rows of the rectangle and forces alpha to 255, aligned or not', () => {
   const s = surface(4, 3);
-  const out = new Uint8Array(copyRect(s, { left: 1, top: 1, right: 3, bottom: 3 }));
+  const out = new Uint8Array(16);
+  copyRectInto(s, { left: 1, top: 1, right: 3, bottom: 3 }, out);
+  const unaligned = new Uint8Array(17).subarray(1);
+  copyRectInto(s, { left: 1, top: 1, right: 3, bottom: 3 }, unaligned);
+  assert.deepEqual([...unaligned], [...out]);
   const expect = (x: number, y: number) => {
     const i = (y * 4 + x) * 4;
     return [i & 0xff, (i + 1) & 0xff, (i + 2) & 0xff, 255];
@@ -56,7 +71,7 @@ void test('MonitorStream: batches end with frame-end; a slow renderer gets coale
   const sent: ViewMessage[] = [];
   const s = surface(100, 100);
   const sched = manualScheduler();
-  const stream = new MonitorStream({ send: (m) => sent.push(m) }, () => s, {
+  const stream = new MonitorStream(sink(sent), () => s, {
     schedule: sched.schedule,
     maxInFlight: 2,
   });
@@ -108,7 +123,7 @@ void test('MonitorStream: a head of a larger surface gets translated, clipped da
   const sent: ViewMessage[] = [];
   const s = surface(200, 100);
   const sched = manualScheduler();
-  const stream = new MonitorStream({ send: (m) => sent.push(m) }, () => s, { schedule: sched.schedule });
+  const stream = new MonitorStream(sink(sent), () => s, { schedule: sched.schedule });
   stream.setArea({
     channelId: 0,
     surfaceId: 0,

@@ -2,8 +2,9 @@
 // window in the Electron shell, so a hostile server announcing thousands must not open thousands of windows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { SessionHost, MAX_MONITORS } from '../../../main/display-stream/session-host';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { SessionService, MAX_MONITORS } from '../../../main/session/session-service';
+import { noShellEvents } from '../../../main/session/shell-events';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { silentLogger } from '../../../main/spice/logger';
@@ -12,7 +13,7 @@ import { FakeSession } from './fake-session';
 void test('the monitor count (windows) is bounded however many heads the server announces', async () => {
   const sessions: FakeSession[] = [];
   const counts: number[] = [];
-  const host = new SessionHost({
+  const host = new SessionService({
     createSession: () => {
       const s = new FakeSession();
       sessions.push(s);
@@ -22,7 +23,7 @@ void test('the monitor count (windows) is bounded however many heads the server 
     parseVv: (text) => parseVvFile(text),
     logger: silentLogger,
     shell: 'electron',
-    onMonitorCount: (n) => counts.push(n),
+    events: { ...noShellEvents, monitorCount: (n) => counts.push(n) },
     streamOptions: { schedule: (cb) => (cb(), { cancel() {} }) },
   });
   const messages: ViewMessage[] = [];

@@ -1,9 +1,20 @@
-// Recent connections in a small JSON file in the app's user-data directory. Never holds passwords: entries
-// are RecentConnection (host, port, TLS, label) only, validated on read so a damaged file is ignored.
+// Where recent connections are kept: a small JSON file in the app's user-data directory (the desktop app; the
+// session process is given its path), or memory (`saffron web`). Never holds passwords: entries are
+// RecentConnection (host, port, TLS, label) only, validated on read so a damaged file is ignored.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RecentConnection } from '../../shared/ipc';
-import type { RecentStore } from '../display-stream/session-host';
+import type { RecentConnection } from '../../../shared/contract';
+
+export interface RecentStore {
+  load(): RecentConnection[];
+  save(entries: RecentConnection[]): void;
+}
+
+/** Keeps recent connections in memory only (the web harness). */
+export function memoryRecentStore(): RecentStore {
+  let entries: RecentConnection[] = [];
+  return { load: () => entries, save: (e) => (entries = e) };
+}
 
 const MAX_ENTRIES = 20;
 

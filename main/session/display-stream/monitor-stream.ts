@@ -1,20 +1,20 @@
-// One monitor view's display stream: session damage → batches of damaged-rectangle frames for the renderer.
+// One monitor view's display stream: session damage → batches of damaged-rectangle frames for the view.
 // Back-pressure: at most `maxInFlight` batches may be unacknowledged (frameAck); damage arriving meanwhile is
 // merged into a DamageRegion and its pixels are read from the surface only when the batch is sent, so a slow
-// renderer sees fewer, larger updates of the latest pixels and memory does not grow.
-import type { ViewMessage } from '../../shared/ipc';
-import type { Rect } from '../../shared/rect';
-import { intersectRect, offsetRect, rectHeight, rectWidth } from '../../shared/rect';
-import type { DisplayMonitor } from '../spice/channels/display-monitors';
+// view sees fewer, larger updates of the latest pixels and memory does not grow. Pixels are copied once, from the
+// surface straight into the buffer the view's transport sends (ViewPort.sendDamage), with alpha forced to 255.
+import type { PortMessage } from '../../../shared/contract';
+import type { Rect } from '../../../shared/rect';
+import { intersectRect, offsetRect, rectHeight, rectWidth } from '../../../shared/rect';
+import type { DisplayMonitor } from '../../spice/channels/display-monitors';
+import type { SurfacePixels } from '../session-like';
 import { DamageRegion } from './damage-region';
-import type { SurfacePixels } from './session-like';
 
+/** Where a stream sends (a ViewPort). */
 export interface ViewSink {
-  send(message: ViewMessage): void;
+  send(message: PortMessage): void;
+  sendDamage(rect: Rect, fill: (pixels: Uint8Array) => void): void;
 }
-
-/** The monitor a view shows: the core's DisplayMonitor (channel, surface, head id, area of the surface). */
-export type MonitorArea = DisplayMonitor;
 
 export interface MonitorStreamOptions {
   /** Unacknowledged batches allowed in flight (2 lets one be drawn while the next is on the wire). */
@@ -30,24 +30,44 @@ const defaultSchedule = (callback: () => void) => {
   return { cancel: () => clearImmediate(handle) };
 };
 
-/** Copies a rectangle of an RGBA surface into a new buffer, forcing alpha to 255 (xRGB surfaces carry 0). */
-export function copyRect(surface: SurfacePixels, rect: Rect): ArrayBuffer {
+/**
+ * Copies `rect` of an RGBA surface into `out` (tightly packed rows), forcing alpha to 255 (xRGB surfaces may carry
+ * 0): one pass of 32-bit words when both buffers are 4-byte aligned, bytes otherwise.
+ */
+export function copyRectInto(surface: SurfacePixels, rect: Rect, out: Uint8Array): void {
   const width = rectWidth(rect);
   const height = rectHeight(rect);
-  const rowBytes = width * 4;
-  const out = new Uint8Array(rowBytes * height);
-  const stride = surface.width * 4;
-  for (let row = 0; row < height; row++) {
-    const start = (rect.top + row) * stride + rect.left * 4;
-    out.set(surface.pixels.subarray(start, start + rowBytes), row * rowBytes);
+  const src = surface.pixels;
+  if (src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+    const s32 = new Uint32Array(src.buffer, src.byteOffset, src.byteLength >> 2);
+    const d32 = new Uint32Array(out.buffer, out.byteOffset, width * height);
+    let d = 0;
+    for (let row = 0; row < height; row++) {
+      let s = (rect.top + row) * surface.width + rect.left;
+      const end = s + width;
+      while (s < end) d32[d++] = s32[s++]! | 0xff000000;
+    }
+    return;
   }
-  const words = new Uint32Array(out.buffer);
-  for (let i = 0; i < words.length; i++) words[i] = (words[i] ?? 0) | 0xff000000;
-  return out.buffer;
+  const rowBytes = width * 4;
+  for (let row = 0; row < height; row++) {
+    const start = ((rect.top + row) * surface.width + rect.left) * 4;
+    out.set(src.subarray(start, start + rowBytes), row * rowBytes);
+  }
+  for (let i = 3; i < out.length; i += 4) out[i] = 255;
+}
+
+/** A sendDamage for sinks that have no buffer of their own: a fresh buffer in a 'damage' message. */
+export function damageAsMessage(send: (message: PortMessage) => void): ViewSink['sendDamage'] {
+  return (rect, fill) => {
+    const pixels = new Uint8Array(rectWidth(rect) * rectHeight(rect) * 4);
+    fill(pixels);
+    send({ kind: 'damage', rect, pixels });
+  };
 }
 
 export class MonitorStream {
-  private area: MonitorArea | undefined;
+  private area: DisplayMonitor | undefined;
   private readonly region: DamageRegion;
   private readonly maxInFlight: number;
   private readonly schedule: (callback: () => void) => { cancel(): void };
@@ -68,7 +88,7 @@ export class MonitorStream {
     this.schedule = options.schedule ?? defaultSchedule;
   }
 
-  get currentArea(): MonitorArea | undefined {
+  get currentArea(): DisplayMonitor | undefined {
     return this.area;
   }
 
@@ -81,7 +101,7 @@ export class MonitorStream {
   }
 
   /** Sets (or clears) what this view shows; a change resizes the renderer's canvas and resends everything. */
-  setArea(area: MonitorArea | undefined): void {
+  setArea(area: DisplayMonitor | undefined): void {
     const old = this.area;
     this.area = area;
     if (!area) {
@@ -153,11 +173,12 @@ export class MonitorStream {
     for (const rect of rects) {
       const abs = intersectRect(offsetRect(rect, area.area.left, area.area.top), visible);
       if (!abs) continue;
-      const pixels = copyRect(surface, abs);
-      this.sink.send({ kind: 'damage', rect: offsetRect(abs, -area.area.left, -area.area.top), pixels });
+      this.sink.sendDamage(offsetRect(abs, -area.area.left, -area.area.top), (out) =>
+        copyRectInto(surface, abs, out),
+      );
       sent++;
       this.stats.rects++;
-      this.stats.bytes += pixels.byteLength;
+      this.stats.bytes += rectWidth(abs) * rectHeight(abs) * 4;
     }
     if (sent === 0) return;
     this.seq++;

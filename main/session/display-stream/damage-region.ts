@@ -1,8 +1,8 @@
 // A bounded set of damaged rectangles for one monitor view. Damage arriving while the renderer is behind is
 // merged here instead of queued, so memory stays bounded however slow the renderer is: at most `maxRects`
 // rectangles, merged into their bounding box when they would exceed it or cover most of it anyway.
-import type { Rect } from '../../shared/rect';
-import { rectArea, rectContains, rectIsEmpty, rectsTouch, unionRect } from '../../shared/rect';
+import type { Rect } from '../../../shared/rect';
+import { rectArea, rectContains, rectIsEmpty, rectsTouch, unionRect } from '../../../shared/rect';
 
 export class DamageRegion {
   private rects: Rect[] = [];

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REQUEST_METHODS } from '../../../shared/ipc';
-import type { RequestMap, RequestMethod } from '../../../shared/ipc';
-import { REQUEST_GUARDS, isValidRequest, parseRequestEnvelope } from '../../../shared/ipc-guards';
+import { REQUEST_METHODS } from '../../../shared/contract';
+import type { PortMessage, PortMessageKind, RequestMap, RequestMethod } from '../../../shared/contract';
+import {
+  MESSAGE_GUARDS,
+  REQUEST_GUARDS,
+  isPortMessage,
+  isValidRequest,
+  parseRequest,
+  parseRequestText,
+} from '../../../shared/contract-guards';
 
 const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   viewReady: {},
@@ -72,8 +79,8 @@ void test('guards reject wrong types, extra keys, out-of-range numbers and non-o
     );
 });
 
-void test('WebSocket envelopes: parsed only when method and payload are both valid', () => {
-  assert.deepEqual(parseRequestEnvelope('{"method":"key","payload":{"scancode":30,"down":true}}'), {
+void test('envelopes (WebSocket text, port clones): parsed only when method and payload are both valid', () => {
+  assert.deepEqual(parseRequestText('{"method":"key","payload":{"scancode":30,"down":true}}'), {
     method: 'key',
     payload: { scancode: 30, down: true },
   });
@@ -87,8 +94,65 @@ void test('WebSocket envelopes: parsed only when method and payload are both val
     '{"method":"__proto__","payload":{}}',
     '{"method":"toString","payload":{}}',
   ])
-    assert.equal(parseRequestEnvelope(text), undefined, text);
-  assert.equal(parseRequestEnvelope('{"method":"viewReady","payload":{}}', 10), undefined);
+    assert.equal(parseRequestText(text), undefined, text);
+  assert.equal(parseRequestText('{"method":"viewReady","payload":{}}', 10), undefined);
+  assert.deepEqual(parseRequest({ method: 'frameAck', payload: { seq: 3 } }), {
+    method: 'frameAck',
+    payload: { seq: 3 },
+  });
+  for (const value of [null, 'key', { method: 'key' }, { method: 'frameAck', payload: { seq: 3 }, extra: 1 }])
+    assert.equal(parseRequest(value), undefined, JSON.stringify(value));
+});
+
+const px = (w: number, h: number): Uint8Array => new Uint8Array(w * h * 4);
+const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }> } = {
+  view: { kind: 'view', monitor: 1, title: 'vm (display 2)', shell: 'web' },
+  surface: { kind: 'surface', width: 1920, height: 1080 },
+  damage: { kind: 'damage', rect: { left: 2, top: 3, right: 5, bottom: 4 }, pixels: px(3, 1) },
+  'frame-end': { kind: 'frame-end', seq: 9 },
+  'cursor-shape': {
+    kind: 'cursor-shape',
+    cursor: { width: 2, height: 2, hotX: 1, hotY: 1, pixels: px(2, 2) },
+  },
+  'cursor-state': { kind: 'cursor-state', x: -3, y: 10, visible: true },
+  command: { kind: 'command', command: 'zoom-in' },
+  status: { kind: 'status', state: 'error', message: 'no', errorCode: 'auth-failed', canReconnect: true },
+  notice: { kind: 'notice', level: 'warning', message: 'insecure' },
+  recent: {
+    kind: 'recent',
+    entries: [{ id: 'spice://h:1', label: 'h:1', host: 'h', port: 1, tls: false, lastUsedMs: 5 }],
+  },
+  'mouse-mode': { kind: 'mouse-mode', mode: 2, supported: 3 },
+  modifiers: { kind: 'modifiers', modifiers: 4 },
+};
+
+void test('every message kind has a guard that accepts a valid message (what the view checks on arrival)', () => {
+  for (const [kind, message] of Object.entries(VALID_MESSAGES)) {
+    assert.equal(typeof MESSAGE_GUARDS[kind as PortMessageKind], 'function', kind);
+    assert.equal(isPortMessage(message), true, kind);
+  }
+});
+
+void test('message guards reject wrong sizes, extra keys, unknown kinds and non-objects', () => {
+  const bad: unknown[] = [
+    null,
+    'status',
+    { kind: 'exec' },
+    { ...VALID_MESSAGES.view, extra: 1 },
+    { ...VALID_MESSAGES.view, shell: 'other' },
+    { kind: 'surface', width: 100000, height: 1 },
+    { kind: 'damage', rect: { left: 0, top: 0, right: 2, bottom: 2 }, pixels: px(2, 1) },
+    { kind: 'damage', rect: { left: 2, top: 0, right: 2, bottom: 2 }, pixels: px(0, 2) },
+    { kind: 'damage', rect: { left: 0, top: 0, right: 2, bottom: 2 }, pixels: new ArrayBuffer(16) },
+    { kind: 'cursor-shape', cursor: { width: 2, height: 2, hotX: 2, hotY: 0, pixels: px(2, 2) } },
+    { kind: 'cursor-shape', cursor: { width: 2000, height: 1, hotX: 0, hotY: 0, pixels: px(2000, 1) } },
+    { kind: 'status', state: 'exploded', message: '', canReconnect: false },
+    { kind: 'notice', level: 'info', message: 'x'.repeat(5000) },
+    { kind: 'recent', entries: [{ id: 'x' }] },
+    { kind: 'modifiers', modifiers: 8 },
+    { kind: 'frame-end', seq: -1 },
+  ];
+  for (const value of bad) assert.equal(isPortMessage(value), false, JSON.stringify(value)?.slice(0, 80));
 });
 
 void test('fuzz: random JSON never throws and never validates malformed payloads as something else', () => {
@@ -120,7 +184,7 @@ void test('fuzz: random JSON never throws and never validates malformed payloads
     for (let k = 0; k < n; k++) payload[pick(keys)] = pick(atoms);
     const method = pick(REQUEST_METHODS);
     const text = JSON.stringify({ method, payload });
-    const parsed = parseRequestEnvelope(text);
+    const parsed = parseRequestText(text);
     if (parsed) assert.equal(isValidRequest(parsed.method, parsed.payload), true);
   }
 });

@@ -1,19 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
 import {
   CURSOR_HEADER_BYTES,
   DAMAGE_HEADER_BYTES,
-  decodeViewMessage,
-  encodeViewMessage,
-} from '../../../shared/view-message-codec';
+  decodePortMessage as decodeViewMessage,
+  encodePortMessage as encodeViewMessage,
+} from '../../../shared/port-codec';
 
 void test('damage round-trips as a binary frame with the exact pixels', () => {
   const pixels = new Uint8Array(3 * 2 * 4).map((_, i) => i);
   const message: ViewMessage = {
     kind: 'damage',
     rect: { left: 5, top: 7, right: 8, bottom: 9 },
-    pixels: pixels.buffer,
+    pixels,
   };
   const encoded = encodeViewMessage(message);
   assert.ok(encoded instanceof Uint8Array);
@@ -22,13 +22,18 @@ void test('damage round-trips as a binary frame with the exact pixels', () => {
   assert.ok(decoded && decoded.kind === 'damage');
   assert.deepEqual(decoded.rect, { left: 5, top: 7, right: 8, bottom: 9 });
   assert.deepEqual(new Uint8Array(decoded.pixels), pixels);
+  assert.equal(
+    decoded.pixels.buffer,
+    encoded.buffer,
+    'the decoded pixels are a view of the frame, not a copy',
+  );
 });
 
 void test('cursor shapes (and null) round-trip', () => {
   const pixels = new Uint8Array(2 * 2 * 4).fill(200);
   const shape: ViewMessage = {
     kind: 'cursor-shape',
-    cursor: { width: 2, height: 2, hotX: 1, hotY: 0, pixels: pixels.buffer },
+    cursor: { width: 2, height: 2, hotX: 1, hotY: 0, pixels },
   };
   const decoded = decodeViewMessage(encodeViewMessage(shape));
   assert.ok(decoded && decoded.kind === 'cursor-shape' && decoded.cursor);
@@ -49,6 +54,8 @@ void test('control messages are JSON and round-trip', () => {
     { kind: 'frame-end', seq: 3 },
     { kind: 'mouse-mode', mode: 2, supported: 3 },
     { kind: 'command', command: 'zoom-in' },
+    { kind: 'notice', level: 'info', message: 'hello' },
+    { kind: 'recent', entries: [] },
   ];
   for (const m of messages) {
     const encoded = encodeViewMessage(m);
@@ -61,7 +68,7 @@ void test('malformed frames decode to undefined: short, wrong length, oversized,
   const good = encodeViewMessage({
     kind: 'damage',
     rect: { left: 0, top: 0, right: 2, bottom: 2 },
-    pixels: new ArrayBuffer(16),
+    pixels: new Uint8Array(16),
   }) as Uint8Array;
   assert.equal(decodeViewMessage(good.subarray(0, good.byteLength - 1)), undefined);
   assert.equal(decodeViewMessage(good.subarray(0, 10)), undefined);
@@ -75,6 +82,11 @@ void test('malformed frames decode to undefined: short, wrong length, oversized,
   assert.equal(decodeViewMessage('{"kind":"status"}'), undefined);
   assert.equal(decodeViewMessage('{"kind":"command","command":"rm"}'), undefined);
   assert.equal(decodeViewMessage('garbage'), undefined);
+  // Pixel-carrying kinds are never accepted as JSON.
+  assert.equal(
+    decodeViewMessage('{"kind":"damage","rect":{"left":0,"top":0,"right":1,"bottom":1},"pixels":{}}'),
+    undefined,
+  );
   // Bounded fuzz: random bytes never throw.
   let seed = 7;
   for (let i = 0; i < 2000; i++) {

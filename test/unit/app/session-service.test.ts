@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { SessionHost, memoryRecentStore } from '../../../main/display-stream/session-host';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { SessionService } from '../../../main/session/session-service';
+import { noShellEvents } from '../../../main/session/shell-events';
+import { memoryRecentStore } from '../../../main/session/bridges/recent-store';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { SpiceError } from '../../../main/spice/errors';
@@ -12,7 +14,7 @@ function setup(connectError?: SpiceError) {
   const sessions: FakeSession[] = [];
   const configs: unknown[] = [];
   const monitorCounts: number[] = [];
-  const host = new SessionHost({
+  const host = new SessionService({
     createSession: (config) => {
       configs.push(config);
       const s = new FakeSession();
@@ -25,7 +27,7 @@ function setup(connectError?: SpiceError) {
     logger: silentLogger,
     shell: 'web',
     recent: memoryRecentStore(),
-    onMonitorCount: (n) => monitorCounts.push(n),
+    events: { ...noShellEvents, monitorCount: (n) => monitorCounts.push(n) },
     streamOptions: { schedule: (cb) => (cb(), { cancel() {} }) },
     now: () => 1000,
   });

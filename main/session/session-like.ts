@@ -1,6 +1,8 @@
-// The slice of SpiceSession (main/spice/session.ts) that the app and the web harness use. Declared here so the
-// session host can be driven by a fake in tests; the real session satisfies it structurally.
+// The slice of SpiceSession (main/spice/session.ts) the session process uses: its events, its surfaces, and the
+// protocol state the core owns (monitors, cursor, mouse mode, lock keys, VM name). Declared here so the bridges can
+// be driven by a fake in tests; the real session satisfies it structurally.
 import type { DisplayMonitor } from '../spice/channels/display-monitors';
+import type { CursorState } from '../spice/session';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
 
 export interface SurfacePixels {
@@ -25,8 +27,14 @@ export interface SessionLike {
   connect(): Promise<unknown>;
   close(): unknown;
   getSurface(channelId: number, surfaceId: number): SurfacePixels | undefined;
-  /** Every display channel's monitors (the core owns the layout). */
+  /** Every display channel's monitors (the display channels own the layout). */
   monitors(): DisplayMonitor[];
+  /** What cursor channel `channelId` last said, if anything. */
+  cursor(channelId: number): CursorState | undefined;
+  readonly mouseMode: { current: number; supported: number };
+  readonly guestModifiers: number | undefined;
+  /** The VM name from the server ('' until received). */
+  readonly vmName: string;
   requestMouseMode(mode: number): void;
   readonly inputs: InputsLike;
 }
