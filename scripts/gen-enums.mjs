@@ -44,7 +44,14 @@ function anonymousTypeName(body) {
   const parts = first.split('_');
   if (parts[1] === 'CHANNEL') return 'SpiceChannelType';
   const cap = parts.indexOf('CAP');
-  if (cap > 0) return 'Spice' + parts.slice(1, cap + 1).map(camel).join('');
+  if (cap > 0)
+    return (
+      'Spice' +
+      parts
+        .slice(1, cap + 1)
+        .map(camel)
+        .join('')
+    );
   if (parts[1] === 'PORT' && parts[2] === 'EVENT') return 'SpicePortEvent';
   const kind = camel(parts[1]); // Msg / Msgc
   const channels = [

@@ -1,12 +1,13 @@
 // The Electron application: single instance; opens a spice:// URI or .vv file from the command line, the OS
 // (open-file, open-url, second-instance) or a drop on the window; one window per guest monitor; menus. The SPICE
-// session is the plain-Node SessionService; each window's page talks to it over its own MessagePort.
+// session runs in a session process (utilityProcess, restarted by the supervisor if it dies); main creates a
+// MessageChannelMain per window and hands one end to the session process and the other to the page, so pixels,
+// acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
 import { app, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
-import { SessionService } from '../session/session-service';
-import { realSessionDeps } from '../session/session-wiring';
-import { attachPortView } from '../session/port-view';
-import { fileRecentStore } from '../session/bridges/recent-store';
+import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
+import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
+import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
 import { hardenSession } from '../windows/hardening';
@@ -14,6 +15,7 @@ import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
 import { launchTarget, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
+import { launchUtilitySessionProcess } from './session-process';
 
 const consoleLogger: Logger = {
   debug: (m, f) => {
@@ -39,24 +41,29 @@ export function startApp(): void {
   const preloadPath = join(bundleDir, '..', 'preload', 'index.cjs');
   const iconPath = join(bundleDir, '..', '..', 'resources', 'icons', '512x512.png');
 
+  const sessionProcessPath = join(bundleDir, '..', 'session-process.cjs');
+
   let windows: WindowManager | undefined;
   let pending: LaunchTarget | undefined = launchTarget(userArgs(process.argv, app.isPackaged), process.cwd());
+  let nextViewId = 1;
 
-  const host = new SessionService({
-    ...realSessionDeps(logger, process.env),
-    logger,
-    shell: 'electron',
-    recent: fileRecentStore(join(app.getPath('userData'), 'recent.json')),
-    events: {
-      monitorCount: (count) => windows?.setMonitorCount(count),
-      command: (monitor, command, on) => {
-        if (command === 'fullscreen') windows?.toggleFullscreen(monitor, on);
-        else host.command(command, monitor);
-      },
-      openFailed: (message) =>
-        void dialog.showMessageBox({ type: 'error', message: 'Cannot open the connection', detail: message }),
-      connecting: () => {},
+  const shell: DesktopShell = {
+    setMonitorCount: (count) => windows?.setMonitorCount(count),
+    toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
+    send: (message) => supervisor.send(message),
+    showError: (message, detail) => void dialog.showMessageBox({ type: 'error', message, detail }),
+  };
+  const supervisor = new SessionSupervisor({
+    launch: () => launchUtilitySessionProcess(sessionProcessPath),
+    init: {
+      shell: 'electron',
+      recentFile: join(app.getPath('userData'), 'recent.json'),
+      debug: Boolean(process.env.SAFFRON_DEBUG),
     },
+    onMessage: (message) => routeProcessMessage(message, shell),
+    onRestart: () => windows?.reattachAll(),
+    onGiveUp: (reason) => shell.showError('The session process keeps stopping', reason),
+    logger,
   });
 
   const open = (target: LaunchTarget): void => {
@@ -67,7 +74,7 @@ export function startApp(): void {
     const main = windows.mainWindow();
     if (main.isMinimized()) main.restore();
     main.focus();
-    void host.open(target.kind === 'uri' ? target.uri : target.path);
+    supervisor.send({ t: 'open', target: target.kind === 'uri' ? target.uri : target.path });
   };
 
   // macOS delivers files and URLs through events, possibly before 'ready'.
@@ -88,7 +95,7 @@ export function startApp(): void {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => host.close());
+  app.on('before-quit', () => supervisor.close());
 
   void app.whenReady().then(() => {
     for (const scheme of URL_SCHEMES) {
@@ -96,13 +103,12 @@ export function startApp(): void {
     }
     hardenSession(electronSession.defaultSession);
     serveRenderer(rendererDir);
+    supervisor.start();
     windows = new WindowManager({
       attachView: (monitor, port) => {
-        const view = attachPortView(host, monitor, port, logger);
-        return () => {
-          view.detach();
-          port.close();
-        };
+        const viewId = nextViewId++;
+        supervisor.send({ t: 'attach', viewId, monitor }, [port]);
+        return () => supervisor.send({ t: 'detach', viewId });
       },
       preloadPath,
       pageUrl: `${APP_SCHEME}://app/index.html`,
@@ -124,15 +130,15 @@ export function startApp(): void {
             if (!r.canceled && path) open({ kind: 'vv', path });
           });
       },
-      disconnect: () => host.disconnect(),
-      reconnect: () => host.reconnect(),
+      disconnect: () => supervisor.send({ t: 'disconnect' }),
+      reconnect: () => supervisor.send({ t: 'reconnect' }),
       quit: () => app.quit(),
-      viewCommand: (command: Parameters<typeof host.command>[0]) => {
+      viewCommand: (command: ViewCommand) => {
         const monitor = windows?.focusedMonitor() ?? 0;
         if (command === 'fullscreen') windows?.toggleFullscreen(monitor);
-        else host.command(command, monitor);
+        else supervisor.send({ t: 'command', command, monitor });
       },
-      sendKeys: (combo: Parameters<typeof host.sendKeys>[0]) => host.sendKeys(combo),
+      sendKeys: (combo: SendKeyCombo) => supervisor.send({ t: 'send-keys', combo }),
       about: () =>
         void dialog.showMessageBox({
           type: 'info',

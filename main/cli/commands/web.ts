@@ -1,5 +1,6 @@
 // `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [--password P]`: the app's renderer served to a browser,
-// with the SPICE session running here in Node and the app contract carried over a WebSocket.
+// with the SPICE session in a session process this command starts (and restarts if it dies), and the contract
+// carried over a WebSocket.
 import type { CliCommand, CliIo } from '../command';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes';
 import { resolveTarget } from '../../spice/connect/resolve';
@@ -11,8 +12,8 @@ import { startWebHarness } from '../../web/harness';
 
 const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--password PASSWORD] [--verbose]
 
-Serves the Saffron viewer to a web browser: the SPICE session runs in this process and the page talks to it
-over a WebSocket. Without a URI the page shows the connect form.
+Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
+and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
@@ -144,6 +145,7 @@ export const webCommand: CliCommand = {
         listenPort: parsed.listenPort,
         logger,
         env: io.env,
+        debug: parsed.verbose,
         ...(config ? { config } : {}),
       });
     } catch (e) {
