@@ -10,6 +10,8 @@ export interface SurfacePixels {
   height: number;
   /** RGBA, stride width*4. */
   pixels: Uint8Array;
+  /** 'opaque' when every alpha byte is already 255 (the core's xRGB surfaces): copied without touching alpha. */
+  alphaRule?: string;
 }
 
 export interface InputsLike {

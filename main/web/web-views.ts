@@ -38,6 +38,7 @@ export class WebViews {
   private readonly tabs = new Map<number, Tab>();
   private nextViewId = 1;
   private link: SocketProcessLink | undefined;
+  private closed = false;
 
   constructor(private readonly options: WebViewsOptions) {
     this.supervisor = new SessionSupervisor({
@@ -81,13 +82,14 @@ export class WebViews {
     return {
       fromTab: (text) => this.link?.sendViewText(viewId, text),
       detach: () => {
-        if (!this.tabs.delete(viewId)) return;
+        if (!this.tabs.delete(viewId) || this.closed) return;
         this.supervisor.send({ t: 'detach', viewId });
       },
     };
   }
 
   close(): void {
+    this.closed = true;
     this.supervisor.close();
   }
 

@@ -31,13 +31,21 @@ const defaultSchedule = (callback: () => void) => {
 };
 
 /**
- * Copies `rect` of an RGBA surface into `out` (tightly packed rows), forcing alpha to 255 (xRGB surfaces may carry
- * 0): one pass of 32-bit words when both buffers are 4-byte aligned, bytes otherwise.
+ * Copies `rect` of an RGBA surface into `out` (tightly packed rows) with alpha 255: row by row (memcpy) when the
+ * surface is opaque already, else forcing alpha in one pass of 32-bit words (bytes when a buffer is unaligned).
  */
 export function copyRectInto(surface: SurfacePixels, rect: Rect, out: Uint8Array): void {
   const width = rectWidth(rect);
   const height = rectHeight(rect);
   const src = surface.pixels;
+  if (surface.alphaRule === 'opaque') {
+    const rowBytes = width * 4;
+    for (let row = 0; row < height; row++) {
+      const start = ((rect.top + row) * surface.width + rect.left) * 4;
+      out.set(src.subarray(start, start + rowBytes), row * rowBytes);
+    }
+    return;
+  }
   if (src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
     const s32 = new Uint32Array(src.buffer, src.byteOffset, src.byteLength >> 2);
     const d32 = new Uint32Array(out.buffer, out.byteOffset, width * height);

@@ -30,6 +30,8 @@ export interface SurfaceView {
   readonly height: number;
   readonly format: number;
   readonly pixels: Uint8Array;
+  /** 'opaque': every alpha byte is 255 (xRGB and 16-bit formats keep it so after every operation). */
+  readonly alphaRule: 'opaque' | 'keep' | 'alpha-only';
 }
 
 /** Implemented by display channels: look up a surface by id. */

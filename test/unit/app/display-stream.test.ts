@@ -60,6 +60,12 @@ void test('copyRectInto copies rows of the rectangle and forces alpha to 255, al
   const unaligned = new Uint8Array(17).subarray(1);
   copyRectInto(s, { left: 1, top: 1, right: 3, bottom: 3 }, unaligned);
   assert.deepEqual([...unaligned], [...out]);
+  // An opaque surface (the core's xRGB surfaces keep alpha 255) is copied row by row as it is.
+  const opaque = { ...surface(4, 3), alphaRule: 'opaque' };
+  for (let i = 3; i < opaque.pixels.length; i += 4) opaque.pixels[i] = 255;
+  const rows = new Uint8Array(16);
+  copyRectInto(opaque, { left: 1, top: 1, right: 3, bottom: 3 }, rows);
+  assert.deepEqual([...rows], [...out]);
   const expect = (x: number, y: number) => {
     const i = (y * 4 + x) * 4;
     return [i & 0xff, (i + 1) & 0xff, (i + 2) & 0xff, 255];
