@@ -127,7 +127,7 @@ function serve(server: ScriptedServer, rate: number): () => void {
     const timer = setInterval(() => {
       // Never queue more than the client takes: skip a tick while the socket is backed up.
       if (conn.socket.destroyed || conn.socket.writableLength > 1 << 20) return;
-      conn.send(E.SPICE_MSG_DISPLAY_DRAW_FILL, fills[n++ & 1]!);
+      conn.send(E.SPICE_MSG_DISPLAY_DRAW_FILL, fills[n++ & 1]);
     }, 1000 / rate);
     timers.add(timer);
     conn.socket.on('close', () => {
@@ -166,7 +166,7 @@ function startWeb(cli: string, port: number): Promise<{ url: string; child: Chil
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`${cli} web did not start`)), 30_000);
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening (\S+)/.exec(out);
       if (m) {
