@@ -13,5 +13,6 @@ const loaded = new Promise<void>((resolve) => {
 ipcRenderer.on(VIEW_PORT_CHANNEL, (event) => {
   const ports = [...event.ports];
   if (ports.length !== 1) return;
-  void loaded.then(() => window.postMessage(VIEW_PORT_MESSAGE, window.location.origin, ports));
+  // '/': this document's own origin, whatever it is (the message goes to this same window only).
+  void loaded.then(() => window.postMessage(VIEW_PORT_MESSAGE, '/', ports));
 });
