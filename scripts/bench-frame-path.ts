@@ -3,9 +3,12 @@
 // session process, BASELINE_REF), both against the same scripted SPICE server on loopback and Debian's Chromium.
 //
 // The server streams full-screen 1920×1080 DRAW_FILLs (alternating colours) at a fixed rate; each becomes full
-// damage, so every frame the page draws carries 8 MiB of pixels through the whole path. Chromium runs with its
-// frame-rate limit off, so frames/s is what the path sustains; ms per update is its inverse. Variants run
-// interleaved (A B A B …) and medians are reported, because this machine is shared.
+// damage, so every frame carries 8 MiB of pixels through the whole path. Two measurements per variant:
+// - to Chromium: the page draws with its frame-rate limit off, so frames/s is what surface → canvas sustains;
+// - to a WebSocket client in Node that acknowledges each frame at once and draws nothing: the `saffron web` side of
+//   the path alone (surface → session process → server → socket), without Chromium's share.
+// ms per update is the inverse of frames/s. Variants run interleaved (A B A B …) and medians are reported, because
+// this machine is shared.
 //
 //   npm run bench:frame-path -- [--baseline REF] [--rounds N] [--seconds S] [--rate UPDATES_PER_S]
 //
@@ -16,6 +19,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import WebSocket from 'ws';
 import * as E from '../main/spice/protocol/enums';
 import { SpiceWriter } from '../main/spice/wire/writer';
 import * as B from '../test/support/display-builders';
@@ -212,6 +216,41 @@ async function measure(context: BrowserContext, cli: string, port: number, secon
   }
 }
 
+/** One measurement without Chromium: a Node WebSocket client that acks every frame at once. */
+async function measureSocket(cli: string, port: number, seconds: number): Promise<number> {
+  const { url, child } = await startWeb(cli, port);
+  const page = new URL(url);
+  const token = new URLSearchParams(page.hash.slice(1)).get('token') ?? '';
+  const ws = new WebSocket(`ws://${page.host}/ws?monitor=0&token=${encodeURIComponent(token)}`, {
+    origin: `http://${page.host}`,
+  });
+  let frames = 0;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      if (data.length > 1_000_000) frames++;
+      return;
+    }
+    const m = /"frame-end","seq":(\d+)/.exec(data.toString('utf8'));
+    if (m) ws.send(JSON.stringify({ method: 'frameAck', payload: { seq: Number(m[1]) } }));
+  });
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      ws.once('open', () => resolvePromise());
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ method: 'viewReady', payload: {} }));
+    const deadline = Date.now() + 30_000;
+    while (frames < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const f0 = frames;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    return ((frames - f0) * 1000) / (performance.now() - t0);
+  } finally {
+    ws.terminate();
+    await stopWeb(child);
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -242,9 +281,13 @@ async function main(): Promise<void> {
     { name: 'current', cli: resolve('bin/saffron.cjs') },
   ];
   const fps = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const socketFps = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   try {
     for (let round = 0; round < o.rounds; round++)
-      for (const v of variants) fps.get(v.name)!.push(await measure(context, v.cli, port, o.seconds));
+      for (const v of variants) {
+        fps.get(v.name)!.push(await measure(context, v.cli, port, o.seconds));
+        socketFps.get(v.name)!.push(await measureSocket(v.cli, port, o.seconds));
+      }
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -252,24 +295,27 @@ async function main(): Promise<void> {
     await server.close();
     if (baseline) rmSync(baseline.dir, { recursive: true, force: true });
   }
+  const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
   console.log(
     `frame path of saffron web, ${WIDTH}x${HEIGHT} full-screen updates sent at ${o.rate}/s, ` +
-      `${o.rounds} rounds x ${o.seconds} s, medians`,
+      `${o.rounds} rounds x ${o.seconds} s, medians (load average ${load})`,
   );
+  const line = (label: string, runs: number[]): string => {
+    const f = median(runs);
+    return (
+      `    ${label.padEnd(34)} ${f.toFixed(1).padStart(6)} frames/s ${(1000 / f).toFixed(1).padStart(7)} ms/update` +
+      `  (runs: ${runs.map((x) => x.toFixed(1)).join(', ')})`
+    );
+  };
   for (const v of variants) {
-    const f = median(fps.get(v.name)!);
     const copies =
       v.name === 'baseline' && o.baseline !== BASELINE_REF
         ? undefined
         : COPIES[v.name as 'baseline' | 'current'];
-    console.log(
-      `  ${v.name.padEnd(8)} ${f.toFixed(1).padStart(6)} frames/s  ${(1000 / f).toFixed(1).padStart(6)} ms/update  ` +
-        `copies/frame ${copies ? copies.length : '(not counted for this ref)'}  (runs: ${fps
-          .get(v.name)!
-          .map((x) => x.toFixed(1))
-          .join(', ')})`,
-    );
+    console.log(`  ${v.name}: copies per frame ${copies ? copies.length : '(not counted for this ref)'}`);
     for (const c of copies ?? []) console.log(`      - ${c}`);
+    console.log(line('surface → canvas (Chromium)', fps.get(v.name)!));
+    console.log(line('surface → WebSocket client (Node)', socketFps.get(v.name)!));
   }
 }
 
