@@ -1,7 +1,8 @@
 // How a feature adds channels to a SpiceSession: at construction, as data (`new SpiceSession({ features: [...] })`),
 // never by mutating a session afterwards. A feature names the SPICE_CHANNEL_* types it implements with a factory
 // for each, and frees what it holds (workers, caches) when the session ends. Adapters a feature needs (clipboard,
-// audio output, USB backend, …) are given to the feature's own constructor by whoever builds the session.
+// audio output, USB backend, …) are given to the feature's own constructor by whoever builds the session; the
+// factory receives the session, for what is session-wide (its multimedia clock, once the audio issue adds it).
 import type { ChannelContext, SpiceChannel } from './channels/channel';
 import type { SpiceSession } from './session';
 
@@ -16,10 +17,3 @@ export interface SessionFeature {
   /** Called once when the session ends (workers, caches, timers). */
   close?(): void;
 }
-
-/** Monotonic milliseconds: the session's time source (tests inject a fake one). */
-export interface Clock {
-  now(): number;
-}
-
-export const performanceClock: Clock = { now: () => performance.now() };

@@ -3,14 +3,14 @@
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
 // Inputs and cursor are built in; other channel types come from the features given at construction
 // (session-feature.ts). The session is the one source of truth for protocol state the shells show: monitors
-// (per display channel), cursor, mouse mode, lock keys, multimedia time.
+// (per display channel), cursor, mouse mode, lock keys.
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
 import * as E from './protocol/enums';
 import type { ChannelRef, CursorShape, SessionEventMap, SessionEventName } from './session-events';
 import type { SurfaceProvider, SurfaceView } from './surfaces/types';
 import type { DisplayMonitor } from './channels/display-monitors';
-import { performanceClock, type ChannelFactory, type Clock, type SessionFeature } from './session-feature';
+import type { ChannelFactory, SessionFeature } from './session-feature';
 import type { StreamOpener } from './transport/stream-opener';
 import { TypedEmitter } from './typed-emitter';
 import { SpiceChannel, type ChannelContext, type ChannelHost } from './channels/channel';
@@ -31,8 +31,6 @@ export interface SessionOptions {
   linkTimeoutMs?: number;
   /** Channel types beyond main, inputs and cursor (display, and what later features add). */
   features?: readonly SessionFeature[];
-  /** Time source for the multimedia clock (default performance.now). */
-  clock?: Clock;
 }
 
 /** What the cursor channel last said (undefined until it said anything, and after CURSOR_RESET). */
@@ -66,9 +64,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   private sessionId = 0;
   private ended = false;
   private readyWaiter: { resolve: () => void; reject: (e: SpiceError) => void } | null = null;
-  readonly clock: Clock;
-  /** Server multimedia time and the local clock when it was received (MAIN_INIT, MULTI_MEDIA_TIME). */
-  private mmBase = { mmTimeMs: 0, atMs: 0 };
 
   /** Secondary channel types this client implements, and how to make each. */
   private readonly factories = new Map<number, ChannelFactory>([
@@ -84,7 +79,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.password = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
     this.log = options.logger ?? silentLogger;
-    this.clock = options.clock ?? performanceClock;
     this.features = options.features ?? [];
     for (const feature of this.features) {
       for (const [type, factory] of feature.channels) {
@@ -93,9 +87,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
         this.factories.set(type, factory);
       }
     }
-    this.on('multimedia-time', ({ timeMs }) => {
-      this.mmBase = { mmTimeMs: timeMs, atMs: this.clock.now() };
-    });
   }
 
   get connectionId(): number {
@@ -134,7 +125,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     const main = new MainChannel(this.context(E.SPICE_CHANNEL_MAIN, 0), {
       onInit: (init) => {
         this.sessionId = init.session_id;
-        this.mmBase = { mmTimeMs: init.multi_media_time, atMs: this.clock.now() };
         this.emit('ready', {
           sessionId: init.session_id,
           mouseModes: init.supported_mouse_modes,
@@ -208,11 +198,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   /** The guest's lock keys (SPICE_KEYBOARD_MODIFIER_FLAGS_*), once the inputs channel reported them. */
   get guestModifiers(): number | undefined {
     return this.getChannel<InputsChannel>(E.SPICE_CHANNEL_INPUTS, 0)?.guestModifiers;
-  }
-
-  /** The server's multimedia time now (ms): its last report plus the local time since (audio/video sync). */
-  mmTimeMs(): number {
-    return (this.mmBase.mmTimeMs + Math.round(this.clock.now() - this.mmBase.atMs)) >>> 0;
   }
 
   /** Inputs facade: forwards to the inputs channel when it is ready. */
