@@ -7,6 +7,7 @@ import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
+import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { ArgSpec, ParsedArgs } from './args';
 import type { CliIo } from './command';
@@ -60,14 +61,20 @@ export function parseChannelList(text: string): 'all' | number[] {
     });
 }
 
-/** A session for a one-shot command: display channels decode inline (a worker start would cost more). */
-export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSession {
-  const session = new SpiceSession({
+/**
+ * A session for a one-shot command: display channels decode inline (a worker start would cost more); `features`
+ * adds what the command needs beyond the display (a playback channel, USB redirection), at construction.
+ */
+export function sessionFor(
+  config: ConnectionConfig,
+  logger: Logger,
+  features: readonly SessionFeature[] = [],
+): SpiceSession {
+  return new SpiceSession({
     opener: createStreamOpener(config, { logger }),
     ...(config.password !== undefined ? { password: config.password } : {}),
     logger,
     disableChannels: config.disableChannels,
-    features: [displayFeature({ logger, decodeInWorkers: false })],
+    features: [displayFeature({ logger, decodeInWorkers: false }), ...features],
   });
-  return session;
 }
