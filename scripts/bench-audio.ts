@@ -18,7 +18,7 @@ import OpusScript from 'opusscript';
 import { DecodingSink } from '../main/audio/decoding-sink';
 import { createOpusDecoder } from '../main/audio/opus-decoder-node';
 import type { PlaybackFrame, PlaybackSink } from '../main/spice/audio/audio-adapters';
-import { installPlaybackChannel } from '../main/spice/channels/playback-channel';
+import { playbackFeature } from '../main/spice/channels/playback-channel';
 import { parseSpiceUri } from '../main/spice/connect/uri';
 import { silentLogger } from '../main/spice/logger';
 import { mmTimeDiff } from '../main/spice/multimedia-clock';
@@ -254,8 +254,8 @@ async function sessionLatency(server: TestServer, seconds: number, opus: boolean
       E.SPICE_CHANNEL_CURSOR,
       E.SPICE_CHANNEL_RECORD,
     ],
+    features: [playbackFeature(decoding)],
   });
-  installPlaybackChannel(session, decoding);
   const mark = server.eventCount;
   try {
     await session.connect();

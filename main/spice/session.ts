@@ -1,13 +1,18 @@
 // A SPICE session: the main channel plus every secondary channel the server lists, sharing one connection id.
 // A secondary channel that fails is reported and dropped; the session ends only when the main channel ends,
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
+// Inputs and cursor are built in; other channel types come from the features given at construction
+// (session-feature.ts). The session is the one source of truth for protocol state the shells show: monitors
+// (per display channel), cursor, mouse mode, lock keys.
 import { GuestAgent, type GuestAgentOptions } from './agent/guest-agent';
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
 import { createMultimediaClock, type MultimediaClock } from './multimedia-clock';
 import * as E from './protocol/enums';
-import type { ChannelRef, SessionEventMap, SessionEventName } from './session-events';
+import type { ChannelRef, CursorShape, SessionEventMap, SessionEventName } from './session-events';
 import type { SurfaceProvider, SurfaceView } from './surfaces/types';
+import type { DisplayMonitor } from './channels/display-monitors';
+import type { ChannelFactory, SessionFeature } from './session-feature';
 import type { StreamOpener } from './transport/stream-opener';
 import { TypedEmitter } from './typed-emitter';
 import { SpiceChannel, type ChannelContext, type ChannelHost } from './channels/channel';
@@ -30,6 +35,17 @@ export interface SessionOptions {
   clock?: MultimediaClock;
   /** The guest agent's adapters and limits (clipboard adapter, clipboard size cap, …). */
   agent?: GuestAgentOptions;
+  /** Channel types beyond main, inputs and cursor (display, and what later features add). */
+  features?: readonly SessionFeature[];
+}
+
+/** What the cursor channel last said (undefined until it said anything, and after CURSOR_RESET). */
+export interface CursorState {
+  channelId: number;
+  shape: CursorShape | null;
+  x: number;
+  y: number;
+  visible: boolean;
 }
 
 /** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
@@ -42,8 +58,6 @@ export interface SessionInputs {
   mousePress(button: number, buttons: number): void;
   mouseRelease(button: number, buttons: number): void;
 }
-
-type ChannelFactory = (ctx: ChannelContext, session: SpiceSession) => SpiceChannel;
 
 export class SpiceSession extends TypedEmitter<SessionEventMap> implements ChannelHost {
   readonly opener: StreamOpener;
@@ -68,6 +82,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     [E.SPICE_CHANNEL_INPUTS, (ctx) => new InputsChannel(ctx)],
     [E.SPICE_CHANNEL_CURSOR, (ctx) => new CursorChannel(ctx)],
   ]);
+  private readonly features: readonly SessionFeature[];
 
   constructor(options: SessionOptions) {
     super((e) => (options.logger ?? silentLogger).error(`event listener failed: ${errorMessage(e)}`));
@@ -83,6 +98,14 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.agent.on('unsupported', ({ what }) =>
       this.emit('unsupported', { channel: { type: E.SPICE_CHANNEL_MAIN, id: 0 }, what }),
     );
+    this.features = options.features ?? [];
+    for (const feature of this.features) {
+      for (const [type, factory] of feature.channels) {
+        if (this.factories.has(type))
+          throw new Error(`${feature.name}: channel type ${channelTypeName(type)} is already provided`);
+        this.factories.set(type, factory);
+      }
+    }
   }
 
   get connectionId(): number {
@@ -172,6 +195,36 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     return display?.getSurface?.(surfaceId);
   }
 
+  /** Every display channel's monitors (channel id order, then head order): what the shells show as views. */
+  monitors(): DisplayMonitor[] {
+    const out: DisplayMonitor[] = [];
+    const displays = this.openChannels()
+      .filter((c) => c.type === E.SPICE_CHANNEL_DISPLAY)
+      .sort((a, b) => a.id - b.id) as (SpiceChannel & { monitors?: readonly DisplayMonitor[] })[];
+    for (const display of displays) out.push(...(display.monitors ?? []));
+    return out;
+  }
+
+  /** The cursor of display `channelId` (cursor channel n goes with display channel n). */
+  cursor(channelId = 0): CursorState | undefined {
+    const c = this.getChannel<CursorChannel>(E.SPICE_CHANNEL_CURSOR, channelId);
+    if (!c?.known) return undefined;
+    return { channelId, shape: c.shape, x: c.x, y: c.y, visible: c.visible };
+  }
+
+  /** SPICE_MOUSE_MODE_* in force and the mask the server supports (server mode until MAIN_INIT says otherwise). */
+  get mouseMode(): { current: number; supported: number } {
+    return {
+      current: this.main?.currentMouseMode || E.SPICE_MOUSE_MODE_SERVER,
+      supported: this.main?.supportedMouseModes || E.SPICE_MOUSE_MODE_SERVER,
+    };
+  }
+
+  /** The guest's lock keys (SPICE_KEYBOARD_MODIFIER_FLAGS_*), once the inputs channel reported them. */
+  get guestModifiers(): number | undefined {
+    return this.getChannel<InputsChannel>(E.SPICE_CHANNEL_INPUTS, 0)?.guestModifiers;
+  }
+
   /** Inputs facade: forwards to the inputs channel when it is ready. */
   readonly inputs: SessionInputs = {
     keyDown: (code) => this.inputsChannel()?.keyDown(code),
@@ -227,11 +280,6 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     if (current !== want && supported & want) this.main?.requestMouseMode(want);
   }
 
-  /** Registers how to build a secondary channel type (used by feature modules such as the display). */
-  registerChannelFactory(type: number, factory: ChannelFactory): void {
-    this.factories.set(type, factory);
-  }
-
   private openSecondary(type: number, id: number): void {
     const key = `${type}:${id}`;
     if (this.ended || this.channels.has(key)) return;
@@ -272,22 +320,15 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.ended = true;
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
-    for (const dispose of this.disposers.splice(0)) {
+    for (const feature of this.features) {
       try {
-        dispose();
+        feature.close?.();
       } catch (e) {
-        this.log.error(`dispose failed: ${errorMessage(e)}`);
+        this.log.error(`closing ${feature.name} failed: ${errorMessage(e)}`);
       }
     }
     if (error) this.log.info(`session ended: ${error.message}`);
     this.emit('closed', { error });
-  }
-
-  private readonly disposers: (() => void)[] = [];
-  /** Runs `dispose` when the session ends (feature modules release workers and caches this way). */
-  onDispose(dispose: () => void): void {
-    if (this.ended) dispose();
-    else this.disposers.push(dispose);
   }
 
   get isClosed(): boolean {

@@ -7,13 +7,14 @@ import { test } from 'node:test';
 import { createOpusEncoder } from '../../main/audio/opus-encoder-node';
 import { ToneSource } from '../../main/audio/tone-source';
 import type { PlaybackFormat, PlaybackFrame, PlaybackSink } from '../../main/spice/audio/audio-adapters';
-import { installPlaybackChannel, type PlaybackChannel } from '../../main/spice/channels/playback-channel';
-import { installRecordChannel, type RecordChannel } from '../../main/spice/channels/record-channel';
+import { playbackFeature, type PlaybackChannel } from '../../main/spice/channels/playback-channel';
+import { recordFeature, type RecordChannel } from '../../main/spice/channels/record-channel';
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import { mmTimeDiff, type MultimediaClock } from '../../main/spice/multimedia-clock';
 import * as E from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
+import type { SessionFeature } from '../../main/spice/session-feature';
 import { createStreamOpener } from '../../main/spice/transport/opener';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { requireTools } from '../support/require-tool';
@@ -29,11 +30,16 @@ const ALL_BUT_AUDIO = [
   E.SPICE_CHANNEL_PORT,
 ];
 
-function sessionTo(server: TestServer, disable: number[] = ALL_BUT_AUDIO): SpiceSession {
+function sessionTo(
+  server: TestServer,
+  features: readonly SessionFeature[],
+  disable: number[] = ALL_BUT_AUDIO,
+): SpiceSession {
   return new SpiceSession({
     opener: createStreamOpener(parseSpiceUri(`spice://127.0.0.1:${server.port}`), { logger: silentLogger }),
     disableChannels: disable,
     linkTimeoutMs: 5000,
+    features,
   });
 }
 
@@ -52,13 +58,14 @@ for (const opus of [false, true]) {
     TIME_LIMIT,
     async (t) => {
       const server = await startTestServer({ width: 32, height: 32 });
-      const session = sessionTo(server);
+      const tone = new ToneSource({ frequencyHz: 440, amplitude: 0.5, channels: [0] });
+      const session = sessionTo(server, [
+        recordFeature(tone, opus ? { opusEncoder: createOpusEncoder, preferOpus: true } : {}),
+      ]);
       t.after(async () => {
         session.close();
         await server.stop();
       });
-      const tone = new ToneSource({ frequencyHz: 440, amplitude: 0.5, channels: [0] });
-      installRecordChannel(session, tone, opus ? { opusEncoder: createOpusEncoder, preferOpus: true } : {});
       const mark = server.eventCount;
       await session.connect();
       await channelReady(server, 'record', mark);
@@ -94,13 +101,12 @@ for (const opus of [false, true]) {
 
 void test('record: STOP/START, VOLUME and MUTE from the server reach the source', TIME_LIMIT, async (t) => {
   const server = await startTestServer({ width: 32, height: 32 });
-  const session = sessionTo(server);
+  const tone = new ToneSource({ frequencyHz: 1000, amplitude: 0.25 });
+  const session = sessionTo(server, [recordFeature(tone)]);
   t.after(async () => {
     session.close();
     await server.stop();
   });
-  const tone = new ToneSource({ frequencyHz: 1000, amplitude: 0.25 });
-  installRecordChannel(session, tone);
   const mark = server.eventCount;
   await session.connect();
   await channelReady(server, 'record', mark);
@@ -175,14 +181,13 @@ void test(
   TIME_LIMIT,
   async (t) => {
     const server = await startTestServer({ width: 32, height: 32 });
-    const session = sessionTo(server);
+    const sink = new RecordingSink(false, 120);
+    const session = sessionTo(server, [playbackFeature(sink)]);
+    sink.clock = session.clock;
     t.after(async () => {
       session.close();
       await server.stop();
     });
-    const sink = new RecordingSink(false, 120);
-    sink.clock = session.clock;
-    installPlaybackChannel(session, sink);
     await server.sendOk({ cmd: 'playback_volume', left: 30000, right: 40000 });
     const mark = server.eventCount;
     await session.connect();
@@ -237,14 +242,16 @@ void test(
   TIME_LIMIT,
   async (t) => {
     const server = await startTestServer({ width: 32, height: 32 });
-    const session = sessionTo(server, [...ALL_BUT_AUDIO, E.SPICE_CHANNEL_PLAYBACK, E.SPICE_CHANNEL_RECORD]);
+    const sink = new RecordingSink(true);
+    const session = sessionTo(
+      server,
+      [playbackFeature(sink), recordFeature(new ToneSource({ frequencyHz: 440, amplitude: 0.1 }))],
+      [...ALL_BUT_AUDIO, E.SPICE_CHANNEL_PLAYBACK, E.SPICE_CHANNEL_RECORD],
+    );
     t.after(async () => {
       session.close();
       await server.stop();
     });
-    const sink = new RecordingSink(true);
-    installPlaybackChannel(session, sink);
-    installRecordChannel(session, new ToneSource({ frequencyHz: 440, amplitude: 0.1 }));
     const listed = new Promise<void>((resolve) => session.once('channels', () => resolve()));
     await session.connect();
     await listed;

@@ -11,7 +11,7 @@ import * as E from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
 import { createStreamOpener } from '../../main/spice/transport/opener';
 import type { UsbredirChannel } from '../../main/spice/channels/usbredir-channel';
-import { installUsbRedirection } from '../../main/spice/usbredir/install';
+import { usbRedirectionFeature } from '../../main/spice/usbredir/usb-redirection-feature';
 import type {
   OpenUsbDevice,
   UsbBackend,
@@ -151,11 +151,13 @@ async function setup(
     watch: () => () => {},
   };
   const config = parseSpiceUri(`spice://127.0.0.1:${server.port}`);
+  const usb = usbRedirectionFeature({ backend, logger: silentLogger });
+  const manager = usb.manager;
   const session = new SpiceSession({
     opener: createStreamOpener(config, { logger: silentLogger }),
     logger: silentLogger,
+    features: [usb],
   });
-  const manager = installUsbRedirection(session, { backend, logger: silentLogger });
   await session.connect();
   await manager.start();
   await new Promise<void>((resolve) => {

@@ -5,7 +5,8 @@ import { createOpusDecoder } from '../../audio/opus-decoder-node';
 import { DecodingSink } from '../../audio/decoding-sink';
 import { WavCaptureSink } from '../../audio/wav-capture-sink';
 import { WavFileWriter } from '../../audio/wav-writer';
-import { installPlaybackChannel } from '../../spice/channels/playback-channel';
+import { playbackFeature } from '../../spice/channels/playback-channel';
+import { createMultimediaClock } from '../../spice/multimedia-clock';
 import { SpiceError } from '../../spice/errors';
 import * as E from '../../spice/protocol/enums';
 import type { SpiceSession } from '../../spice/session';
@@ -122,8 +123,7 @@ async function capture(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    session = sessionFor(config, logger);
-    const clock = session.clock;
+    const clock = createMultimediaClock();
     wav = new WavCaptureSink({
       path: output,
       ...(seconds !== undefined ? { maxSeconds: seconds } : {}),
@@ -136,7 +136,7 @@ async function capture(
     });
     decoding = new DecodingSink(wav, createOpusDecoder, (e) => logger.warn(`playback: ${e.message}`));
     await decoding.prepare();
-    installPlaybackChannel(session, decoding);
+    session = sessionFor(config, logger, { clock, features: [playbackFeature(decoding)] });
     session.on('channel-error', (e) => {
       if (e.type === E.SPICE_CHANNEL_PLAYBACK) logger.warn(`playback: ${e.error.message}`);
     });

@@ -5,7 +5,8 @@ import { access, constants } from 'node:fs/promises';
 import { resolveTarget } from '../../spice/connect/resolve';
 import { SpiceError, errorMessage } from '../../spice/errors';
 import * as E from '../../spice/protocol/enums';
-import { installUsbRedirection } from '../../spice/usbredir/install';
+import type { SpiceSession } from '../../spice/session';
+import { usbRedirectionFeature } from '../../spice/usbredir/usb-redirection-feature';
 import type { UsbDeviceManager, UsbDeviceState } from '../../spice/usbredir/usb-device-manager';
 import { DEFAULT_AUTOCONNECT_FILTER, parseUsbFilter } from '../../spice/usbredir/usbredir-filter';
 import { sharedCd, sharedDisk } from '../../spice/usbredir/virtual/virtual-msd-device';
@@ -200,10 +201,10 @@ export const usbCommand: CliCommand = {
       return EXIT_USAGE;
     }
     const autoFilter = redirect ?? config.usb.filter ?? DEFAULT_AUTOCONNECT_FILTER;
-    const session = sessionFor(config, logger);
     let manager: UsbDeviceManager;
+    let session: SpiceSession;
     try {
-      manager = installUsbRedirection(session, {
+      const usb = usbRedirectionFeature({
         backend: new NodeUsbBackend({ logger }),
         logger,
         autoConnect: redirect !== undefined || config.usb.autoshare === true,
@@ -212,6 +213,8 @@ export const usbCommand: CliCommand = {
           ? { redirectOnConnectFilter: (redirect ?? config.usb.redirectOnConnect)! }
           : {}),
       });
+      manager = usb.manager;
+      session = sessionFor(config, logger, { features: [usb] });
     } catch (e) {
       return reportError(e, io);
     }

@@ -1,5 +1,6 @@
 // `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [connection options]`: the app's renderer served to a browser,
-// with the SPICE session running here in Node and the app contract carried over a WebSocket.
+// with the SPICE session in a session process this command starts (and restarts if it dies), and the contract
+// carried over a WebSocket.
 import type { CliCommand, CliIo } from '../command';
 import { numberOption, parseArgs, type ParsedArgs } from '../args';
 import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs } from '../connect-options';
@@ -12,8 +13,8 @@ import { startWebHarness } from '../../web/harness';
 
 const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [connection options]
 
-Serves the Saffron viewer to a web browser: the SPICE session runs in this process and the page talks to it
-over a WebSocket. Without a URI the page shows the connect form.
+Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
+and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
@@ -60,7 +61,8 @@ function stderrLogger(io: CliIo, verbose: boolean): Logger {
 function firstConnectDeadline(host: { readonly currentState: string }, timeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
     setTimeout(() => {
-      if (host.currentState === 'connecting') resolve(EXIT_TIMEOUT);
+      // 'idle': the session process has not even reported the attempt yet (it may still be starting).
+      if (host.currentState === 'connecting' || host.currentState === 'idle') resolve(EXIT_TIMEOUT);
     }, timeoutMs).unref();
   });
 }
@@ -134,6 +136,7 @@ export const webCommand: CliCommand = {
         listenPort: parsed.listenPort,
         logger,
         env: io.env,
+        debug: args.flags.has('verbose'),
         ...(config ? { config } : {}),
       });
     } catch (e) {
@@ -145,7 +148,7 @@ export const webCommand: CliCommand = {
     io.stdout(`listening ${harness.url}`);
     const outcome = await Promise.race([
       untilInterrupted().then(() => EXIT_OK),
-      ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.host, timeoutMs)] : []),
+      ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.views, timeoutMs)] : []),
     ]);
     if (outcome === EXIT_TIMEOUT)
       io.stderr(`saffron web: gave up after ${timeoutMs! / 1000} s waiting for the server`);

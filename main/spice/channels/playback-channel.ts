@@ -23,7 +23,7 @@ import {
   SPICE_PLAYBACK_CAP_OPUS,
   SPICE_PLAYBACK_CAP_VOLUME,
 } from '../protocol/protocol';
-import type { SpiceSession } from '../session';
+import type { SessionFeature } from '../session-feature';
 import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
 
 /** Opus sample rates (common snd_codec.c `snd_codec_is_capable`). */
@@ -264,10 +264,12 @@ export class PlaybackChannel extends SpiceChannel<E.SpiceMsgPlayback> {
   }
 }
 
-/** Makes `session` open the playback channel into `sink`, timed by the session's clock. */
-export function installPlaybackChannel(session: SpiceSession, sink: PlaybackSink): void {
-  session.registerChannelFactory(
-    E.SPICE_CHANNEL_PLAYBACK,
-    (ctx) => new PlaybackChannel(ctx, { sink, clock: session.clock }),
-  );
+/** The playback channel as a session feature: plays into `sink`, timed by the session's clock. */
+export function playbackFeature(sink: PlaybackSink): SessionFeature {
+  return {
+    name: 'playback',
+    channels: new Map([
+      [E.SPICE_CHANNEL_PLAYBACK, (ctx, session) => new PlaybackChannel(ctx, { sink, clock: session.clock })],
+    ]),
+  };
 }

@@ -32,7 +32,7 @@ import { ProtocolError, errorMessage } from '../errors';
 import type { MultimediaClock } from '../multimedia-clock';
 import * as E from '../protocol/enums';
 import { SPICE_RECORD_CAP_OPUS, SPICE_RECORD_CAP_VOLUME } from '../protocol/protocol';
-import type { SpiceSession } from '../session';
+import type { SessionFeature } from '../session-feature';
 import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
 import { OPUS_SAMPLE_RATES } from './playback-channel';
 
@@ -237,20 +237,21 @@ export interface RecordInstallOptions {
   preferOpus?: boolean;
 }
 
-/** Makes `session` open the record channel from `source`, stamped with the session's clock. */
-export function installRecordChannel(
-  session: SpiceSession,
-  source: RecordSource,
-  options: RecordInstallOptions = {},
-): void {
-  session.registerChannelFactory(
-    E.SPICE_CHANNEL_RECORD,
-    (ctx) =>
-      new RecordChannel(ctx, {
-        source,
-        clock: session.clock,
-        ...(options.opusEncoder ? { opusEncoder: options.opusEncoder } : {}),
-        ...(options.preferOpus !== undefined ? { preferOpus: options.preferOpus } : {}),
-      }),
-  );
+/** The record channel as a session feature: records from `source`, stamped with the session's clock. */
+export function recordFeature(source: RecordSource, options: RecordInstallOptions = {}): SessionFeature {
+  return {
+    name: 'record',
+    channels: new Map([
+      [
+        E.SPICE_CHANNEL_RECORD,
+        (ctx, session) =>
+          new RecordChannel(ctx, {
+            source,
+            clock: session.clock,
+            ...(options.opusEncoder ? { opusEncoder: options.opusEncoder } : {}),
+            ...(options.preferOpus !== undefined ? { preferOpus: options.preferOpus } : {}),
+          }),
+      ],
+    ]),
+  };
 }

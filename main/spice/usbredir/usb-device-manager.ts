@@ -222,7 +222,7 @@ export class UsbDeviceManager extends TypedEmitter<UsbDeviceManagerEvents> {
     await Promise.all(closing);
   }
 
-  /** Hooks for the usbredir channels of the session (installUsbRedirection wires them). */
+  /** Hooks for the usbredir channels of the session (usbRedirectionFeature wires them). */
   readonly channelHooks: UsbredirChannelHooks = {
     onLinked: (channel) => {
       this.channels.add(channel);

@@ -9,8 +9,8 @@ import { DecodingSink } from '../../../main/audio/decoding-sink';
 import { createOpusDecoder } from '../../../main/audio/opus-decoder-node';
 import type { PlaybackSink, RecordSource } from '../../../main/spice/audio/audio-adapters';
 import { parseOpusPacket } from '../../../main/spice/audio/opus-packet';
-import { installPlaybackChannel } from '../../../main/spice/channels/playback-channel';
-import { installRecordChannel } from '../../../main/spice/channels/record-channel';
+import { playbackFeature } from '../../../main/spice/channels/playback-channel';
+import { recordFeature } from '../../../main/spice/channels/record-channel';
 import * as A from '../../../main/spice/codecs/audio';
 import { isSpiceError } from '../../../main/spice/errors';
 import * as E from '../../../main/spice/protocol/enums';
@@ -90,11 +90,10 @@ void test(
   TIME_LIMIT,
   async () => {
     const rnd = prng(0x91a7);
-    const h = await startHarness();
     const sink = new DecodingSink(silentPcmSink(), createOpusDecoder);
     await sink.prepare();
+    const h = await startHarness({ features: [playbackFeature(sink)] });
     try {
-      installPlaybackChannel(h.session, sink);
       h.main.send(
         E.SPICE_MSG_MAIN_CHANNELS_LIST,
         new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_PLAYBACK).u8(0).finish(),
@@ -137,7 +136,6 @@ void test(
 
 void test('audio fuzz: mutated record messages into a live channel', TIME_LIMIT, async () => {
   const rnd = prng(0x4ec0);
-  const h = await startHarness();
   let writer: ((pcm: Int16Array) => void) | null = null;
   const source: RecordSource = {
     producesOpus: false,
@@ -145,8 +143,8 @@ void test('audio fuzz: mutated record messages into a live channel', TIME_LIMIT,
     stop: () => (writer = null),
     close: () => {},
   };
+  const h = await startHarness({ features: [recordFeature(source)] });
   try {
-    installRecordChannel(h.session, source);
     h.main.send(
       E.SPICE_MSG_MAIN_CHANNELS_LIST,
       new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_RECORD).u8(0).finish(),

@@ -7,7 +7,7 @@ import OpusScript from 'opusscript';
 import type { PlaybackFormat, PlaybackFrame, PlaybackSink } from '../../../main/spice/audio/audio-adapters';
 import {
   MAX_PLAYBACK_LATENCY_MS,
-  installPlaybackChannel,
+  playbackFeature,
   type PlaybackChannel,
 } from '../../../main/spice/channels/playback-channel';
 import { mmTimeDiff } from '../../../main/spice/multimedia-clock';
@@ -61,9 +61,8 @@ async function withPlayback(
   sink: FakeSink,
   run: (h: Harness, conn: ScriptedConnection, channel: PlaybackChannel) => Promise<void>,
 ): Promise<void> {
-  const h = await startHarness();
+  const h = await startHarness({ features: [playbackFeature(sink)] });
   try {
-    installPlaybackChannel(h.session, sink);
     h.main.send(
       E.SPICE_MSG_MAIN_CHANNELS_LIST,
       new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_PLAYBACK).u8(0).finish(),

@@ -8,7 +8,7 @@ import type { RecordFormat, RecordSource, RecordWriter } from '../../../main/spi
 import { parseOpusPacket } from '../../../main/spice/audio/opus-packet';
 import {
   RECORD_RAW_FRAME_SAMPLES,
-  installRecordChannel,
+  recordFeature,
   type RecordChannel,
   type RecordInstallOptions,
 } from '../../../main/spice/channels/record-channel';
@@ -43,9 +43,9 @@ async function withRecord(
 ): Promise<void> {
   const h = await startHarness({
     channelCaps: (type) => (type === E.SPICE_CHANNEL_RECORD ? serverCaps : []),
+    features: [recordFeature(source, options)],
   });
   try {
-    installRecordChannel(h.session, source, options);
     h.main.send(
       E.SPICE_MSG_MAIN_CHANNELS_LIST,
       new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_RECORD).u8(0).finish(),
