@@ -133,13 +133,15 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       close: (code, reason) => ws.close(code, reason),
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) {
-        ws.close(1003, 'binary requests are not part of the contract');
-        return;
-      }
-      view.fromTab(
-        Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data),
-      );
+      const bytes = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
+      // Binary frames are data requests (shared/data-frame.ts: file blocks, clipboard pieces); the session
+      // process parses and guards both kinds.
+      if (isBinary) view.fromTabBinary(bytes);
+      else view.fromTab(bytes);
     });
     ws.on('close', () => view.detach());
     ws.on('error', (e) => logger.warn(`WebSocket error: ${e.message}`));
