@@ -58,7 +58,7 @@ async function pollPage<T>(fn: () => Promise<T | null>, timeoutMs: number): Prom
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await page.evaluate(fn);
-    if (value !== null) return value as T;
+    if (value !== null) return value;
     if (Date.now() > deadline) throw new Error('timed out waiting for the page');
     await new Promise((r) => setTimeout(r, 200));
   }
