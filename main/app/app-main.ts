@@ -16,6 +16,7 @@ import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
 import { launchTarget, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
+import { agentMenu, withAgentMenu, type AgentMenuState } from './agent-menu';
 import { launchUtilitySessionProcess } from './session-process';
 
 const consoleLogger: Logger = {
@@ -68,7 +69,17 @@ export function startApp(): void {
     (message) => logger.warn(message),
   );
   app.on('browser-window-focus', () => clipboardSync.check());
+  let agentState: AgentMenuState = {
+    settings: { autoResize: true, clipboardToGuest: true, clipboardToHost: true },
+    displays: [true],
+    connected: false,
+  };
+  let rebuildMenu: () => void = () => {};
   const shell: DesktopShell = {
+    agentState: (state) => {
+      agentState = state;
+      rebuildMenu();
+    },
     setMonitorCount: (count) => windows?.setMonitorCount(count),
     toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
     send: (message) => supervisor.send(message),
@@ -174,7 +185,21 @@ export function startApp(): void {
           detail: 'A remote viewer for SPICE virtual machines.',
         }),
     };
-    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, process.platform === 'darwin')));
+    const buildMenu = (): void =>
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          withAgentMenu(
+            menuTemplate(actions, process.platform === 'darwin'),
+            agentMenu(agentState, {
+              setting: (settings) => supervisor.send({ t: 'agent-settings', settings }),
+              display: (display, enabled) => supervisor.send({ t: 'display-enable', display, enabled }),
+              sendFiles: () => shell.pickFiles?.(),
+            }),
+          ),
+        ),
+      );
+    rebuildMenu = buildMenu;
+    buildMenu();
     windows.mainWindow();
     const target = pending;
     pending = undefined;
