@@ -109,6 +109,8 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       imageCache: shared.imageCache,
       decoders: shared.decoders,
       surfaceBudget: shared.surfaceBudget,
+      memory: ctx.host.memory,
+      work: this.work,
       logger: ctx.logger,
       events: {
         surfaceCreated: (s) => this.ctx.emit('surface-create', { ...s.info, channelId: this.id }),
@@ -365,19 +367,35 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     if (dest) s.dest = dest;
     const jpeg = this.shared.decoders.jpeg;
     if (!s.playable || !jpeg) return;
+    const surface = this.surfaces.get(s.surfaceId);
+    if (!surface) return;
     let frame;
+    let release: (() => void) | undefined;
     try {
       const size = jpegDimensions(data);
       if (!size) throw new SpiceError('protocol', 'not a JPEG frame');
+      // A frame can only show on its surface: a larger one (a 1.5 MB JPEG may declare 16384x16384) is refused
+      // before it is decoded, and the decoded frame is held against the session's memory budget.
+      if (size.width * size.height > surface.width * surface.height)
+        throw new SpiceError(
+          'protocol',
+          `a ${size.width}x${size.height} frame is larger than its ${surface.width}x${surface.height} surface`,
+        );
+      release = this.ctx.host.memory.reserve(size.width * size.height * 4, `stream ${id}'s video frame`);
       frame = await jpeg(data, size.width, size.height);
     } catch (e) {
+      release?.();
       // One bad frame must not end the stream (spice-gtk drops it too).
       this.log.warn(`stream ${id}: frame dropped: ${errorMessage(e)}`);
       return;
     }
-    if (!s.topDown) flipRows(frame.pixels, frame.width, frame.height);
-    if (!this.surfaces.get(s.surfaceId)) return;
-    this.surfaces.drawFrame(s.surfaceId, imageSource(frame), s.dest, s.clip);
+    try {
+      if (!s.topDown) flipRows(frame.pixels, frame.width, frame.height);
+      if (!this.surfaces.get(s.surfaceId)) return;
+      await this.surfaces.drawFrame(s.surfaceId, imageSource(frame), s.dest, s.clip);
+    } finally {
+      release();
+    }
   }
 }
 
@@ -389,7 +407,7 @@ export function installDisplayChannels(
   session: SpiceSession,
   options: DisplaySharedOptions & DisplayChannelOptions = {},
 ): DisplayShared {
-  const shared = createDisplayShared(options);
+  const shared = createDisplayShared({ memory: session.memory, ...options });
   session.registerChannelFactory(E.SPICE_CHANNEL_DISPLAY, (ctx) => new DisplayChannel(ctx, shared, options));
   session.onDispose(() => shared.close());
   return shared;

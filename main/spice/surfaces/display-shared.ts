@@ -6,6 +6,7 @@ import { DecodePool } from '../decoders/decode-pool';
 import { GlzWindow } from '../decoders/glz-window';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
+import type { MemoryBudget } from '../memory-budget';
 import { ImageCache } from './image-cache';
 import { createImageDecoders, type ImageDecoders } from './image-decoders';
 import { SurfaceBudget } from './surface-budget';
@@ -23,6 +24,8 @@ export interface DisplaySharedOptions {
   /** Most pixels all surfaces of the session may hold together (default DEFAULT_MAX_TOTAL_SURFACE_PIXELS). */
   maxTotalSurfacePixels?: number;
   logger?: Logger;
+  /** The session's memory budget (reported with the shared state; display channels charge it). */
+  memory?: MemoryBudget;
   /** Replaces decoders (tests). */
   decoders?: Partial<ImageDecoders>;
   /**
