@@ -181,6 +181,8 @@ export interface StatusMessage {
   errorCode?: string;
   /** "host:port" of the current or last target, with no secrets. */
   target?: string;
+  /** The current or last target as the connect form shows it (absent for unix sockets and proxy tickets). */
+  form?: { host: string; port: number; tls: boolean };
   /** Whether a reconnect request would do something. */
   canReconnect: boolean;
 }

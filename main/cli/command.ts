@@ -1,10 +1,13 @@
 // The shape of one `saffron <command>`: each lives in main/cli/commands/<name>.ts and is listed in main/cli/index.ts.
+import type { ProcessGuard } from './process-guard';
 
 export interface CliIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
   /** Environment variables (process.env in production, a fixed object in tests). */
   env: Record<string, string | undefined>;
+  /** The process-level error guard (absent when run in-process by tests). */
+  guard?: ProcessGuard;
 }
 
 export interface CliCommand {

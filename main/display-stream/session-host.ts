@@ -13,6 +13,7 @@ import type {
   ViewMessage,
 } from '../../shared/ipc';
 import { HeldKeys, sendKeyStrokes } from '../../shared/keyboard-map';
+import { printableText } from '../../shared/printable-text';
 import type { KeyStroke } from '../../shared/keyboard-map';
 import type { ConnectionConfig } from '../spice/connect/config';
 import { describeConfig } from '../spice/connect/config';
@@ -123,7 +124,8 @@ export class SessionHost {
   }
 
   titleFor(monitor: number): string {
-    return this.monitors.length > 1 ? `${this.title} (display ${monitor + 1})` : this.title;
+    const title = printableText(this.title, 200);
+    return this.monitors.length > 1 ? `${title} (display ${monitor + 1})` : title;
   }
 
   // ---- views ----
@@ -176,6 +178,8 @@ export class SessionHost {
   }
 
   private broadcast(message: ViewMessage): void {
+    // Notices carry server text (NOTIFY, channel errors, .vv notes): printable only, one line each.
+    if (message.kind === 'notice') message = { ...message, message: printableText(message.message) };
     for (const view of this.views) view.sink.send(message);
   }
 
@@ -388,6 +392,17 @@ export class SessionHost {
     void this.connect(this.config);
   }
 
+  /** An error no one handled (process guard of `saffron web`): shown to every view, the host keeps running. */
+  reportInternalError(error: unknown): void {
+    this.broadcast({
+      kind: 'notice',
+      level: 'error',
+      message: printableText(
+        `Internal error: ${errorMessage(error)}. Saffron keeps running; disconnect and connect again if the view is stuck.`,
+      ),
+    });
+  }
+
   /** Closes the session and detaches nothing (views stay). */
   close(): void {
     this.generation++;
@@ -416,18 +431,20 @@ export class SessionHost {
 
   private setStatus(state: SessionState, message: string, errorCode?: string): void {
     this.state = state;
-    this.statusMessage = message;
+    this.statusMessage = printableText(message);
     this.errorCode = errorCode;
     this.broadcast(this.statusMessageNow());
   }
 
   private statusMessageNow(): ViewMessage {
+    const form = this.config ? formFor(this.config) : undefined;
     return {
       kind: 'status',
       state: this.state,
       message: this.statusMessage,
       ...(this.errorCode !== undefined ? { errorCode: this.errorCode } : {}),
       ...(this.config ? { target: describeConfig(this.config) } : {}),
+      ...(form ? { form } : {}),
       canReconnect: this.config !== undefined && this.state !== 'connecting',
     };
   }
@@ -684,6 +701,19 @@ export class SessionHost {
     this.saveRecent(entries);
     this.broadcast({ kind: 'recent', entries });
   }
+}
+
+/**
+ * The target as the connect form shows it, so a page opened on `saffron web spice://h:p` (or after a .vv) that
+ * must add a password has the real host and port in the form, not an empty host and 5900.
+ */
+function formFor(config: ConnectionConfig): { host: string; port: number; tls: boolean } | undefined {
+  if (config.unixPath !== undefined || config.host === '') return undefined;
+  // A proxy ticket (`pvespiceproxy:…`) is not a host the form can connect to.
+  if (config.host.includes(':') && !isIPv6(config.host.replace(/%.*$/, ''))) return undefined;
+  const tls = config.port === undefined && config.tlsPort !== undefined;
+  const port = tls ? config.tlsPort : config.port;
+  return port === undefined ? undefined : { host: config.host, port, tls };
 }
 
 function sameArea(a: MonitorArea, b: MonitorArea): boolean {

@@ -3,10 +3,15 @@
 import type { SpiceErrorCode } from '../spice/errors';
 import { errorMessage, isSpiceError } from '../spice/errors';
 
+/** Codes whose advice says everything the error's own message does: the detail is not repeated. */
+const COMPLETE: Partial<Record<SpiceErrorCode, string>> = {
+  'auth-failed':
+    'The server rejected the password. Check it (or get a new ticket), type it in the Password field and press Reconnect.',
+  'password-required': 'This server needs a password: type it in the Password field and press Reconnect.',
+};
+
 const ADVICE: Partial<Record<SpiceErrorCode, string>> = {
   unreachable: 'Could not reach the server. Check the host and port, and that the VM is running.',
-  'auth-failed': 'The server rejected the password.',
-  'password-required': 'This server needs a password.',
   'not-spice': 'The server did not answer as a SPICE server. Check the port.',
   'version-mismatch': 'The server speaks an incompatible SPICE protocol version.',
   'need-secured': 'The server requires TLS. Turn TLS on (and give the TLS port).',
@@ -21,9 +26,13 @@ const ADVICE: Partial<Record<SpiceErrorCode, string>> = {
   unsupported: 'The server needs a feature this client does not have yet.',
 };
 
+/** The advice, then the error's own detail — never nested in parentheses (details often carry their own). */
 export function statusTextForError(error: unknown): string {
   const detail = errorMessage(error);
   if (!isSpiceError(error)) return detail;
+  const complete = COMPLETE[error.code];
+  if (complete) return complete;
   const advice = ADVICE[error.code];
-  return advice ? `${advice} (${detail})` : detail;
+  if (!advice) return detail;
+  return `${advice} Details: ${detail.charAt(0).toUpperCase()}${detail.slice(1)}${/[.!?]$/.test(detail) ? '' : '.'}`;
 }

@@ -1,12 +1,21 @@
 // `saffron info <uri|file.vv>`: what the server says about itself — name, uuid, channels, caps, mouse modes.
+// Every server string is made printable (shared/printable-text.ts); a channel still linking when info is done is
+// reported as such, never as "not supported".
+import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import { capsToBits } from '../../spice/transport/caps';
 import { channelTypeName } from '../../spice/channels/channel-names';
 import * as E from '../../spice/protocol/enums';
-import { numberOption, parseArgs } from '../args';
+import { parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand } from '../command';
 import type { SpiceSession } from '../../spice/session';
-import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
+import {
+  CONNECT_ARG_SPEC,
+  CONNECT_USAGE,
+  configFromArgs,
+  limitsFromArgs,
+  sessionFor,
+} from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { quietTimer, sessionDeadline } from '../wait';
@@ -29,7 +38,9 @@ export interface InfoReport {
   channels: {
     type: string;
     id: number;
-    state: 'open' | 'failed' | 'not-opened';
+    /** not-opened: see `reason`; linking: opened but its link had not finished when info was done. */
+    state: 'open' | 'failed' | 'not-opened' | 'linking';
+    reason?: 'unsupported' | 'disabled';
     secure?: boolean;
     serverCommonCaps?: number[];
     serverChannelCaps?: number[];
@@ -68,9 +79,10 @@ ${CONNECT_USAGE}`,
     const logger = cliLogger(io.stderr, args.flags.has('verbose'));
     let session: SpiceSession | undefined;
     try {
+      const limits = limitsFromArgs(args);
       const config = await configFromArgs(args.positional[0]!, args, io);
-      session = sessionFor(config, logger);
-      const deadline = sessionDeadline(session, numberOption(args, 'timeout', 30) * 1000, 'the server');
+      session = sessionFor(config, logger, limits);
+      const deadline = sessionDeadline(session, limits.timeoutMs, 'the server');
       const failures = new Map<string, string>();
       const settle = quietTimer(1500);
       session.on('channels', settle.poke);
@@ -113,13 +125,16 @@ ${CONNECT_USAGE}`,
               clientChannelCaps: ch.offeredCaps,
             };
           }
+          if (ch?.phase === 'linking') return { ...base, state: 'linking' as const };
           const error = failures.get(`${type}:${id}`);
-          return error
-            ? { ...base, state: 'failed' as const, error }
+          if (error) return { ...base, state: 'failed' as const, error };
+          const reason = session!.notOpenedReason(type);
+          return reason
+            ? { ...base, state: 'not-opened' as const, reason }
             : { ...base, state: 'not-opened' as const };
         }),
       };
-      if (args.flags.has('json')) io.stdout(JSON.stringify(report));
+      if (args.flags.has('json')) io.stdout(terminalSafeJson(report));
       else printReport(report, io.stdout);
       return EXIT_OK;
     } catch (e) {
@@ -130,14 +145,9 @@ ${CONNECT_USAGE}`,
   },
 };
 
-/** Server-controlled text for a terminal: control characters (ESC, BEL, C1 CSI, …) become '?'. */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-}
-
 function printReport(r: InfoReport, out: (line: string) => void): void {
-  out(`name:        ${r.name ? printable(r.name) : '(not sent)'}`);
-  out(`uuid:        ${r.uuid || '(not sent)'}`);
+  out(`name:        ${r.name ? printableText(r.name) : '(not sent)'}`);
+  out(`uuid:        ${r.uuid ? printableText(r.uuid) : '(not sent)'}`);
   out(`session id:  ${r.sessionId}`);
   out(
     `mouse modes: ${r.mouseModes.supported.join(', ') || 'none'} (current: ${r.mouseModes.current.join(', ') || 'none'})`,
@@ -150,7 +160,9 @@ function printReport(r: InfoReport, out: (line: string) => void): void {
       out(
         `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${c.serverCommonCaps!.join(',')}] channel [${c.serverChannelCaps!.join(',')}]`,
       );
-    } else if (c.state === 'failed') out(`  ${label} failed: ${printable(c.error ?? '')}`);
-    else out(`  ${label} not opened (not supported by this version or disabled)`);
+    } else if (c.state === 'failed') out(`  ${label} failed: ${printableText(c.error ?? '')}`);
+    else if (c.state === 'linking') out(`  ${label} still linking (the server had not finished its link)`);
+    else if (c.reason === 'disabled') out(`  ${label} not opened (disabled)`);
+    else out(`  ${label} not opened (not supported by this version)`);
   }
 }

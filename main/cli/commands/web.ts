@@ -1,5 +1,6 @@
 // `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [--password P]`: the app's renderer served to a browser,
 // with the SPICE session running here in Node and the app contract carried over a WebSocket.
+import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import type { CliCommand, CliIo } from '../command';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes';
 import { resolveTarget } from '../../spice/connect/resolve';
@@ -72,8 +73,11 @@ function parseArgs(argv: string[]): WebArgs | string {
 }
 
 function stderrLogger(io: CliIo, verbose: boolean): Logger {
+  // Log lines carry server text (notices, names, errors): printable only.
   const line = (level: string, m: string, f?: Record<string, unknown>) =>
-    io.stderr(`${level}: ${m}${f ? ' ' + JSON.stringify(redact(f)) : ''}`);
+    io.stderr(
+      `${level}: ${printableText(m, 2048)}${f ? ' ' + printableText(terminalSafeJson(redact(f)), 2048) : ''}`,
+    );
   return {
     debug: (m, f) => {
       if (verbose) line('debug', m, f);
@@ -129,7 +133,7 @@ export const webCommand: CliCommand = {
           ...(parsed.password !== undefined ? { password: parsed.password } : {}),
         });
       } catch (e) {
-        io.stderr(`saffron web: ${errorMessage(e)}`);
+        io.stderr(`saffron web: ${printableText(errorMessage(e), 2048)}`);
         return isSpiceError(e) ? exitCodeFor(e.code) : EXIT_USAGE;
       }
     }
@@ -152,9 +156,20 @@ export const webCommand: CliCommand = {
       );
       return EXIT_FAILURE;
     }
+    // A long-running server: a stray error (a bug, a path nobody foresaw) is logged and shown in the page;
+    // the server keeps answering and the session can be reconnected.
+    const web = harness;
+    const releaseGuard = io.guard?.keepRunning((e) => {
+      logger.error(`internal error (the web server keeps running): ${errorMessage(e)}`);
+      web.host.reportInternalError(e);
+    });
     io.stdout(`listening ${harness.url}`);
-    await untilInterrupted();
-    await harness.close();
+    try {
+      await untilInterrupted();
+    } finally {
+      await harness.close();
+      releaseGuard?.();
+    }
     return EXIT_OK;
   },
 };

@@ -7,7 +7,7 @@
 // linked — releases its socket and timers at once.
 
 import type { Duplex } from 'node:stream';
-import { ProtocolError, SpiceError, errorMessage } from '../errors';
+import { ProtocolError, ServerDisconnectedError, SpiceError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import type { MemoryBudget } from '../memory-budget';
 import { RepeatLimiter } from '../repeat-limiter';
@@ -121,6 +121,11 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   /** Where the channel is: idle (not opened), linking (connecting or in the link stage), ready, closed. */
   get phase(): ChannelState {
     return this.state;
+  }
+  /** While linking: whether the stream is connected and how many bytes the server sent (null otherwise). */
+  get linkProgress(): { connected: boolean; bytesReceived: number } | null {
+    if (this.state !== 'linking') return null;
+    return { connected: this.linkSource !== null, bytesReceived: this.linkSource?.received.length ?? 0 };
   }
   get serverCommonCaps(): Uint32Array {
     return this.link?.serverCommonCaps ?? new Uint32Array(0);
@@ -509,8 +514,8 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     const reason = r.u32();
     const error =
       reason === E.SPICE_LINK_ERR_OK
-        ? new SpiceError('closed', 'the server is disconnecting this client')
-        : new SpiceError('closed', `the server is disconnecting this client (reason ${reason})`);
+        ? new ServerDisconnectedError('the server is disconnecting this client')
+        : new ServerDisconnectedError(`the server is disconnecting this client (reason ${reason})`);
     this.ctx.host.endSession(error);
   }
 
