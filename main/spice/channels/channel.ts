@@ -11,6 +11,7 @@ import { ProtocolError, ServerDisconnectedError, SpiceError, errorMessage } from
 import type { Logger } from '../logger';
 import type { MemoryBudget } from '../memory-budget';
 import { RepeatLimiter } from '../repeat-limiter';
+import { StallBudget } from '../stall-budget';
 import * as E from '../protocol/enums';
 import type { SessionEventMap, SessionEventName } from '../session-events';
 import { StreamByteSource } from '../transport/byte-source';
@@ -89,6 +90,8 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   private readonly reportedUnsupported = new Set<string>();
   /** Handler errors: the first of each kind becomes a channel-error event, repeats are counted. */
   private readonly errorLimiter = new RepeatLimiter();
+  /** WAIT_FOR_CHANNELS / INVAL_ALL_PIXMAPS waits that time out are charged here (a few seconds in all). */
+  private readonly stalls = new StallBudget();
   private closedResolve!: (error: SpiceError | null) => void;
   /** Settles when the channel is closed: null for a local close, else the error that closed it. */
   readonly closed: Promise<SpiceError | null>;
@@ -521,15 +524,31 @@ export abstract class SpiceChannel<TMsg extends number = number> {
 
   private async onWaitForChannels(r: SpiceReader): Promise<void> {
     const count = r.count(r.u8(), 10, 'wait list');
-    const waits: Promise<boolean>[] = [];
-    for (let i = 0; i < count; i++) {
-      const type = r.u8();
-      const id = r.u8();
-      const serial = r.u64n();
-      waits.push(this.ctx.host.waitForChannelSerial(type, id, serial, WAIT_FOR_CHANNELS_TIMEOUT_MS));
-    }
-    const processed = await Promise.all(waits);
-    if (processed.includes(false)) this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
+    const waits: { type: number; id: number; serial: number }[] = [];
+    for (let i = 0; i < count; i++) waits.push({ type: r.u8(), id: r.u8(), serial: r.u64n() });
+    if (!(await this.waitForSerials(waits, WAIT_FOR_CHANNELS_TIMEOUT_MS)))
+      this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
+  }
+
+  /**
+   * Waits (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS) until every listed channel processed its serial, at most
+   * `timeoutMs`; a wait that times out is charged to this channel's stall budget, and once that is spent the
+   * channel no longer waits for serials at all. Resolves true if every serial was processed.
+   */
+  protected async waitForSerials(
+    waits: readonly { type: number; id: number; serial: number }[],
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const waitMs = this.stalls.timeoutFor(timeoutMs);
+    if (waits.length === 0) return true;
+    if (waitMs <= 0) return false;
+    const started = performance.now();
+    const processed = await Promise.all(
+      waits.map((w) => this.ctx.host.waitForChannelSerial(w.type, w.id, w.serial, waitMs)),
+    );
+    const ok = !processed.includes(false);
+    if (!ok) this.stalls.charge(Math.max(waitMs, performance.now() - started));
+    return ok;
   }
 
   private onMigrate(): void {

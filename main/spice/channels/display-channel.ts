@@ -320,17 +320,12 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private async onInvalAllPixmaps(msg: D.SpiceMsgWaitForChannels): Promise<void> {
-    const processed = await Promise.all(
-      msg.wait_list.map((w) =>
-        this.ctx.host.waitForChannelSerial(
-          w.channel_type,
-          w.channel_id,
-          Number(w.message_serial),
-          INVAL_WAIT_TIMEOUT_MS,
-        ),
-      ),
-    );
-    if (processed.includes(false))
+    const waits = msg.wait_list.map((w) => ({
+      type: w.channel_type,
+      id: w.channel_id,
+      serial: Number(w.message_serial),
+    }));
+    if (!(await this.waitForSerials(waits, INVAL_WAIT_TIMEOUT_MS)))
       this.log.warn('INVAL_ALL_PIXMAPS: waited too long for other channels; clearing anyway');
     this.shared.imageCache.clear();
   }
