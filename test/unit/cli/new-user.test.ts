@@ -61,7 +61,7 @@ void test('a port that accepts and never answers: the timeout says the port may 
 
 void test('an HTTP port: "this is an HTTP port", exit 5', async () => {
   const http = createHttpServer((_, res) => res.end('hello'));
-  const port = await listen(http as unknown as Server);
+  const port = await listen(http);
   try {
     const r = await runCli(['info', `spice://127.0.0.1:${port}`, '--timeout', '5']);
     assert.equal(r.code, EXIT_NOT_SPICE, r.stderr);
