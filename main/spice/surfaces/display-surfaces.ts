@@ -44,7 +44,7 @@ import { DrawResources } from './draw-resources';
 import { ImageResolver } from './image-resolver';
 import { PaletteCache } from './palette-cache';
 import { compositeOnto } from './raster-composite';
-import { dashPattern, flattenPath, rasterizeThinLines } from './raster-stroke';
+import { dashPattern, flattenPath, rasterizeThinLines, strokeSteps } from './raster-stroke';
 import { buildGlyphMask } from './raster-text';
 import { intersectRegionRect, intersectRegions, regionExtents, regionFromRects, type Region } from './region';
 import { ROP_CLEAR, ROP_COPY, ROP_INVERT, ROP_NOOP, ROP_SET, ropdToRop } from './rop';
@@ -413,6 +413,8 @@ export class DisplaySurfaces {
     const brush = await this.r.brush(canvas, data.brush);
     if (rop === ROP_NOOP) return;
     const lines = flattenPath(data.path);
+    // Walking a line costs its length, even where the surface clips it away.
+    this.work.charge(strokeSteps(lines), 'the stroke path');
     // One byte per pixel of the region's extents: 1 inside the region, 2 once painted. Membership is O(1)
     // whatever the clip's rectangle count, and a pixel crossed twice is painted once (XOR must not cancel).
     const e = regionExtents(region)!;
