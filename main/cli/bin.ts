@@ -23,6 +23,8 @@ main(process.argv.slice(2), {
   stderr,
   env: process.env,
   guard,
+  // performance.now() counts from the process start: --timeout includes Node's own start-up.
+  uptimeMs: () => performance.now(),
 }).then(
   (code) => process.exit(code),
   (e: unknown) => {

@@ -8,6 +8,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** The process-level error guard (absent when run in-process by tests). */
   guard?: ProcessGuard;
+  /** Milliseconds since the process started (--timeout counts from there); absent: from the command's start. */
+  uptimeMs?: () => number;
 }
 
 export interface CliCommand {

@@ -43,17 +43,25 @@ export const DEFAULT_TIMEOUT_S = 30;
 
 /** The limits every connecting command takes from its flags. */
 export interface SessionLimits {
-  /** Hard deadline of the command; also the link and connect timeouts. */
+  /** Hard deadline of the command (what is left of --timeout); also the link and connect timeouts. */
   timeoutMs: number;
+  /** --timeout as given, in seconds (for messages). */
+  timeoutS: number;
   maxMemoryBytes: number;
 }
 
-export function limitsFromArgs(args: ParsedArgs): SessionLimits {
+/** --timeout and --max-memory; the deadline counts from the process start when `io` knows it. */
+export function limitsFromArgs(args: ParsedArgs, io?: Pick<CliIo, 'uptimeMs'>): SessionLimits {
   const timeoutS = numberOption(args, 'timeout', DEFAULT_TIMEOUT_S);
   if (timeoutS <= 0) throw new SpiceError('config', '--timeout must be more than 0 seconds');
   const memoryMiB = numberOption(args, 'max-memory', DEFAULT_MEMORY_BUDGET_BYTES / 1024 / 1024);
   if (memoryMiB < 16) throw new SpiceError('config', '--max-memory must be at least 16 (MiB)');
-  return { timeoutMs: timeoutS * 1000, maxMemoryBytes: Math.floor(memoryMiB * 1024 * 1024) };
+  const spent = Math.min(io?.uptimeMs?.() ?? 0, timeoutS * 500);
+  return {
+    timeoutMs: timeoutS * 1000 - spent,
+    timeoutS,
+    maxMemoryBytes: Math.floor(memoryMiB * 1024 * 1024),
+  };
 }
 
 export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {

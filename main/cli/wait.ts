@@ -22,6 +22,8 @@ export function sessionDeadline(
   session: SpiceSession,
   timeoutMs: number,
   what: string,
+  /** The timeout as the user gave it (seconds), when the deadline is what is left of it. */
+  shownSeconds: number = Math.round(timeoutMs / 100) / 10,
 ): { promise: Promise<never>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
   let off: (() => void) | undefined;
@@ -31,7 +33,7 @@ export function sessionDeadline(
         reject(
           new SpiceError(
             'timeout',
-            `gave up after ${Math.round(timeoutMs / 100) / 10} s waiting for ${what}${stallDetail(session)}`,
+            `gave up after ${shownSeconds} s waiting for ${what}${stallDetail(session)}`,
           ),
         ),
       // setTimeout fires at once for delays beyond 2^31-1 ms; a longer --timeout waits the longest it can.

@@ -79,10 +79,10 @@ ${CONNECT_USAGE}`,
     const logger = cliLogger(io.stderr, args.flags.has('verbose'));
     let session: SpiceSession | undefined;
     try {
-      const limits = limitsFromArgs(args);
+      const limits = limitsFromArgs(args, io);
       const config = await configFromArgs(args.positional[0]!, args, io);
       session = sessionFor(config, logger, limits);
-      const deadline = sessionDeadline(session, limits.timeoutMs, 'the server');
+      const deadline = sessionDeadline(session, limits.timeoutMs, 'the server', limits.timeoutS);
       const failures = new Map<string, string>();
       const settle = quietTimer(1500);
       session.on('channels', settle.poke);

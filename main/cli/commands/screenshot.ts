@@ -2,6 +2,7 @@
 // and quiet, write it as PNG, exit 0. Only the main and display channels are opened. It fails fast — without
 // waiting for the timeout — when the display it needs does not exist or its channel fails.
 import { SpiceError } from '../../spice/errors';
+import { MemoryBudgetError } from '../../spice/memory-budget';
 import * as E from '../../spice/protocol/enums';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
@@ -79,7 +80,7 @@ ${CONNECT_USAGE}`,
       if (!Number.isInteger(displayId) || displayId > 255)
         throw new SpiceError('config', `--display must be a display number 0-255, got '${displayId}'`);
       const quietMs = numberOption(args, 'quiet-ms', 30);
-      const limits = limitsFromArgs(args);
+      const limits = limitsFromArgs(args, io);
       await checkOutputPath(output);
       const config = await configFromArgs(args.positional[0]!, args, io);
       config.disableChannels = [...new Set([...config.disableChannels, ...NOT_NEEDED])];
@@ -90,8 +91,8 @@ ${CONNECT_USAGE}`,
         );
       }
       session = sessionFor(config, logger, limits);
-      const deadline = sessionDeadline(session, limits.timeoutMs, 'a complete screen');
-      const lost = displayLost(session, displayId);
+      const deadline = sessionDeadline(session, limits.timeoutMs, 'a complete screen', limits.timeoutS);
+      const lost = displayLost(session, displayId, () => primary >= 0);
       let primary = -1;
       let marked = false;
       const quiet = quietTimer(quietMs, false);
@@ -140,6 +141,7 @@ ${CONNECT_USAGE}`,
 function displayLost(
   session: SpiceSession,
   displayId: number,
+  hasPrimary: () => boolean,
 ): { promise: Promise<never>; cancel: () => void } {
   const offs: (() => void)[] = [];
   const promise = new Promise<never>((_, reject) => {
@@ -157,9 +159,11 @@ function displayLost(
         );
       }),
       session.on('channel-error', (e) => {
+        if (e.type !== E.SPICE_CHANNEL_DISPLAY || e.id !== displayId) return;
         // The channel is gone (not only one bad message): nothing more will be drawn.
-        if (e.type === E.SPICE_CHANNEL_DISPLAY && e.id === displayId && !session.getChannel(e.type, e.id))
-          reject(e.error);
+        if (!session.getChannel(e.type, e.id)) reject(e.error);
+        // The memory budget refused a surface before the primary one exists: there will be no screen to save.
+        else if (e.error instanceof MemoryBudgetError && !hasPrimary()) reject(e.error);
       }),
     );
   });

@@ -362,7 +362,9 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   /** One top-level message: counts toward ACK once (LIST included), then runs, then marks its serial processed. */
   private dispatchTopLevel(msg: SpiceMessage): Promise<void> | null {
     this.countAck();
-    this.work.startMessage(`message ${msg.type}`);
+    this.work.startMessage(
+      msg.type === E.SPICE_MSG_LIST ? `a LIST message (${msg.body.length} bytes)` : `message ${msg.type}`,
+    );
     const done = (): void => this.markProcessed(msg.serial);
     let result: Promise<void> | null;
     if (msg.subList !== 0) {

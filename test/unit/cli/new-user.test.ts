@@ -19,6 +19,7 @@ import {
 import { ScriptedServer } from '../../support/scripted-server';
 import { mainInit } from '../../support/session-harness';
 import { runCli } from '../../support/run-cli';
+import * as B from '../../support/display-builders';
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -191,4 +192,26 @@ void test('a server that needs a password: the CLI says to give --password (exit
   } finally {
     await server.close();
   }
+});
+
+void test('a primary surface past the memory budget ends screenshot at once (exit 7), naming --max-memory', async () => {
+  await withDisplayServer([0], async (port, server) => {
+    const started = performance.now();
+    const run = runCli(['screenshot', `spice://127.0.0.1:${port}`, '-o', '/tmp/x.png', '--timeout', '20']);
+    const display = await server.connection(5000);
+    display.send(
+      E.SPICE_MSG_DISPLAY_SURFACE_CREATE,
+      B.encodeSurfaceCreate({
+        surface_id: 0,
+        width: 16384,
+        height: 16384,
+        format: E.SPICE_SURFACE_FMT_32_xRGB,
+        flags: E.SPICE_SURFACE_FLAGS_PRIMARY,
+      }),
+    );
+    const r = await run;
+    assert.equal(r.code, EXIT_PROTOCOL, r.stderr);
+    assert.match(r.stderr, /surface 0 \(16384x16384\) needs 1\.0 GiB.*memory budget.*--max-memory/);
+    assert.ok(performance.now() - started < 5000, 'without waiting for --timeout');
+  });
 });

@@ -14,6 +14,7 @@ import { SpiceWriter } from '../../../main/spice/wire/writer';
 import { EXIT_OK, EXIT_TIMEOUT } from '../../../main/cli/exit-codes';
 import { ScriptedServer, type StallMode } from '../../support/scripted-server';
 import { mainInit } from '../../support/session-harness';
+import * as B from '../../support/display-builders';
 import { STACK_LINE, buildCliPackage, runProcess, type CliPackage } from '../../support/cli-process';
 
 const TIMEOUT_S = 2;
@@ -151,6 +152,82 @@ void test(
       assert.ok(performance.now() - started < 2000, 'stopped within 2 s');
       assert.doesNotMatch(stderr, STACK_LINE);
       await assert.rejects(httpStatus(page), 'the port is free');
+    } finally {
+      child.kill('SIGKILL');
+      await server.close();
+    }
+  },
+);
+
+void test(
+  'saffron web under a work-amplification flood keeps answering HTTP and stops at once on SIGTERM',
+  { timeout: 60_000 },
+  async () => {
+    const server = new ScriptedServer();
+    const port = await server.listen();
+    const fill = B.encodeDrawFill({
+      base: B.displayBase(0, B.rect(0, 0, 4096, 4096)),
+      data: {
+        brush: { type: E.SPICE_BRUSH_TYPE_SOLID, color: 0x336699 },
+        rop_descriptor: E.SPICE_ROPD_OP_XOR,
+        mask: B.NO_MASK,
+      },
+    });
+    const list = B.encodeMessageList([{ type: E.SPICE_MSG_DISPLAY_DRAW_FILL, body: fill }], 65535);
+    let flooding = false;
+    const serve = (async () => {
+      const main = await server.connection(10_000).catch(() => null);
+      if (!main) return;
+      main.send(E.SPICE_MSG_MAIN_INIT, mainInit());
+      main.send(
+        E.SPICE_MSG_MAIN_CHANNELS_LIST,
+        new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_DISPLAY).u8(0).finish(),
+      );
+      const display = await server.connection(10_000).catch(() => null);
+      if (!display) return;
+      display.send(
+        E.SPICE_MSG_DISPLAY_SURFACE_CREATE,
+        B.encodeSurfaceCreate({
+          surface_id: 0,
+          width: 4096,
+          height: 4096,
+          format: E.SPICE_SURFACE_FMT_32_xRGB,
+          flags: E.SPICE_SURFACE_FLAGS_PRIMARY,
+        }),
+      );
+      for (let i = 0; i < 40; i++) display.send(E.SPICE_MSG_LIST, list);
+      flooding = true;
+    })();
+    const child = spawn(process.execPath, [cli.bin, 'web', `spice://127.0.0.1:${port}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+          const m = /listening (http:\/\/\S+)/.exec(text);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', () => reject(new Error(`saffron web exited: ${stderr}`)));
+      });
+      await serve;
+      assert.ok(flooding, 'the flood was sent');
+      const page = url.replace(/#.*$/, '');
+      for (let i = 0; i < 4; i++) {
+        const t = performance.now();
+        assert.equal(await httpStatus(page), 200);
+        assert.ok(performance.now() - t < 3000, 'answered while the display channel works');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const started = performance.now();
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, EXIT_OK);
+      assert.ok(performance.now() - started < 3000, 'stopped within 3 s');
+      assert.doesNotMatch(stderr, STACK_LINE);
     } finally {
       child.kill('SIGKILL');
       await server.close();
