@@ -14,20 +14,24 @@ import { runCli } from '../../support/run-cli';
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const EVIL = 'evil\x1b]0;owned\x07\x1b[2J\x9b31m\u202eexe.';
 
-void test('printableText: controls, bidi overrides and invisibles replaced; long text cut; JSON escaped', () => {
-  assert.equal(printableText('a\x1b[2Jb'), 'a?[2Jb');
-  assert.equal(printableText('line1\r\nline2\tx'), 'line1  line2 x');
-  assert.equal(printableText('\u202egnp.exe\u200b'), '?gnp.exe?');
-  assert.equal(printableText('né 名前 😀'), 'né 名前 😀');
-  assert.equal(printableText('\ud800x'), '?x');
-  assert.equal(printableText('x'.repeat(2000)).length, 512);
-  assert.ok(printableText('x'.repeat(2000)).endsWith('…'));
-  const json = terminalSafeJson({ name: 'a\x9b\u202eb\x1b' });
-  assert.doesNotMatch(json, CONTROL);
-  assert.deepEqual(JSON.parse(json), { name: 'a\x9b\u202eb\x1b' }, 'the data itself is unchanged');
-});
+void test(
+  'printableText: controls, bidi overrides and invisibles replaced; long text cut; JSON escaped',
+  { timeout: 30_000 },
+  () => {
+    assert.equal(printableText('a\x1b[2Jb'), 'a?[2Jb');
+    assert.equal(printableText('line1\r\nline2\tx'), 'line1  line2 x');
+    assert.equal(printableText('\u202egnp.exe\u200b'), '?gnp.exe?');
+    assert.equal(printableText('né 名前 😀'), 'né 名前 😀');
+    assert.equal(printableText('\ud800x'), '?x');
+    assert.equal(printableText('x'.repeat(2000)).length, 512);
+    assert.ok(printableText('x'.repeat(2000)).endsWith('…'));
+    const json = terminalSafeJson({ name: 'a\x9b\u202eb\x1b' });
+    assert.doesNotMatch(json, CONTROL);
+    assert.deepEqual(JSON.parse(json), { name: 'a\x9b\u202eb\x1b' }, 'the data itself is unchanged');
+  },
+);
 
-void test('a MIGRATE host full of terminal controls is printed harmless', async () => {
+void test('a MIGRATE host full of terminal controls is printed harmless', { timeout: 30_000 }, async () => {
   const server = new ScriptedServer();
   const port = await server.listen();
   try {
@@ -46,7 +50,7 @@ void test('a MIGRATE host full of terminal controls is printed harmless', async 
   }
 });
 
-void test('notices in the log and the VM name in --json are printable too', async () => {
+void test('notices in the log and the VM name in --json are printable too', { timeout: 30_000 }, async () => {
   const server = new ScriptedServer();
   const port = await server.listen();
   try {

@@ -14,7 +14,7 @@ import { emptyConfig } from '../../../main/spice/connect/config';
 
 const connected = { wasConnected: true, oneTimeTicket: false };
 
-void test('a dropped connection, a network error or a server restart is retried', () => {
+void test('a dropped connection, a network error or a server restart is retried', { timeout: 30_000 }, () => {
   for (const error of [
     new SpiceError('closed', 'the server closed the main channel'),
     new SpiceError('closed', 'main channel: read ECONNRESET'),
@@ -26,30 +26,38 @@ void test('a dropped connection, a network error or a server restart is retried'
   }
 });
 
-void test('DISCONNECTING, auth, config, TLS, protocol errors and a local close are final', () => {
-  assert.equal(classifySessionEnd({ ...connected, error: null }).retry, false);
-  assert.equal(
-    classifySessionEnd({ ...connected, error: new ServerDisconnectedError('the server is disconnecting') })
-      .retry,
-    false,
-  );
-  for (const code of [
-    'auth-failed',
-    'password-required',
-    'config',
-    'tls',
-    'not-spice',
-    'version-mismatch',
-    'migration',
-    'cancelled',
-    'link-refused',
-  ] as const) {
-    assert.equal(classifySessionEnd({ ...connected, error: new SpiceError(code, code) }).retry, false, code);
-  }
-  assert.equal(classifySessionEnd({ ...connected, error: new ProtocolError('garbage') }).retry, false);
-});
+void test(
+  'DISCONNECTING, auth, config, TLS, protocol errors and a local close are final',
+  { timeout: 30_000 },
+  () => {
+    assert.equal(classifySessionEnd({ ...connected, error: null }).retry, false);
+    assert.equal(
+      classifySessionEnd({ ...connected, error: new ServerDisconnectedError('the server is disconnecting') })
+        .retry,
+      false,
+    );
+    for (const code of [
+      'auth-failed',
+      'password-required',
+      'config',
+      'tls',
+      'not-spice',
+      'version-mismatch',
+      'migration',
+      'cancelled',
+      'link-refused',
+    ] as const) {
+      assert.equal(
+        classifySessionEnd({ ...connected, error: new SpiceError(code, code) }).retry,
+        false,
+        code,
+      );
+    }
+    assert.equal(classifySessionEnd({ ...connected, error: new ProtocolError('garbage') }).retry, false);
+  },
+);
 
-void test('a first connection that fails is reported, not retried', () => {
+void test('a first connection that fails is reported, not retried', { timeout: 30_000 }, () => {
   const d = classifySessionEnd({
     wasConnected: false,
     oneTimeTicket: false,
@@ -58,7 +66,7 @@ void test('a first connection that fails is reported, not retried', () => {
   assert.equal(d.retry, false);
 });
 
-void test('an expired one-time .vv ticket ends with "get a new connection file"', () => {
+void test('an expired one-time .vv ticket ends with "get a new connection file"', { timeout: 30_000 }, () => {
   for (const code of ['auth-failed', 'proxy'] as const) {
     const d = classifySessionEnd({
       wasConnected: true,
@@ -74,36 +82,44 @@ void test('an expired one-time .vv ticket ends with "get a new connection file"'
   assert.ok(!plain.retry && plain.message === undefined);
 });
 
-void test('one-time tickets: delete-this-file and Proxmox proxy tickets', () => {
+void test('one-time tickets: delete-this-file and Proxmox proxy tickets', { timeout: 30_000 }, () => {
   assert.equal(hasOneTimeTicket({ ...emptyConfig(), host: 'vm', deleteThisFile: true }), true);
   assert.equal(hasOneTimeTicket({ ...emptyConfig(), host: 'pvespiceproxy:abc:def' }), true);
   assert.equal(hasOneTimeTicket({ ...emptyConfig(), host: '::1' }), false);
   assert.equal(hasOneTimeTicket({ ...emptyConfig(), host: 'vm.example' }), false);
 });
 
-void test('backoff: exponential, capped, jittered within ±jitter, and configurable', () => {
-  const mid = (): number => 0.5;
-  const delays = Array.from({ length: 8 }, (_, i) => backoffDelayMs(i, {}, mid));
-  assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-  assert.equal(
-    backoffDelayMs(0, {}, () => 0),
-    800,
-  );
-  assert.equal(
-    backoffDelayMs(0, {}, () => 0.999999),
-    1200,
-  );
-  assert.equal(backoffDelayMs(2, { initialDelayMs: 500, multiplier: 3, jitter: 0 }, Math.random), 4500);
-  assert.equal(backoffDelayMs(3, { maxAttempts: 3 }, mid), null);
-  assert.equal(DEFAULT_BACKOFF.maxAttempts, 0);
-});
+void test(
+  'backoff: exponential, capped, jittered within ±jitter, and configurable',
+  { timeout: 30_000 },
+  () => {
+    const mid = (): number => 0.5;
+    const delays = Array.from({ length: 8 }, (_, i) => backoffDelayMs(i, {}, mid));
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    assert.equal(
+      backoffDelayMs(0, {}, () => 0),
+      800,
+    );
+    assert.equal(
+      backoffDelayMs(0, {}, () => 0.999999),
+      1200,
+    );
+    assert.equal(backoffDelayMs(2, { initialDelayMs: 500, multiplier: 3, jitter: 0 }, Math.random), 4500);
+    assert.equal(backoffDelayMs(3, { maxAttempts: 3 }, mid), null);
+    assert.equal(DEFAULT_BACKOFF.maxAttempts, 0);
+  },
+);
 
-void test('a schedule counts its attempts, gives up, and starts over after reset()', () => {
-  const s = new ReconnectSchedule({ maxAttempts: 2, jitter: 0 });
-  assert.equal(s.next(), 1000);
-  assert.equal(s.next(), 2000);
-  assert.equal(s.next(), null);
-  assert.equal(s.attempts, 2);
-  s.reset();
-  assert.equal(s.next(), 1000);
-});
+void test(
+  'a schedule counts its attempts, gives up, and starts over after reset()',
+  { timeout: 30_000 },
+  () => {
+    const s = new ReconnectSchedule({ maxAttempts: 2, jitter: 0 });
+    assert.equal(s.next(), 1000);
+    assert.equal(s.next(), 2000);
+    assert.equal(s.next(), null);
+    assert.equal(s.attempts, 2);
+    s.reset();
+    assert.equal(s.next(), 1000);
+  },
+);
