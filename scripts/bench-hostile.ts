@@ -216,7 +216,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'surface-churn',
-    what: '200 × create and destroy a 16384² surface, then 200 × an 8192² one, then a small primary and MARK',
+    what: '200 × create and destroy a 16384² surface (past the budget), then 200 × an 8192² one, then a small primary and MARK',
     command: 'screenshot',
     displays: [0],
     display: (c) => {
@@ -225,6 +225,20 @@ const SCENARIOS: Scenario[] = [
           surface(c, 1, size, size);
           c.send(E.SPICE_MSG_DISPLAY_SURFACE_DESTROY, B.encodeSurfaceDestroy(1));
         }
+      surface(c, 0, 640, 480);
+      c.send(E.SPICE_MSG_DISPLAY_MARK);
+    },
+  },
+  {
+    name: 'churn-8192',
+    what: '200 × create and destroy an 8192² surface (256 MiB each, within the budget), then a small primary and MARK',
+    command: 'screenshot',
+    displays: [0],
+    display: (c) => {
+      for (let i = 0; i < 200; i++) {
+        surface(c, 1, 8192, 8192);
+        c.send(E.SPICE_MSG_DISPLAY_SURFACE_DESTROY, B.encodeSurfaceDestroy(1));
+      }
       surface(c, 0, 640, 480);
       c.send(E.SPICE_MSG_DISPLAY_MARK);
     },

@@ -24,7 +24,7 @@ import type { MonitorConfig } from '../spice/surfaces/types';
 import { MonitorStream } from './monitor-stream';
 import type { MonitorArea, MonitorStreamOptions, ViewSink } from './monitor-stream';
 import type { SessionLike } from './session-like';
-import { statusTextForError } from './status-text';
+import { statusFormFor, statusTextForError } from './status-text';
 
 const SPICE_MOUSE_MODE_SERVER = 1;
 
@@ -437,7 +437,7 @@ export class SessionHost {
   }
 
   private statusMessageNow(): ViewMessage {
-    const form = this.config ? formFor(this.config) : undefined;
+    const form = this.config ? statusFormFor(this.config) : undefined;
     return {
       kind: 'status',
       state: this.state,
@@ -701,19 +701,6 @@ export class SessionHost {
     this.saveRecent(entries);
     this.broadcast({ kind: 'recent', entries });
   }
-}
-
-/**
- * The target as the connect form shows it, so a page opened on `saffron web spice://h:p` (or after a .vv) that
- * must add a password has the real host and port in the form, not an empty host and 5900.
- */
-function formFor(config: ConnectionConfig): { host: string; port: number; tls: boolean } | undefined {
-  if (config.unixPath !== undefined || config.host === '') return undefined;
-  // A proxy ticket (`pvespiceproxy:…`) is not a host the form can connect to.
-  if (config.host.includes(':') && !isIPv6(config.host.replace(/%.*$/, ''))) return undefined;
-  const tls = config.port === undefined && config.tlsPort !== undefined;
-  const port = tls ? config.tlsPort : config.port;
-  return port === undefined ? undefined : { host: config.host, port, tls };
 }
 
 function sameArea(a: MonitorArea, b: MonitorArea): boolean {

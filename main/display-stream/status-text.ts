@@ -1,5 +1,8 @@
 // User-facing sentences for connection failures, shown in the window (never only in a log). The SpiceError's
 // own message carries the detail (host, port, what the server said); this adds what the user can do about it.
+// Also the target as the connect form shows it, so the user can retry it (with a password) from the form.
+import { isIPv6 } from 'node:net';
+import type { ConnectionConfig } from '../spice/connect/config';
 import type { SpiceErrorCode } from '../spice/errors';
 import { errorMessage, isSpiceError } from '../spice/errors';
 
@@ -35,4 +38,19 @@ export function statusTextForError(error: unknown): string {
   const advice = ADVICE[error.code];
   if (!advice) return detail;
   return `${advice} Details: ${detail.charAt(0).toUpperCase()}${detail.slice(1)}${/[.!?]$/.test(detail) ? '' : '.'}`;
+}
+
+/**
+ * The target as the connect form shows it, so a page opened on `saffron web spice://h:p` (or after a .vv) that
+ * must add a password has the real host and port in the form, not an empty host and 5900.
+ */
+export function statusFormFor(
+  config: ConnectionConfig,
+): { host: string; port: number; tls: boolean } | undefined {
+  if (config.unixPath !== undefined || config.host === '') return undefined;
+  // A proxy ticket (`pvespiceproxy:…`) is not a host the form can connect to.
+  if (config.host.includes(':') && !isIPv6(config.host.replace(/%.*$/, ''))) return undefined;
+  const tls = config.port === undefined && config.tlsPort !== undefined;
+  const port = tls ? config.tlsPort : config.port;
+  return port === undefined ? undefined : { host: config.host, port, tls };
 }
