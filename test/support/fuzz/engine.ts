@@ -36,10 +36,14 @@ export async function runInput<T>(target: FuzzTargetDef<T>, input: T): Promise<O
   }
 }
 
-/** What makes an outcome new: the kind and the error text with its numbers blanked. */
+/** What makes an outcome new: the kind and the error text with its numbers and quoted input blanked. */
 function signature(o: Outcome): string {
   if (o.kind !== 'rejected') return o.kind;
-  return o.message.replace(/\d+/g, '#').slice(0, 80);
+  // Quoted input echoed in the message ('spice://…', "key=…") would make every input look new.
+  return o.message
+    .replace(/'[^']*'|"[^"]*"/g, '…')
+    .replace(/\d+/g, '#')
+    .slice(0, 80);
 }
 
 export interface Campaign<T> {
