@@ -7,9 +7,10 @@
 //   npm run fuzz -- --target NAME --reproduce FILE      run one saved input and print its outcome
 //
 // Targets (test/support/fuzz/all-targets.ts): the link stage, the framer (mini and full header), the main,
-// display, cursor and inputs channels' message handling through the real channel classes, .vv files, URIs /
-// proxy URLs / host subjects, the app contract's request guard and view-message decoder, and every image
-// decoder (decode-*). Inputs are structure-aware mutations of real captures and builders, with a pool of inputs
+// display, cursor, inputs, playback and record channels' message handling through the real channel classes, the
+// audio message decoders and Opus packet check, the usbredir parser and the virtual disk's SCSI commands, .vv
+// files, URIs / proxy URLs / host subjects, the app contract's request guard and port-message decoder, every image
+// decoder, the clipboard BMP decoder and the guest agent's message stream (decode-*). Inputs are structure-aware mutations of real captures and builders, with a pool of inputs
 // that produced outcomes not seen before.
 //
 // --minutes/--seconds is the total wall time, shared equally by the targets (J at a time); --count stops each

@@ -25,6 +25,17 @@ main(process.argv.slice(2), {
   guard,
   // performance.now() counts from the process start: --timeout includes Node's own start-up.
   uptimeMs: () => performance.now(),
+  // Progress bars only on a terminal; `columns` follows resizes.
+  ...(process.stderr.isTTY
+    ? {
+        progress: {
+          get columns() {
+            return process.stderr.columns || 80;
+          },
+          write: (text: string) => process.stderr.write(text),
+        },
+      }
+    : {}),
 }).then(
   (code) => process.exit(code),
   (e: unknown) => {

@@ -10,6 +10,8 @@ export interface CliIo {
   guard?: ProcessGuard;
   /** Milliseconds since the process started (--timeout counts from there); absent: from the command's start. */
   uptimeMs?: () => number;
+  /** A terminal to draw progress on (stderr when it is a TTY); absent: progress goes out as lines. */
+  progress?: { readonly columns: number; write(text: string): void };
 }
 
 export interface CliCommand {

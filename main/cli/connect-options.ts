@@ -6,8 +6,10 @@ import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
 import { SpiceError } from '../spice/errors';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
-import { installDisplayChannels } from '../spice/channels/display-channel';
+import { displayFeature } from '../spice/channels/display-feature';
+import type { MultimediaClock } from '../spice/multimedia-clock';
 import { SpiceSession } from '../spice/session';
+import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../spice/memory-budget';
 import { numberOption, type ArgSpec, type ParsedArgs } from './args';
@@ -64,8 +66,13 @@ export function limitsFromArgs(args: ParsedArgs, io?: Pick<CliIo, 'uptimeMs'>): 
   };
 }
 
-export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {
-  const options: ResolveOptions = { env: io.env };
+export async function configFromArgs(
+  target: string,
+  args: ParsedArgs,
+  io: CliIo,
+  extra: Omit<ResolveOptions, 'env'> = {},
+): Promise<ConnectionConfig> {
+  const options: ResolveOptions = { ...extra, env: io.env };
   const set = <K extends keyof ResolveOptions>(key: K, flag: string): void => {
     const value = args.values.get(flag);
     if (value !== undefined) options[key] = value as ResolveOptions[K];
@@ -101,18 +108,23 @@ export function parseChannelList(text: string): 'all' | number[] {
 }
 
 /**
- * A session for a one-shot command: display channels decode inline (a worker start would cost more); the
- * connect and link timeouts follow --timeout, and --max-memory caps what the server can make it hold.
+ * A session for a one-shot command: display channels decode inline (a worker start would cost more); `features`
+ * adds what the command needs beyond the display (a playback channel, USB redirection), at construction. With
+ * `limits`, the connect and link timeouts follow --timeout and --max-memory caps what the server can make it hold.
  */
-export function sessionFor(config: ConnectionConfig, logger: Logger, limits: SessionLimits): SpiceSession {
-  const session = new SpiceSession({
-    opener: createStreamOpener(config, { logger, connectTimeoutMs: limits.timeoutMs }),
+export function sessionFor(
+  config: ConnectionConfig,
+  logger: Logger,
+  extra: { features?: readonly SessionFeature[]; clock?: MultimediaClock; limits?: SessionLimits } = {},
+): SpiceSession {
+  const { limits } = extra;
+  return new SpiceSession({
+    opener: createStreamOpener(config, { logger, ...(limits ? { connectTimeoutMs: limits.timeoutMs } : {}) }),
     ...(config.password !== undefined ? { password: config.password } : {}),
     logger,
     disableChannels: config.disableChannels,
-    linkTimeoutMs: limits.timeoutMs,
-    maxMemoryBytes: limits.maxMemoryBytes,
+    ...(limits ? { linkTimeoutMs: limits.timeoutMs, maxMemoryBytes: limits.maxMemoryBytes } : {}),
+    ...(extra.clock ? { clock: extra.clock } : {}),
+    features: [displayFeature({ logger, decodeInWorkers: false }), ...(extra.features ?? [])],
   });
-  installDisplayChannels(session, { logger, decodeInWorkers: false });
-  return session;
 }

@@ -3,6 +3,7 @@
 // reported as such, never as "not supported".
 import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import { capsToBits } from '../../spice/transport/caps';
+import { channelCapNames, commonCapNames } from '../capability-names';
 import { channelTypeName } from '../../spice/channels/channel-names';
 import * as E from '../../spice/protocol/enums';
 import { parseArgs } from '../args';
@@ -42,9 +43,13 @@ export interface InfoReport {
     state: 'open' | 'failed' | 'not-opened' | 'linking';
     reason?: 'unsupported' | 'disabled';
     secure?: boolean;
+    /** Capability bit numbers, and the same bits by spice-protocol name (MINI_HEADER, CODEC_VP8, …). */
     serverCommonCaps?: number[];
     serverChannelCaps?: number[];
     clientChannelCaps?: number[];
+    serverCommonCapNames?: string[];
+    serverChannelCapNames?: string[];
+    clientChannelCapNames?: string[];
     error?: string;
   }[];
 }
@@ -81,7 +86,7 @@ ${CONNECT_USAGE}`,
     try {
       const limits = limitsFromArgs(args, io);
       const config = await configFromArgs(args.positional[0]!, args, io);
-      session = sessionFor(config, logger, limits);
+      session = sessionFor(config, logger, { limits });
       const deadline = sessionDeadline(session, limits.timeoutMs, 'the server', limits.timeoutS);
       const failures = new Map<string, string>();
       const settle = quietTimer(1500);
@@ -116,13 +121,18 @@ ${CONNECT_USAGE}`,
           const ch = session!.getChannel(type, id);
           const base = { type: channelTypeName(type), id };
           if (ch?.isReady) {
+            const serverCommonCaps = capsToBits(ch.serverCommonCaps);
+            const serverChannelCaps = capsToBits(ch.serverChannelCaps);
             return {
               ...base,
               state: 'open' as const,
               secure: ch.isSecure,
-              serverCommonCaps: capsToBits(ch.serverCommonCaps),
-              serverChannelCaps: capsToBits(ch.serverChannelCaps),
+              serverCommonCaps,
+              serverChannelCaps,
               clientChannelCaps: ch.offeredCaps,
+              serverCommonCapNames: commonCapNames(serverCommonCaps),
+              serverChannelCapNames: channelCapNames(type, serverChannelCaps),
+              clientChannelCapNames: channelCapNames(type, ch.offeredCaps),
             };
           }
           if (ch?.phase === 'linking') return { ...base, state: 'linking' as const };
@@ -158,7 +168,7 @@ function printReport(r: InfoReport, out: (line: string) => void): void {
     const label = (c.id ? `${c.type}:${c.id}` : c.type).padEnd(12);
     if (c.state === 'open') {
       out(
-        `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${c.serverCommonCaps!.join(',')}] channel [${c.serverChannelCaps!.join(',')}]`,
+        `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${(c.serverCommonCapNames ?? []).join(', ')}] channel [${(c.serverChannelCapNames ?? []).join(', ')}]`,
       );
     } else if (c.state === 'failed') out(`  ${label} failed: ${printableText(c.error ?? '')}`);
     else if (c.state === 'linking') out(`  ${label} still linking (the server had not finished its link)`);

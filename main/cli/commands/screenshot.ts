@@ -90,7 +90,7 @@ ${CONNECT_USAGE}`,
           'the display channel is disabled (disable-channels), so there is nothing to capture',
         );
       }
-      session = sessionFor(config, logger, limits);
+      session = sessionFor(config, logger, { limits });
       const deadline = sessionDeadline(session, limits.timeoutMs, 'a complete screen', limits.timeoutS);
       const lost = displayLost(session, displayId, () => primary >= 0);
       let primary = -1;

@@ -39,7 +39,7 @@ import type {
 } from '../codecs/display-draw';
 import { Canvas, snapshot, surfaceSource, type PixelSource } from './canvas';
 import type { ImageCache } from './image-cache';
-import type { ImageDecoders } from './image-decoders';
+import type { ImageDecoderTable } from '../decoders/image-decoder';
 import { DrawResources } from './draw-resources';
 import { ImageResolver } from './image-resolver';
 import { PaletteCache } from './palette-cache';
@@ -60,7 +60,7 @@ export interface DisplaySurfacesEvents {
 
 export interface DisplaySurfacesDeps {
   imageCache: ImageCache;
-  decoders: ImageDecoders;
+  decoders: ImageDecoderTable;
   logger: Logger;
   events: DisplaySurfacesEvents;
   /** Total pixels of all surfaces (shared by the session's display channels); a default-sized one if absent. */

@@ -1,9 +1,11 @@
-// Every fuzz target, by name: the protocol targets (protocol-targets.ts) and the image decoders
+// Every fuzz target, by name: the protocol targets (protocol-targets.ts), the session-wide features' targets
+// (feature-targets.ts: audio, usbredir, SCSI) and the image, clipboard-BMP and guest-agent decoders
 // (test/unit/decoders/fuzz-targets.ts) under one interface, for `npm run fuzz` and the unit-suite slice.
 import { isSpiceError } from '../../../main/spice/errors';
 import { FUZZ_TARGETS, fuzzContext, type FuzzSeed } from '../../unit/decoders/fuzz-targets';
 import type { FuzzTargetDef } from './engine';
 import { mutateBytes, pick } from './mutate';
+import { FEATURE_TARGETS } from './feature-targets';
 import { PROTOCOL_TARGETS } from './protocol-targets';
 
 function decoderTarget(name: string): FuzzTargetDef<FuzzSeed> {
@@ -11,7 +13,10 @@ function decoderTarget(name: string): FuzzTargetDef<FuzzSeed> {
   let ctx: Awaited<ReturnType<typeof fuzzContext>> | undefined;
   return {
     name: `decode-${name}`,
-    what: `the ${name} image decoder on real server images (test/fixtures/images)`,
+    what:
+      name === 'agent'
+        ? 'the guest agent message stream into a connected GuestAgent'
+        : `the ${name} decoder on real server images and synthetic inputs`,
     seeds: async () => {
       ctx = await fuzzContext(name);
       return target.seeds();
@@ -54,5 +59,6 @@ function decoderTarget(name: string): FuzzTargetDef<FuzzSeed> {
 
 export const ALL_TARGETS: Readonly<Record<string, () => FuzzTargetDef<unknown>>> = Object.fromEntries([
   ...PROTOCOL_TARGETS.map((t) => [t.name, () => t] as const),
+  ...Object.entries(FEATURE_TARGETS),
   ...Object.keys(FUZZ_TARGETS).map((n) => [`decode-${n}`, () => decoderTarget(n)] as const),
 ]);

@@ -7,9 +7,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { encodeViewMessage, decodeViewMessage } from '../../../shared/view-message-codec';
-import { parseRequestEnvelope } from '../../../shared/ipc-guards';
-import type { ViewMessage } from '../../../shared/ipc';
+import { encodePortMessage, decodePortMessage } from '../../../shared/port-codec';
+import { parseRequestText } from '../../../shared/contract-guards';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
 import { SpiceError } from '../../../main/spice/errors';
 import * as E from '../../../main/spice/protocol/enums';
 import { silentLogger } from '../../../main/spice/logger';
@@ -20,7 +20,7 @@ import { DisplayChannel } from '../../../main/spice/channels/display-channel';
 import { CursorChannel } from '../../../main/spice/channels/cursor-channel';
 import { InputsChannel } from '../../../main/spice/channels/inputs-channel';
 import { createDisplayShared } from '../../../main/spice/surfaces/display-shared';
-import { createImageDecoders } from '../../../main/spice/surfaces/image-decoders';
+import { createImageDecoders } from '../../../main/spice/decoders/image-decoders';
 import { GlzWindow } from '../../../main/spice/decoders/glz-window';
 import { MessageFramer } from '../../../main/spice/transport/framer';
 import { performLink, CLIENT_COMMON_CAPS } from '../../../main/spice/transport/link';
@@ -169,7 +169,7 @@ const fakeOpener: StreamOpener = {
   describe: () => 'fuzz',
 };
 
-function fakeContext(type: number, id: number): ChannelContext {
+export function fakeContext(type: number, id: number): ChannelContext {
   const host: ChannelHost = {
     opener: fakeOpener,
     connectionId: 1,
@@ -191,7 +191,7 @@ interface Dispatchable {
 }
 
 /** A message as fuzz input: u16 type then the body. */
-function message(type: number, body: Uint8Array): Uint8Array {
+export function message(type: number, body: Uint8Array): Uint8Array {
   return concat(new SpiceWriter(2).u16(type).finish(), body);
 }
 
@@ -212,7 +212,7 @@ const COMMON_SEEDS = (): Uint8Array[] => [
   ),
 ];
 
-function channelTarget(
+export function channelTarget(
   name: string,
   what: string,
   make: () => { channel: SpiceChannel; setup?: Uint8Array[] },
@@ -484,7 +484,11 @@ const displayTarget = channelTarget(
     const shared = createDisplayShared({
       decodeInWorkers: false,
       maxTotalSurfacePixels: 4 << 20,
-      decoders: { ...createImageDecoders(glz), jpeg: null, jpegAlpha: null },
+      decoders: {
+        ...createImageDecoders(glz),
+        [E.SPICE_IMAGE_TYPE_JPEG]: null,
+        [E.SPICE_IMAGE_TYPE_JPEG_ALPHA]: null,
+      },
       pixmapCacheSizePixels: 1 << 20,
     });
     const channel = new DisplayChannel(fakeContext(E.SPICE_CHANNEL_DISPLAY, 0), shared);
@@ -678,11 +682,11 @@ const REQUEST_SEEDS = [
 
 const requestTarget: FuzzTargetDef<string> = {
   name: 'ipc-requests',
-  what: 'the guard on every page → session request (shared/ipc-guards.ts parseRequestEnvelope)',
+  what: 'the guard on every page → session request (shared/contract-guards.ts parseRequestText)',
   seeds: () => REQUEST_SEEDS,
   mutate: (t, rnd) => mutateJson(t, rnd),
   run: (text) => {
-    const envelope = parseRequestEnvelope(text);
+    const envelope = parseRequestText(text);
     if (!envelope) throw new SpiceError('protocol', 'request refused');
     return envelope;
   },
@@ -698,13 +702,20 @@ const VIEW_SEEDS: ViewMessage[] = [
     canReconnect: true,
     form: { host: 'h', port: 1, tls: false },
   },
+  {
+    kind: 'status',
+    state: 'connecting',
+    message: 'Reconnecting in 2 s',
+    canReconnect: true,
+    reconnect: { attempt: 2, inMs: 2000 },
+  },
   { kind: 'view', monitor: 0, title: 'vm', shell: 'web' },
   { kind: 'surface', width: 64, height: 32 },
-  { kind: 'damage', x: 1, y: 2, width: 2, height: 2, pixels: new Uint8Array(16).buffer },
+  { kind: 'damage', rect: { left: 1, top: 2, right: 3, bottom: 4 }, pixels: new Uint8Array(16) },
   { kind: 'frame-end', seq: 9 },
   {
     kind: 'cursor-shape',
-    cursor: { width: 2, height: 2, hotX: 1, hotY: 1, pixels: new Uint8Array(16).buffer },
+    cursor: { width: 2, height: 2, hotX: 1, hotY: 1, pixels: new Uint8Array(16) },
   },
   { kind: 'cursor-state', x: 3, y: 4, visible: true },
   { kind: 'notice', level: 'warning', message: 'x' },
@@ -712,10 +723,10 @@ const VIEW_SEEDS: ViewMessage[] = [
 
 const viewTarget: FuzzTargetDef<Uint8Array> = {
   name: 'view-messages',
-  what: 'the page-side decoder of view messages (shared/view-message-codec.ts), JSON and binary frames',
+  what: 'the page-side decoder of port messages (shared/port-codec.ts), JSON and binary frames',
   seeds: () =>
     VIEW_SEEDS.map((m) => {
-      const e = encodeViewMessage(m);
+      const e = encodePortMessage(m);
       return typeof e === 'string'
         ? concat(Uint8Array.of(0), new TextEncoder().encode(e))
         : concat(Uint8Array.of(1), e);
@@ -731,8 +742,8 @@ const viewTarget: FuzzTargetDef<Uint8Array> = {
   run: (b) => {
     const m =
       b[0] === 0
-        ? decodeViewMessage(new TextDecoder().decode(b.subarray(1)))
-        : decodeViewMessage(b.subarray(1).slice());
+        ? decodePortMessage(new TextDecoder().decode(b.subarray(1)))
+        : decodePortMessage(b.subarray(1).slice());
     if (!m) throw new SpiceError('protocol', 'view message refused');
     return m;
   },

@@ -1,13 +1,14 @@
 // saffron web and the app side against hostile or broken servers and a new user's mistakes: a connection
 // attempt replaced or cancelled never leaves an unhandled rejection (the web server used to die), server text
 // reaches the window printable, the password flow tells a browser user what to do and keeps the real target in
-// the connect form, and a stray error is shown instead of ending the process.
+// the connect form, and a stray error is reported instead of ending the process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { SessionHost, memoryRecentStore } from '../../../main/display-stream/session-host';
-import { realSessionDeps } from '../../../main/display-stream/real-session';
-import { statusTextForError } from '../../../main/display-stream/status-text';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { SessionService } from '../../../main/session/session-service';
+import { memoryRecentStore } from '../../../main/session/bridges/recent-store';
+import { realSessionDeps } from '../../../main/session/session-wiring';
+import { statusTextForError } from '../../../main/session/status-text';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { SpiceError } from '../../../main/spice/errors';
@@ -41,7 +42,7 @@ void test(
   async () => {
     const server = new ScriptedServer({ stall: () => 'silent' });
     const port = await server.listen();
-    const host = new SessionHost({
+    const host = new SessionService({
       ...realSessionDeps(silentLogger, {}),
       logger: silentLogger,
       shell: 'web',
@@ -74,7 +75,7 @@ void test(
   { timeout: 30_000 },
   async () => {
     const session = new FakeSession();
-    const host = new SessionHost({
+    const host = new SessionService({
       createSession: () => session,
       parseUri: parseSpiceUri,
       parseVv: (text) => parseVvFile(text),
@@ -134,7 +135,7 @@ void test(
     session.connectResult = Promise.reject(
       new SpiceError('password-required', 'the server requires a password'),
     );
-    const host = new SessionHost({
+    const host = new SessionService({
       createSession: () => session,
       parseUri: parseSpiceUri,
       parseVv: (text) => parseVvFile(text),
