@@ -18,6 +18,7 @@ import { CursorView } from './display/cursor-view';
 import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
 import { ConnectPanel } from './ui/connect-panel';
+import { ReconnectControls } from './reconnect/reconnect-controls';
 import { byId } from './ui/dom';
 
 export class App {
@@ -39,11 +40,15 @@ export class App {
   private readonly keyboard: KeyboardInput;
   private readonly pointer: PointerInput;
   private readonly panel: ConnectPanel;
+  private readonly reconnectControls: ReconnectControls;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
       bridge.request(method, payload);
     this.display = new CanvasDisplay(this.canvas, (seq) => request('frameAck', { seq }));
+    this.reconnectControls = new ReconnectControls(byId('connect-panel', HTMLElement), () =>
+      request('disconnect', {}),
+    );
     this.cursor = new CursorView(this.canvas, byId('guest-cursor', HTMLImageElement));
     this.keyboard = new KeyboardInput(window, {
       request,
@@ -103,6 +108,7 @@ export class App {
         document.body.classList.toggle('connected', m.state === 'connected');
         document.body.dataset.state = m.state;
         this.panel.setStatus(m);
+        this.reconnectControls.update(m);
         if (m.state !== 'connected') {
           this.pointer.ungrab();
           this.keyboard.releaseAll();

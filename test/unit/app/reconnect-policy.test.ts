@@ -9,7 +9,7 @@ import {
   backoffDelayMs,
   classifySessionEnd,
   hasOneTimeTicket,
-} from '../../../main/spice/connect/reconnect-policy';
+} from '../../../main/session/reconnect-policy';
 import { emptyConfig } from '../../../main/spice/connect/config';
 
 const connected = { wasConnected: true, oneTimeTicket: false };
@@ -120,6 +120,25 @@ void test(
     assert.equal(s.next(), null);
     assert.equal(s.attempts, 2);
     s.reset();
+    assert.equal(s.next(), 1000);
+  },
+);
+
+void test(
+  'a connection that stayed up for the healthy period starts the next outage from the first delay',
+  { timeout: 30_000 },
+  () => {
+    const s = new ReconnectSchedule({ jitter: 0, healthyAfterMs: 10_000 });
+    s.dropped(0);
+    assert.equal(s.next(), 1000);
+    assert.equal(s.next(), 2000);
+    // Back up, but only for 5 s: the next outage carries on where this one was.
+    s.connected(10_000);
+    s.dropped(15_000);
+    assert.equal(s.next(), 4000);
+    // Back up for 10 s: healthy, start over.
+    s.connected(20_000);
+    s.dropped(30_000);
     assert.equal(s.next(), 1000);
   },
 );

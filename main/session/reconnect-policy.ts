@@ -6,8 +6,8 @@
 // schedule (exponential, capped, with jitter whose randomness is injected so tests are exact).
 // The connection controller wires it (countdown, Cancel, re-authentication with the password in memory).
 import { isIPv6 } from 'node:net';
-import { ServerDisconnectedError, type SpiceError, type SpiceErrorCode } from '../errors';
-import type { ConnectionConfig } from './config';
+import { ServerDisconnectedError, type SpiceError, type SpiceErrorCode } from '../spice/errors';
+import type { ConnectionConfig } from '../spice/connect/config';
 
 export interface SessionEnd {
   /** Why the session ended: null for a local close (the user disconnected). */
@@ -67,6 +67,8 @@ export interface BackoffOptions {
   jitter: number;
   /** Tries before giving up; 0 = never give up (default 0). */
   maxAttempts: number;
+  /** Connected at least this long, the next outage starts again from the first delay (default 60 s). */
+  healthyAfterMs: number;
 }
 
 export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = {
@@ -75,6 +77,7 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = {
   maxDelayMs: 30_000,
   jitter: 0.2,
   maxAttempts: 0,
+  healthyAfterMs: 60_000,
 };
 
 /**
@@ -99,6 +102,7 @@ export function backoffDelayMs(
 /** Successive retries of one outage; reset() once connected again. */
 export class ReconnectSchedule {
   private attempt = 0;
+  private connectedAtMs: number | undefined;
   constructor(
     private readonly options: Partial<BackoffOptions> = {},
     private readonly random: () => number = Math.random,
@@ -118,5 +122,18 @@ export class ReconnectSchedule {
 
   reset(): void {
     this.attempt = 0;
+    this.connectedAtMs = undefined;
+  }
+
+  /** The session is connected (again) at `nowMs`. */
+  connected(nowMs: number): void {
+    this.connectedAtMs = nowMs;
+  }
+
+  /** The connection dropped at `nowMs`: after a healthy period of being connected, the count starts over. */
+  dropped(nowMs: number): void {
+    const healthyAfterMs = this.options.healthyAfterMs ?? DEFAULT_BACKOFF.healthyAfterMs;
+    if (this.connectedAtMs !== undefined && nowMs - this.connectedAtMs >= healthyAfterMs) this.attempt = 0;
+    this.connectedAtMs = undefined;
   }
 }
