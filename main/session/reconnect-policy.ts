@@ -61,7 +61,7 @@ export interface BackoffOptions {
   initialDelayMs: number;
   /** Each retry waits this much longer than the one before (default 2). */
   multiplier: number;
-  /** Longest delay between tries (default 30 s). */
+  /** Longest delay between tries (default 8 s: with the jitter, a server that is back is reached within 10 s). */
   maxDelayMs: number;
   /** ± fraction of each delay drawn at random, so many clients do not retry in step (default 0.2). */
   jitter: number;
@@ -74,7 +74,7 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = {
   initialDelayMs: 1000,
   multiplier: 2,
-  maxDelayMs: 30_000,
+  maxDelayMs: 8000,
   jitter: 0.2,
   maxAttempts: 0,
   healthyAfterMs: 60_000,

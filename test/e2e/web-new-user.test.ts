@@ -9,7 +9,10 @@ import { parseVvFile } from '../../main/spice/connect/vv-file';
 import { SpiceError } from '../../main/spice/errors';
 import { silentLogger } from '../../main/spice/logger';
 import { buildRendererForTest, launchBrowser, type TestBrowser } from '../support/browser';
+import { requireTools } from '../support/require-tool';
 import { FakeSession } from '../unit/app/fake-session';
+
+requireTools(['chromium']);
 
 let renderer: { dir: string; cleanup(): void };
 let harness: WebHarness;

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { EXIT_NOT_SPICE, EXIT_OK } from '../../main/cli/exit-codes';
 import { startQemu } from '../support/qemu';
+import { requireTools } from '../support/require-tool';
 import { runCli } from '../support/run-cli';
+
+requireTools(['qemu']);
 
 /** A VNC display number whose port (5900 + n) is free right now. */
 async function freeVncDisplay(): Promise<number> {

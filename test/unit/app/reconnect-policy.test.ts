@@ -95,7 +95,7 @@ void test(
   () => {
     const mid = (): number => 0.5;
     const delays = Array.from({ length: 8 }, (_, i) => backoffDelayMs(i, {}, mid));
-    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000]);
     assert.equal(
       backoffDelayMs(0, {}, () => 0),
       800,
