@@ -1,7 +1,7 @@
-// Automatic reconnection for real: `saffron web` (session process and all) against the libspice-server test server
-// in Chromium. The server is killed mid-session and, a few seconds later, started again on the same port with a
-// different screen: the page shows the countdown and Cancel without any click, then reconnects by itself within
-// 10 s of the server coming back and draws the new server's pixels.
+// Automatic reconnection for real: `saffron web` (session process and all) in Chromium, against the libspice-server
+// test server and against QEMU. The server is killed mid-session and, a few seconds later, started again on the same
+// port (the test server with a different screen): the page shows the countdown and Cancel without any click, then
+// reconnects by itself within 10 s of the server coming back and draws the new server's pixels.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -9,10 +9,11 @@ import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import { startWebHarness, type WebHarness } from '../../main/web/harness';
 import { buildRendererForTest, launchBrowser, type TestBrowser } from '../support/browser';
+import { startQemu } from '../support/qemu';
 import { requireTools } from '../support/require-tool';
 import { startTestServer, type TestServer } from '../support/test-server';
 
-requireTools(['chromium', 'test-server']);
+requireTools(['chromium', 'test-server', 'qemu']);
 
 let renderer: { dir: string; cleanup(): void };
 let server: TestServer | undefined;
@@ -89,5 +90,71 @@ void test(
     assert.ok(tookMs <= 10_000, `reconnected ${tookMs} ms after the server came back`);
     assert.equal(await page.isHidden('#reconnect-controls'), true);
     assert.match((await page.textContent('#status-text')) ?? '', /Reconnected to 127\.0\.0\.1/);
+  },
+);
+
+void test(
+  'QEMU killed and restarted on the same port: the page reconnects by itself and draws the new VM',
+  { timeout: 180_000 },
+  async () => {
+    let qemu = await startQemu();
+    const port = qemu.port;
+    const web = await startWebHarness({
+      rendererDir: renderer.dir,
+      logger: silentLogger,
+      env: {},
+      config: parseSpiceUri(`spice://127.0.0.1:${port}`),
+    });
+    const tab = await browser.context.newPage();
+    const frames = async (): Promise<number> =>
+      Number((await tab.getAttribute('#screen', 'data-frames')) ?? '0');
+    try {
+      await tab.goto(web.url);
+      await tab.waitForFunction(() => document.body.dataset.state === 'connected', null, { timeout: 30_000 });
+      await tab.waitForFunction(
+        () => Number(document.getElementById('screen')?.dataset.frames ?? 0) > 0,
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      await qemu.stop();
+      await tab.waitForFunction(
+        () => !(document.getElementById('reconnect-controls')?.hidden ?? true),
+        null,
+        { timeout: 20_000 },
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      const before = await frames();
+      qemu = await startQemu({ port });
+      const back = Date.now();
+      await tab.waitForFunction(
+        (n) =>
+          document.body.dataset.state === 'connected' &&
+          Number(document.getElementById('screen')?.dataset.frames ?? 0) > n,
+        before,
+        { timeout: 10_000, polling: 100 },
+      );
+      const tookMs = Date.now() - back;
+      assert.ok(tookMs <= 10_000, `reconnected ${tookMs} ms after QEMU came back`);
+      // The new VM's screen as it boots: its firmware's text appears on the page (more than one colour).
+      await tab.waitForFunction(
+        () => {
+          const canvas = document.getElementById('screen') as HTMLCanvasElement;
+          if (canvas.width < 640 || canvas.height < 400) return false;
+          const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+          const first = (data[0]! << 16) | (data[1]! << 8) | data[2]!;
+          for (let i = 0; i < data.length; i += 4)
+            if (((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!) !== first) return true;
+          return false;
+        },
+        null,
+        { timeout: 30_000, polling: 250 },
+      );
+    } finally {
+      await tab.close();
+      await web.close();
+      await qemu.stop();
+    }
   },
 );
