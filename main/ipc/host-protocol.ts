@@ -18,6 +18,8 @@ export interface InitMessage {
   debug: boolean;
   /** The previous session process stopped: start in an error state whose Reconnect connects to `config`. */
   crashed?: { message: string; config?: ConnectionConfig };
+  /** Reconnect by itself when a connection drops (default true). */
+  autoReconnect?: boolean;
 }
 
 export type HostMessage =
@@ -74,9 +76,10 @@ export function isHostMessage(v: unknown): v is HostMessage {
   switch (v.t) {
     case 'init':
       return (
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed']) &&
+        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'autoReconnect']) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&
+        (v.autoReconnect === undefined || typeof v.autoReconnect === 'boolean') &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
         (v.crashed === undefined ||
           (isRecord(v.crashed) &&

@@ -25,6 +25,8 @@ export interface WebHarnessOptions {
   launch?: () => SocketProcessLink;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes?: number;
+  /** Reconnect by itself when a connection drops (default true). */
+  autoReconnect?: boolean;
 }
 
 export interface WebHarness {
@@ -45,6 +47,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     logger: options.logger,
     debug: options.debug ?? false,
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
+    ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
   });
   let server: WebServer;
   try {

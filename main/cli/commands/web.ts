@@ -19,6 +19,8 @@ and the page talks to it over a WebSocket. Without a URI the page shows the conn
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
+  --no-reconnect       do not reconnect by itself when the connection drops (default: retry with a countdown,
+                       see docs/reconnect.md)
 
 ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
@@ -38,7 +40,7 @@ function parseListen(value: string): { host: string; port: number } | undefined 
 function parseWebArgs(argv: string[]): ParsedArgs {
   return parseArgs(argv, {
     values: [...CONNECT_ARG_SPEC.values, 'listen'],
-    booleans: CONNECT_ARG_SPEC.booleans,
+    booleans: [...CONNECT_ARG_SPEC.booleans, 'no-reconnect'],
     aliases: { v: 'verbose', h: 'help' },
   });
 }
@@ -141,6 +143,7 @@ export const webCommand: CliCommand = {
         logger,
         env: io.env,
         debug: args.flags.has('verbose'),
+        ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
         ...(config ? { config } : {}),
       });
     } catch (e) {

@@ -14,6 +14,7 @@ import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { ServerDisconnectedError, SpiceError } from '../../../main/spice/errors';
 import { silentLogger } from '../../../main/spice/logger';
+import { isHostMessage } from '../../../main/ipc/host-protocol';
 import { FakeSession } from './fake-session';
 
 const LIMIT = { timeout: 30_000 };
@@ -203,3 +204,14 @@ void test('the schedule gives up after its tries, with the reason; off means no 
   await sleep(150);
   assert.equal(off.sessions.length, 1);
 });
+
+void test(
+  'the shells switch it off through the session process init (saffron web --no-reconnect)',
+  LIMIT,
+  () => {
+    const init = { t: 'init', shell: 'web', debug: false } as const;
+    assert.equal(isHostMessage({ ...init, autoReconnect: false }), true);
+    assert.equal(isHostMessage({ ...init, autoReconnect: true }), true);
+    assert.equal(isHostMessage({ ...init, autoReconnect: 'no' }), false);
+  },
+);
