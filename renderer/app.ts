@@ -19,6 +19,7 @@ import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
 import { mountAgentFeatures } from './agent/mount-agent-features';
 import { ConnectPanel } from './ui/connect-panel';
+import { ReconnectControls } from './reconnect/reconnect-controls';
 import { byId } from './ui/dom';
 
 export class App {
@@ -41,11 +42,15 @@ export class App {
   private readonly pointer: PointerInput;
   private readonly panel: ConnectPanel;
   private agentFeatures: { refreshSize(): void } | undefined;
+  private readonly reconnectControls: ReconnectControls;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
       bridge.request(method, payload);
     this.display = new CanvasDisplay(this.canvas, (seq) => request('frameAck', { seq }));
+    this.reconnectControls = new ReconnectControls(byId('connect-panel', HTMLElement), () =>
+      request('disconnect', {}),
+    );
     this.cursor = new CursorView(this.canvas, byId('guest-cursor', HTMLImageElement));
     this.keyboard = new KeyboardInput(window, {
       request,
@@ -113,6 +118,7 @@ export class App {
         if (m.state === 'connected') this.agentFeatures?.refreshSize();
         document.body.dataset.state = m.state;
         this.panel.setStatus(m);
+        this.reconnectControls.update(m);
         if (m.state !== 'connected') {
           this.pointer.ungrab();
           this.keyboard.releaseAll();

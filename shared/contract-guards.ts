@@ -192,6 +192,30 @@ function isRecentEntry(v: unknown): boolean {
 
 const STATES = ['idle', 'connecting', 'connected', 'disconnected', 'error'] as const;
 
+function isStatusForm(v: unknown): v is NonNullable<MessageOf<'status'>['form']> {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['host', 'port', 'tls']) &&
+    isString(v.host, 1024) &&
+    Number.isInteger(v.port) &&
+    (v.port as number) >= 0 &&
+    (v.port as number) <= 65535 &&
+    isBool(v.tls)
+  );
+}
+
+function isReconnectState(v: unknown): v is NonNullable<MessageOf<'status'>['reconnect']> {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['attempt', 'inMs']) &&
+    Number.isInteger(v.attempt) &&
+    (v.attempt as number) >= 1 &&
+    Number.isInteger(v.inMs) &&
+    (v.inMs as number) >= 0 &&
+    (v.inMs as number) <= 3_600_000
+  );
+}
+
 export function isSessionState(v: unknown): v is SessionState {
   return STATES.includes(v as SessionState);
 }
@@ -227,12 +251,18 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
   // per session
   status: (v): v is MessageOf<'status'> =>
     isRecord(v) &&
-    hasExactKeys(v, ['kind', 'state', 'message', 'canReconnect'], ['errorCode', 'target']) &&
+    hasExactKeys(
+      v,
+      ['kind', 'state', 'message', 'canReconnect'],
+      ['errorCode', 'target', 'form', 'reconnect'],
+    ) &&
     isOneOf(STATES, v.state) &&
     isString(v.message, LIMITS.maxMessageLength) &&
     isBool(v.canReconnect) &&
     isOptionalString(v.errorCode, 64) &&
-    isOptionalString(v.target, LIMITS.maxMessageLength),
+    isOptionalString(v.target, LIMITS.maxMessageLength) &&
+    (v.form === undefined || isStatusForm(v.form)) &&
+    (v.reconnect === undefined || isReconnectState(v.reconnect)),
   notice: (v): v is MessageOf<'notice'> =>
     isRecord(v) &&
     hasExactKeys(v, ['kind', 'level', 'message']) &&

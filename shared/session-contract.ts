@@ -82,6 +82,11 @@ export interface StatusMessage {
   errorCode?: string;
   /** "host:port" of the current or last target, with no secrets. */
   target?: string;
+  /** The current or last target as the connect form shows it (absent for unix sockets and proxy tickets). */
+  form?: { host: string; port: number; tls: boolean };
+  /** Set while the session reconnects by itself after the connection dropped: the try this is (1 = first) and,
+   * while waiting for it, how long until it starts. A disconnect request cancels it. */
+  reconnect?: { attempt: number; inMs: number };
   /** Whether a reconnect request would do something. */
   canReconnect: boolean;
 }

@@ -28,6 +28,8 @@ export interface InitMessage {
   crashed?: { message: string; config?: ConnectionConfig };
   /** The guest agent's settings to start with (--auto-resize, the menu's last choices). */
   agent?: AgentSettings;
+  /** Reconnect by itself when a connection drops (default true). */
+  autoReconnect?: boolean;
 }
 
 export type HostMessage =
@@ -86,10 +88,11 @@ export function isHostMessage(v: unknown): v is HostMessage {
   switch (v.t) {
     case 'init':
       return (
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'agent']) &&
+        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'agent', 'autoReconnect']) &&
         (v.agent === undefined || isAgentSettings(v.agent)) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&
+        (v.autoReconnect === undefined || typeof v.autoReconnect === 'boolean') &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
         (v.crashed === undefined ||
           (isRecord(v.crashed) &&

@@ -43,6 +43,8 @@ export interface SessionContext {
   readonly connected: boolean;
   /** The last connection's settings (kept after a disconnect, for reconnect and titles). */
   readonly config: ConnectionConfig | undefined;
+  /** A dropped session is being reconnected by itself: views keep their monitors until the new session has some. */
+  readonly reconnecting: boolean;
   readonly views: ReadonlySet<ViewPort>;
   broadcast(message: PortMessage): void;
   /** Tells the shell (Electron main, `saffron web`) about things only it can act on. */

@@ -37,6 +37,14 @@ export class ProtocolError extends SpiceError {
   }
 }
 
+/** The server sent DISCONNECTING: it ended this client on purpose (a deliberate end, never retried). */
+export class ServerDisconnectedError extends SpiceError {
+  constructor(message: string) {
+    super('closed', message);
+    this.name = 'ServerDisconnectedError';
+  }
+}
+
 export function isSpiceError(e: unknown): e is SpiceError {
   return e instanceof SpiceError;
 }

@@ -27,6 +27,8 @@ export interface WebHarnessOptions {
   maxBufferedBytes?: number;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string };
+  /** Reconnect by itself when a connection drops (default true). */
+  autoReconnect?: boolean;
 }
 
 export interface WebHarness {
@@ -47,6 +49,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     logger: options.logger,
     debug: options.debug ?? false,
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
+    ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
   });
   let server: WebServer;
   try {

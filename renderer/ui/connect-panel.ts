@@ -79,12 +79,23 @@ export class ConnectPanel {
   }
 
   setStatus(status: StatusMessage): void {
+    this.fillForm(status.form);
     this.status.textContent = status.state === 'error' ? '' : status.message;
     this.showError(status.state === 'error' ? status.message : '');
     this.reconnect.hidden = !status.canReconnect;
     this.connectButton.disabled = status.state === 'connecting';
     if (status.state === 'error' && status.errorCode && /password/.test(status.errorCode))
       this.password.focus();
+  }
+
+  /** Shows the session's target in the form (unless the user is typing in it), so Connect reaches it again. */
+  private fillForm(form: StatusMessage['form']): void {
+    if (!form || typeof form.host !== 'string' || !Number.isInteger(form.port)) return;
+    const editing = document.activeElement === this.host || document.activeElement === this.port;
+    if (editing) return;
+    this.host.value = form.host;
+    this.port.value = String(form.port);
+    this.tls.checked = form.tls === true;
   }
 
   setRecent(entries: RecentConnection[]): void {

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   password?: string;
   /** Open the plain port (default true). */
   plain?: boolean;
+  /** The plain port to listen on (a server restarted on the same port); default a free one. */
+  port?: number;
   /** Open a TLS port with the certificates of this directory (ca-cert.pem, server-cert.pem, server-key.pem). */
   x509Dir?: string;
   agent?: boolean;
@@ -470,7 +472,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let lastError = '';
   for (let attempt = 0; attempt < 4; attempt++) {
     const [a, b] = await freePorts(2);
-    const port = wantPlain ? a : undefined;
+    const port = wantPlain ? (opts.port ?? a) : undefined;
     const tlsPort = wantTls ? b : undefined;
     const child = spawn(binary, serverArgs(opts, port, tlsPort), { stdio: ['pipe', 'pipe', 'pipe'] });
     const server = new RunningServer(child, port, tlsPort, controlMode);
@@ -479,6 +481,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     await server.stop();
     lastError = `outcome ${String(outcome)}; stderr:\n${server.stderr()}`;
     if (outcome !== EXIT_PORT_IN_USE) break;
+    // A fixed port still held (the previous server is closing it): wait a moment instead of moving.
+    if (opts.port !== undefined) await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`the SPICE test server did not start: ${lastError}`);
 }

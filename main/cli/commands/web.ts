@@ -1,6 +1,7 @@
 // `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [connection options]`: the app's renderer served to a browser,
 // with the SPICE session in a session process this command starts (and restarts if it dies), and the contract
 // carried over a WebSocket.
+import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import type { CliCommand, CliIo } from '../command';
 import { numberOption, parseArgs, type ParsedArgs } from '../args';
 import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs } from '../connect-options';
@@ -29,6 +30,8 @@ and the page talks to it over a WebSocket. Without a URI the page shows the conn
   --tls-key FILE       a self-signed certificate is generated for the run and its SHA-256 fingerprint printed
                        ("certificate sha256 AB:CD:…"): check it against what the browser shows. HTTPS is what
                        lets the browser share its clipboard with the guest from another machine.
+  --no-reconnect       do not reconnect by itself when the connection drops (default: retry with a countdown,
+                       see docs/reconnect.md)
 
 ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
@@ -48,14 +51,17 @@ function parseListen(value: string): { host: string; port: number } | undefined 
 function parseWebArgs(argv: string[]): ParsedArgs {
   return parseArgs(argv, {
     values: [...CONNECT_ARG_SPEC.values, 'listen', 'tls-cert', 'tls-key'],
-    booleans: CONNECT_ARG_SPEC.booleans,
+    booleans: [...CONNECT_ARG_SPEC.booleans, 'no-reconnect'],
     aliases: { v: 'verbose', h: 'help' },
   });
 }
 
 function stderrLogger(io: CliIo, verbose: boolean): Logger {
+  // Log lines carry server text (notices, names, errors): printable only.
   const line = (level: string, m: string, f?: Record<string, unknown>) =>
-    io.stderr(`${level}: ${m}${f ? ' ' + JSON.stringify(redact(f)) : ''}`);
+    io.stderr(
+      `${level}: ${printableText(m, 2048)}${f ? ' ' + printableText(terminalSafeJson(redact(f)), 2048) : ''}`,
+    );
   return {
     debug: (m, f) => {
       if (verbose) line('debug', m, f);
@@ -134,7 +140,7 @@ export const webCommand: CliCommand = {
           capabilities: { window: true, hotkeys: true },
         });
       } catch (e) {
-        io.stderr(`saffron web: ${errorMessage(e)}`);
+        io.stderr(`saffron web: ${printableText(errorMessage(e), 2048)}`);
         return isSpiceError(e) ? exitCodeFor(e.code) : EXIT_USAGE;
       }
     }
@@ -165,6 +171,7 @@ export const webCommand: CliCommand = {
         logger,
         env: io.env,
         debug: args.flags.has('verbose'),
+        ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
         ...(config ? { config } : {}),
         ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       });
@@ -174,14 +181,24 @@ export const webCommand: CliCommand = {
       );
       return EXIT_FAILURE;
     }
+    // A long-running server: a stray error (a bug, a path nobody foresaw) is logged and the server keeps
+    // answering; the session itself runs in its own process (a failure there is shown in the page).
+    const releaseGuard = io.guard?.keepRunning((e) => {
+      logger.error(`internal error (the web server keeps running): ${errorMessage(e)}`);
+    });
     io.stdout(`listening ${harness.url}`);
-    const outcome = await Promise.race([
-      untilInterrupted().then(() => EXIT_OK),
-      ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.views, timeoutMs)] : []),
-    ]);
-    if (outcome === EXIT_TIMEOUT)
-      io.stderr(`saffron web: gave up after ${timeoutMs! / 1000} s waiting for the server`);
-    await harness.close();
+    let outcome = EXIT_OK;
+    try {
+      outcome = await Promise.race([
+        untilInterrupted().then(() => EXIT_OK),
+        ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.views, timeoutMs)] : []),
+      ]);
+      if (outcome === EXIT_TIMEOUT)
+        io.stderr(`saffron web: gave up after ${timeoutMs! / 1000} s waiting for the server`);
+    } finally {
+      await harness.close();
+      releaseGuard?.();
+    }
     return outcome;
   },
 };

@@ -101,6 +101,7 @@ export function runSessionProcess(
         },
         logger,
         shell: m.shell,
+        ...(m.autoReconnect === false ? { autoReconnect: { enabled: false } } : {}),
         recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
         events: {
           monitorCount: (count) => link.send({ t: 'monitor-count', count }),

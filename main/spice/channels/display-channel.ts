@@ -6,7 +6,7 @@
 // all display channels of the session (DisplayShared, created by displayFeature()). Anything we cannot show is
 // reported once through `unsupported` with the exact reason.
 
-import { SpiceError, errorMessage } from '../errors';
+import { ProtocolError, SpiceError, errorMessage } from '../errors';
 import * as E from '../protocol/enums';
 import {
   SPICE_DISPLAY_CAP_A8_SURFACE,
@@ -73,6 +73,8 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       imageCache: shared.imageCache,
       decoders: shared.decoders,
       surfaceBudget: shared.surfaceBudget,
+      memory: ctx.host.memory,
+      work: this.work,
       logger: ctx.logger,
       events: {
         surfaceCreated: (s) => {
@@ -305,17 +307,12 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private async onInvalAllPixmaps(msg: D.SpiceMsgWaitForChannels): Promise<void> {
-    const processed = await Promise.all(
-      msg.wait_list.map((w) =>
-        this.ctx.host.waitForChannelSerial(
-          w.channel_type,
-          w.channel_id,
-          Number(w.message_serial),
-          INVAL_WAIT_TIMEOUT_MS,
-        ),
-      ),
-    );
-    if (processed.includes(false))
+    const waits = msg.wait_list.map((w) => ({
+      type: w.channel_type,
+      id: w.channel_id,
+      serial: Number(w.message_serial),
+    }));
+    if (!(await this.waitForSerials(waits, INVAL_WAIT_TIMEOUT_MS)))
       this.log.warn('INVAL_ALL_PIXMAPS: waited too long for other channels; clearing anyway');
     this.shared.imageCache.clear();
   }
@@ -352,9 +349,19 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private readonly videoTarget: VideoTarget = {
-    drawFrame: (stream, frame, dest) => {
+    drawFrame: async (stream, frame, dest) => {
       if (!this.surfaces.get(stream.surfaceId)) return;
-      this.surfaces.drawFrame(stream.surfaceId, imageSource(frame), dest, stream.clip);
+      await this.surfaces.drawFrame(stream.surfaceId, imageSource(frame), dest, stream.clip);
+    },
+    reserveFrame: (stream, width, height) => {
+      const surface = this.surfaces.get(stream.surfaceId);
+      if (!surface)
+        throw new ProtocolError(`stream ${stream.id}: surface ${stream.surfaceId} does not exist`);
+      if (width * height > surface.width * surface.height)
+        throw new ProtocolError(
+          `a ${width}x${height} frame is larger than its ${surface.width}x${surface.height} surface`,
+        );
+      return this.ctx.host.memory.reserve(width * height * 4, `stream ${stream.id}'s video frame`);
     },
     emit: (name, payload) => this.ctx.emit(name, payload),
   };

@@ -3,7 +3,7 @@
 import { SpiceError } from '../errors';
 import type { ConnectionConfig } from './config';
 import { parseProxyUrl } from './proxy-url';
-import { isSpiceUri, parseSpiceUri } from './uri';
+import { isSpiceUri, parseSpiceUri, redactUri } from './uri';
 import type { VvCapabilities } from './vv-file';
 import { loadVvFile } from './vv-file';
 
@@ -21,6 +21,18 @@ export interface ResolveOptions {
   capabilities?: VvCapabilities;
 }
 
+/**
+ * A SPICE address written without its two slashes ("spice:/host:5900", "spice:host:5900", "spice+tls:h:p"):
+ * the corrected form, or undefined when `arg` does not look like one.
+ */
+export function mistypedSpiceUri(arg: string): string | undefined {
+  const m = /^(spice(?:\+tls|\+unix)?):\/?(?!\/)(.+)$/i.exec(arg);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  return scheme === 'spice+unix' ? `spice+unix:///${rest.replace(/^\/+/, '')}` : `${scheme}://${rest}`;
+}
+
 /** Does this argument look like a .vv file path rather than a URI? */
 export function isVvPath(arg: string): boolean {
   return !isSpiceUri(arg) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(arg);
@@ -31,6 +43,12 @@ export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<
   if (target === '')
     throw new SpiceError('config', 'no connection given — pass spice://HOST:PORT or a .vv file');
   let config: ConnectionConfig;
+  const fixed = mistypedSpiceUri(target);
+  if (fixed !== undefined)
+    throw new SpiceError(
+      'config',
+      `'${redactUri(target)}' looks like a mistyped SPICE URI — did you mean ${redactUri(fixed)} ?`,
+    );
   if (isSpiceUri(target)) config = parseSpiceUri(target);
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target))
     throw new SpiceError(
@@ -50,6 +68,18 @@ export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<
         throw new SpiceError(
           'config',
           `'${target}' is neither a connection file nor a SPICE address — did you mean spice://${target}?`,
+          { cause: e },
+        );
+      // "localhost", "myvm", "10.0.0.5": a host name without scheme and port, not a file.
+      if (
+        missing &&
+        /^(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*)$/i.test(target) &&
+        !/\.vv$/i.test(target)
+      )
+        throw new SpiceError(
+          'config',
+          `'${target}' is neither a connection file nor a SPICE URI — it looks like a host name, and a SPICE ` +
+            `URI needs its scheme and port: did you mean spice://${target}:5900 ?`,
           { cause: e },
         );
       throw e;

@@ -9,6 +9,7 @@
 // Memory is bounded: stored pixels never exceed `capPixels` (by default twice the announced window, at least 4M);
 // beyond that the oldest images are evicted and later references to them fail with ProtocolError.
 import { ProtocolError } from '../errors';
+import { StallBudget } from '../stall-budget';
 
 export interface GlzWindowEntry {
   /** Stream-order RGBA words (little-endian R,G,B,A bytes). Never modified once stored. */
@@ -22,6 +23,8 @@ export interface GlzWindowOptions {
   waitTimeoutMs?: number;
   /** Upper bound of stored pixels (default max(2 × window, 4M pixels), at most 256M). */
   capPixels?: number;
+  /** Total time references to images that never arrive may wait, for the whole window (stall-budget.ts). */
+  stallBudgetMs?: number;
 }
 
 interface Waiter {
@@ -48,6 +51,8 @@ export class GlzWindow {
   private waiters: Waiter[] = [];
   /** Win-head distances by id, for the retirement rule. */
   private readonly headDist = new Map<number, number>();
+  /** Waits that time out are charged here: a server referencing never-sent images stalls seconds in all. */
+  private readonly stalls: StallBudget;
 
   constructor(windowSizePixels: number, opts: GlzWindowOptions = {}) {
     if (!Number.isFinite(windowSizePixels) || windowSizePixels < 0) {
@@ -59,6 +64,7 @@ export class GlzWindow {
       opts.capPixels ?? Math.max(MIN_CAP_PIXELS, 2 * this.windowSizePixels),
     );
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 5000;
+    this.stalls = new StallBudget(opts.stallBudgetMs);
   }
 
   /** Number of images held. */
@@ -133,11 +139,20 @@ export class GlzWindow {
     if (id < this.retiredBelow) {
       return Promise.reject(new ProtocolError(`GLZ: reference to image ${id}, which was already released`));
     }
+    const waitMs = this.stalls.timeoutFor(timeoutMs);
+    if (waitMs <= 0) {
+      return Promise.reject(
+        new ProtocolError(
+          `GLZ: image ${id} referenced but not received (earlier references already waited in vain; not waiting again)`,
+        ),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer);
-        reject(new ProtocolError(`GLZ: image ${id} referenced but not received within ${timeoutMs} ms`));
-      }, timeoutMs);
+        this.stalls.charge(waitMs);
+        reject(new ProtocolError(`GLZ: image ${id} referenced but not received within ${waitMs} ms`));
+      }, waitMs);
       this.waiters.push({ id, resolve, reject, timer });
     });
   }

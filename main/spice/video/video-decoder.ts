@@ -47,7 +47,13 @@ export interface VideoFrame {
 export interface VideoTarget {
   /** Draws a decoded frame (RGBA, rows top-down) into the stream's surface, scaled into `dest` and clipped by the
    * stream's clip; the display channel reports the damage. */
-  drawFrame(stream: VideoStream, frame: DecodedImage, dest: Rect): void;
+  drawFrame(stream: VideoStream, frame: DecodedImage, dest: Rect): Promise<void>;
+  /**
+   * Before decoding a frame of `width`x`height`: refuses (throws a ProtocolError) a frame larger than the stream's
+   * surface — a 1.5 MB JPEG may declare 16384x16384 — and holds its decoded size against the session's memory
+   * budget. Call the returned function once the decoded frame is drawn or dropped.
+   */
+  reserveFrame(stream: VideoStream, width: number, height: number): () => void;
   /** Reports a session event (the forward backend's video events). */
   emit<K extends SessionEventName>(name: K, payload: SessionEventMap[K]): void;
 }
