@@ -113,7 +113,10 @@ export type TestServerCommand =
   | { cmd: 'usb_bulk'; endpoint: number; length?: number; data?: string }
   | { cmd: 'usb_reset' }
   | { cmd: 'port_send'; text?: string; hex?: string }
-  | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' };
+  | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' }
+  | { cmd: 'bench_start'; workload: 'photo' | 'scroll' | 'terminal'; fps?: number; seed?: number }
+  | { cmd: 'bench_stop'; path?: string }
+  | { cmd: 'clock' };
 
 export interface TestServerReply {
   reply: string;

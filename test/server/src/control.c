@@ -56,6 +56,9 @@ static const CmdDef commands[] = {
     { "usb_reset", cmd_usb_reset, "" },
     { "port_send", cmd_port_send, "text hex" },
     { "port_event", cmd_port_event, "event" },
+    { "bench_start", cmd_bench_start, "workload fps seed" },
+    { "bench_stop", cmd_bench_stop, "path" },
+    { "clock", cmd_clock, "" },
 };
 
 typedef struct {
