@@ -1,0 +1,67 @@
+// The workloads: what the test server's generator draws (test/server/src/bench.c) and with which compression.
+// Every workload uses a 1920×1080 primary surface; each frame ends with the frame-counter strip.
+import type { TestServerOptions } from '../../test/support/test-server';
+
+export interface Workload {
+  id: string;
+  description: string;
+  generator: 'photo' | 'scroll' | 'terminal';
+  /** Generator cap (frames per second); past it spice-server's pipe and the client's ACKs set the pace. */
+  fps: number;
+  server: TestServerOptions;
+}
+
+export const SCREEN = { width: 1920, height: 1080 };
+
+const still = { width: SCREEN.width, height: SCREEN.height, streaming: 'off' } as const;
+
+/** spice-server's video codec name for a short codec name (mjpeg is spice-server's own encoder). */
+export function serverCodecName(codec: string): string {
+  return codec === 'mjpeg' ? 'spice:mjpeg' : `gstreamer:${codec}`;
+}
+
+export function workloads(videoCodecs: readonly string[]): Workload[] {
+  return [
+    {
+      id: 'photo-quic',
+      description: 'full-screen photographic frames, QUIC',
+      generator: 'photo',
+      fps: 60,
+      server: { ...still, compression: 'quic' },
+    },
+    {
+      id: 'photo-glz',
+      description: 'full-screen photographic frames, GLZ (auto_glz would pick QUIC for a photograph)',
+      generator: 'photo',
+      fps: 60,
+      server: { ...still, compression: 'glz' },
+    },
+    {
+      id: 'scroll',
+      description: 'a text page scrolling a line per frame (COPY_BITS + a fill + ~10 word draws), auto_glz',
+      generator: 'scroll',
+      fps: 1000,
+      server: { ...still, compression: 'auto_glz' },
+    },
+    {
+      id: 'terminal',
+      description: '24 small word draws per frame at random cells of a terminal, auto_glz',
+      generator: 'terminal',
+      fps: 1000,
+      server: { ...still, compression: 'auto_glz' },
+    },
+    ...videoCodecs.map((codec): Workload => ({
+      id: `video-${codec}`,
+      description: `full-screen photographic frames as a ${codec} video stream (streaming all)`,
+      generator: 'photo',
+      fps: 60,
+      server: {
+        width: SCREEN.width,
+        height: SCREEN.height,
+        compression: 'auto_glz',
+        streaming: 'all',
+        videoCodecs: serverCodecName(codec),
+      },
+    })),
+  ];
+}
