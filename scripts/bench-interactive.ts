@@ -101,6 +101,31 @@ function runJsonScript(script: string, args: string[], timeoutMs: number): Recor
   return JSON.parse(last) as Record<string, unknown>;
 }
 
+/** What makes a row not mean what its workload says (printed under the table and kept in the JSON). */
+function warnings(rows: readonly Measurement[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const lossy = r.framesShown > 0 ? r.lossyFrames / r.framesShown : 0;
+    if (r.workload.startsWith('video-') && r.framesShown > 0 && lossy < 0.5) {
+      out.push(
+        `${r.workload} / ${r.client}: only ${Math.round(100 * lossy)}% of frames arrived lossy, so spice-server did not ` +
+          'stream them as video (it starts a stream after 20 frames < 200 ms apart; a loaded machine misses that)',
+      );
+    }
+    if (!r.workload.startsWith('video-') && r.lossyFrames > 0) {
+      out.push(`${r.workload} / ${r.client}: ${r.lossyFrames} frames arrived lossy on a lossless workload`);
+    }
+    if (r.framesOutOfOrder > 0)
+      out.push(`${r.workload} / ${r.client}: frame numbers went backwards ${r.framesOutOfOrder}×`);
+    if (Number.isNaN(r.drainMs)) {
+      out.push(
+        `${r.workload} / ${r.client}: still behind 10 s after the generator stopped (input measured under load)`,
+      );
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const allWorkloads = workloads(args.codecs);
@@ -170,6 +195,7 @@ async function main(): Promise<number> {
     workloads: chosenWorkloads,
     clients: clients.map((c) => ({ id: c.id, label: c.label })),
     display: rows,
+    warnings: warnings(rows),
     input: rows.filter((r) => r.input).map((r) => ({ client: r.client, workload: r.workload, ...r.input })),
     failures,
     screenshot,
@@ -183,6 +209,7 @@ async function main(): Promise<number> {
     `\nInteractive path (${String(info.cores)} cores, ${String(info.cpu)}; window ${args.windowMs} ms):`,
   );
   console.log(displayTable(rows, failures));
+  for (const warning of warnings(rows)) console.log(`warning: ${warning}`);
   const inputs = rows.flatMap((r) => (r.input ? [{ client: r.client, input: r.input }] : []));
   if (inputs.length > 0) {
     console.log("\nInput latency (event in the page / X server → the server's inputs channel):");

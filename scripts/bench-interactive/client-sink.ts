@@ -40,7 +40,7 @@ export const sinkClient: BenchClient = {
         const line = await child.waitLine((l) => l.startsWith('{'), 30_000, from);
         const flat = (JSON.parse(line) as { seen: number[] }).seen;
         const out: FrameSeen[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+        for (let i = 0; i + 2 < flat.length; i += 3) out.push([flat[i]!, flat[i + 1]!, flat[i + 2]!]);
         return out;
       },
       measurementOverheadCpu: () => Promise.resolve(0),

@@ -114,8 +114,8 @@ export const spicyClient: BenchClient = {
         probe.lines
           .filter((l) => l.startsWith('frame '))
           .map((l) => {
-            const [, f, t] = l.split(' ');
-            return [Number(f), Number(t)] as FrameSeen;
+            const [, f, t, rgb] = l.split(' ');
+            return [Number(f), Number(t), Number.parseInt(rgb ?? '', 16)] as FrameSeen;
           });
       const notes: Record<string, unknown> = { display: xvfb.display };
       return {

@@ -4,8 +4,8 @@
 // event left the user's side.
 import type { ProcessGroup } from './proc-stats';
 
-/** frame number, monotonic µs */
-export type FrameSeen = [number, number];
+/** frame number, monotonic µs when first on screen, probe pixel 0xRRGGBB then (frame-code.ts) */
+export type FrameSeen = [number, number, number];
 
 export interface InputSent {
   kind: 'keydown' | 'keyup' | 'move';

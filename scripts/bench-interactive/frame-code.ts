@@ -15,6 +15,22 @@ export const STRIP_WIDTH = STRIP_BLOCKS * STRIP_BLOCK;
 export const STRIP_HEIGHT = STRIP_BLOCK;
 /** The row (from the strip's top) through the blocks' centres. */
 export const STRIP_SAMPLE_ROW = STRIP_BLOCK / 2;
+/**
+ * The probe pixel, on the sample row right of the strip: the server logs its exact value per frame (photo content,
+ * black elsewhere), so a client showing another value received that frame lossy (JPEG or a video stream).
+ */
+export const PROBE_X = STRIP_WIDTH + 8;
+/** Pixels of the sample row a reader takes: the strip and the probe pixel. */
+export const READ_WIDTH = PROBE_X + 1;
+
+/** The probe pixel as 0xRRGGBB from a row starting at the strip's left edge (RGBA, or BGRA/BGRX when `bgr`). */
+export function probeRgb(row: ArrayLike<number>, offset = 0, bgr = false): number {
+  const i = offset + PROBE_X * 4;
+  const r = row[bgr ? i + 2 : i] ?? 0;
+  const g = row[i + 1] ?? 0;
+  const b = row[bgr ? i : i + 2] ?? 0;
+  return (r << 16) | (g << 8) | b;
+}
 
 /**
  * Decodes the frame number from a row of pixels starting at the strip's left edge (`offset` is the byte index of

@@ -46,7 +46,13 @@ export interface Measurement {
   groups: GroupUsage[];
   /** Server draw (frame submitted to spice-server) to the frame on the client's screen. */
   latencyMs: Spread;
-  server: { framesGenerated: number; generatedPerSecond: number; pulledPerSecond: number };
+  /** Frames in the window whose probe pixel differed from what the server drew: received lossy (JPEG, video). */
+  lossyFrames: number;
+  /** Frame numbers that went backwards on screen (must be 0: the counter reads are sound). */
+  framesOutOfOrder: number;
+  /** The generator: frames made in all, per second in the window, taken by spice-server's worker per second, and
+   * (fixed pace) frames not made because the QXL queue was full. */
+  server: { framesGenerated: number; generatedPerSecond: number; pulledPerSecond: number; skipped: number };
   overheadCpuPerSecond: number;
   input: InputFigures | null;
   notes: Record<string, unknown>;
@@ -55,13 +61,17 @@ export interface Measurement {
 interface FrameLogEntry {
   pushUs: number;
   pullUs: number;
+  probeRgb: number;
 }
 
+/** The server's frame log: "frame push_us pull_us probe_rgb_hex" per line (test/server/src/bench.c). */
 function readFrameLog(path: string): FrameLogEntry[] {
   const out: FrameLogEntry[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const [, push, pull] = line.split(' ');
-    if (push !== undefined) out.push({ pushUs: Number(push), pullUs: Number(pull) });
+    const [, push, pull, probe] = line.split(' ');
+    if (push !== undefined) {
+      out.push({ pushUs: Number(push), pullUs: Number(pull), probeRgb: Number.parseInt(probe ?? '', 16) });
+    }
   }
   return out;
 }
@@ -126,10 +136,15 @@ export async function measure(
     const windowSeconds = (t1 - t0) / 1e6;
     const shown = framesInWindow(frames, t0, t1);
     const latencies: number[] = [];
-    for (const [f, t] of shown) {
+    let lossyFrames = 0;
+    for (const [f, t, rgb] of shown) {
       const entry = log[f - 1];
-      if (entry) latencies.push((t - entry.pushUs) / 1000);
+      if (!entry) continue;
+      latencies.push((t - entry.pushUs) / 1000);
+      if (rgb !== entry.probeRgb) lossyFrames++;
     }
+    let framesOutOfOrder = 0;
+    for (let i = 1; i < frames.length; i++) if (frames[i]![0] < frames[i - 1]![0]) framesOutOfOrder++;
     const cpuSeconds = Math.max(0, groups.reduce((s, g) => s + g.cpuSeconds, 0) - overhead * windowSeconds);
     const generated = log.filter((e) => e.pushUs >= t0 && e.pushUs <= t1).length;
     const pulled = log.filter((e) => e.pullUs >= t0 && e.pullUs <= t1).length;
@@ -159,10 +174,13 @@ export async function measure(
       drainMs,
       groups,
       latencyMs: spread(latencies),
+      lossyFrames,
+      framesOutOfOrder,
       server: {
         framesGenerated: Number(stop.frames),
         generatedPerSecond: generated / windowSeconds,
         pulledPerSecond: pulled / windowSeconds,
+        skipped: Number(stop.skipped),
       },
       overheadCpuPerSecond: overhead,
       input,

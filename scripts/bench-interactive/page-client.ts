@@ -18,7 +18,8 @@ export interface PageClientParts {
 
 function toFrames(flat: readonly number[], clock: ClockOffset): FrameSeen[] {
   const out: FrameSeen[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]! * 1000 + clock.offsetUs]);
+  for (let i = 0; i + 2 < flat.length; i += 3)
+    out.push([flat[i]!, flat[i + 1]! * 1000 + clock.offsetUs, flat[i + 2]!]);
   return out;
 }
 
@@ -58,7 +59,7 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
         );
       }
     },
-    lastFrame: () => page.evaluate(() => window.__saffronBench?.seen.at(-2) ?? -1),
+    lastFrame: () => page.evaluate(() => window.__saffronBench?.seen.at(-3) ?? -1),
     async frames() {
       const tap = await readTap(page);
       const endClock = await calibratePage(page);
@@ -75,7 +76,7 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
       });
       notes.canvasBox = box;
       // the sampler reads the canvas on its own: every counter it saw must be one the tap saw
-      const tapped = new Set(tap.seen.filter((_, i) => i % 2 === 0));
+      const tapped = new Set(tap.seen.filter((_, i) => i % 3 === 0));
       const sampled = tap.sampled.filter((_, i) => i % 2 === 0);
       notes.samplerChecks = sampled.length;
       notes.samplerMisses = sampled.filter((f) => !tapped.has(f)).length;

@@ -6,10 +6,10 @@
 // renderer is written; a renderer that draws from a worker (OffscreenCanvas) is not seen and the benchmark says
 // so. A low-rate sampler (every 250 ms) reads the largest canvas independently, as a cross-check.
 // Inputs: capture-phase listeners note every keydown/keyup/pointermove's event.timeStamp.
-import { STRIP_SAMPLE_ROW, STRIP_WIDTH, decodeStripRow } from './frame-code';
+import { READ_WIDTH, STRIP_SAMPLE_ROW, decodeStripRow, probeRgb } from './frame-code';
 
 export interface PageTapData {
-  /** frame, performance.now() ms, … */
+  /** frame, performance.now() ms, probe pixel 0xRRGGBB, … */
   seen: number[];
   /** frame, performance.now() ms, … from the 250 ms sampler */
   sampled: number[];
@@ -54,26 +54,27 @@ export function installPageTap(): void {
   const data: PageTapData = { seen: [], sampled: [], inputs: [], draws: {} };
   window.__saffronBench = data;
   let last = -1;
-  const note = (frame: number): void => {
+  const note = (row: ArrayLike<number> | undefined): void => {
+    const frame = row ? decodeStripRow(row) : -1;
     if (frame < 0 || frame === last) return;
     last = frame;
-    data.seen.push(frame, performance.now());
+    data.seen.push(frame, performance.now(), probeRgb(row!));
   };
   const count = (kind: string): void => {
     data.draws[kind] = (data.draws[kind] ?? 0) + 1;
   };
   const onScreen = (canvas: HTMLCanvasElement | OffscreenCanvas): canvas is HTMLCanvasElement =>
-    canvas instanceof HTMLCanvasElement && canvas.isConnected && canvas.width >= STRIP_WIDTH;
+    canvas instanceof HTMLCanvasElement && canvas.isConnected && canvas.width >= READ_WIDTH;
 
   const c2d = CanvasRenderingContext2D.prototype;
   const getImageData = original<CanvasRenderingContext2D>(c2d, 'getImageData');
   const drawImage = original<CanvasRenderingContext2D>(c2d, 'drawImage');
-  const readRow = (ctx: CanvasRenderingContext2D, y: number): number => {
+  const readRow = (ctx: CanvasRenderingContext2D, y: number): Uint8ClampedArray | undefined => {
     try {
-      return decodeStripRow((getImageData.call(ctx, 0, y, STRIP_WIDTH, 1) as ImageData).data);
+      return (getImageData.call(ctx, 0, y, READ_WIDTH, 1) as ImageData).data;
     } catch {
       count('unreadable'); // e.g. a tainted canvas: never break the page under test
-      return -1;
+      return undefined;
     }
   };
   for (const name of ['putImageData', 'drawImage']) {
@@ -87,7 +88,7 @@ export function installPageTap(): void {
     });
   }
 
-  const glRow = new Uint8Array(STRIP_WIDTH * 4);
+  const glRow = new Uint8Array(READ_WIDTH * 4);
   for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
     for (const name of ['drawArrays', 'drawElements']) {
       wrap<WebGLRenderingContext>(proto, name, (gl, callOriginal) => {
@@ -98,13 +99,13 @@ export function installPageTap(): void {
           gl.readPixels(
             0,
             canvas.height - 1 - STRIP_SAMPLE_ROW,
-            STRIP_WIDTH,
+            READ_WIDTH,
             1,
             gl.RGBA,
             gl.UNSIGNED_BYTE,
             glRow,
           );
-          note(decodeStripRow(glRow));
+          note(glRow);
         }
         return result;
       });
@@ -112,26 +113,26 @@ export function installPageTap(): void {
   }
 
   const scratch = document.createElement('canvas');
-  scratch.width = STRIP_WIDTH;
+  scratch.width = READ_WIDTH;
   scratch.height = 1;
   const scratchCtx = scratch.getContext('2d', { willReadFrequently: true })!;
-  const readSource = (source: CanvasImageSource): number => {
+  const readSource = (source: CanvasImageSource): Uint8ClampedArray | undefined => {
     try {
-      drawImage.call(scratchCtx, source, 0, STRIP_SAMPLE_ROW, STRIP_WIDTH, 1, 0, 0, STRIP_WIDTH, 1);
+      drawImage.call(scratchCtx, source, 0, STRIP_SAMPLE_ROW, READ_WIDTH, 1, 0, 0, READ_WIDTH, 1);
     } catch {
       count('unreadable');
-      return -1;
+      return undefined;
     }
     return readRow(scratchCtx, 0);
   };
   wrap(ImageBitmapRenderingContext.prototype, 'transferFromImageBitmap', (ctx, callOriginal, args) => {
     const bitmap = args[0];
-    const visible = bitmap instanceof ImageBitmap && onScreen(ctx.canvas) && bitmap.width >= STRIP_WIDTH;
-    const frame = visible ? readSource(bitmap) : -1; // the transfer detaches the bitmap
+    const visible = bitmap instanceof ImageBitmap && onScreen(ctx.canvas) && bitmap.width >= READ_WIDTH;
+    const row = visible ? readSource(bitmap) : undefined; // the transfer detaches the bitmap
     const result = callOriginal();
     if (visible) {
       count('transferFromImageBitmap');
-      note(frame);
+      note(row);
     }
     return result;
   });
@@ -139,11 +140,12 @@ export function installPageTap(): void {
   setInterval(() => {
     let best: HTMLCanvasElement | undefined;
     for (const c of Array.from(document.querySelectorAll('canvas'))) {
-      if (c !== scratch && c.width >= STRIP_WIDTH && (!best || c.width * c.height > best.width * best.height))
+      if (c !== scratch && c.width >= READ_WIDTH && (!best || c.width * c.height > best.width * best.height))
         best = c;
     }
     if (!best) return;
-    const frame = readSource(best);
+    const row = readSource(best);
+    const frame = row ? decodeStripRow(row) : -1;
     if (frame >= 0) data.sampled.push(frame, performance.now());
   }, 250);
 

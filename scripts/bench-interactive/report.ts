@@ -1,4 +1,4 @@
-// The terminal table of a run (the README's copy is taken from it).
+// The terminal tables of a run (the README's copy is taken from them).
 import type { InputFigures } from './input-latency';
 import type { Measurement } from './measure';
 
@@ -10,8 +10,12 @@ export interface Failure {
 
 const num = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 
-function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+/** Columns: the first `textColumns` left-aligned, the rest right-aligned. */
+function table(head: string[], body: string[][], textColumns: number): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
 }
 
 export function displayTable(rows: readonly Measurement[], failures: readonly Failure[]): string {
@@ -25,6 +29,7 @@ export function displayTable(rows: readonly Measurement[], failures: readonly Fa
     'latency ms p50',
     'p99',
     'server fps',
+    'lossy %',
   ];
   const body = rows.map((r) => [
     r.workload,
@@ -36,36 +41,23 @@ export function displayTable(rows: readonly Measurement[], failures: readonly Fa
     num(r.latencyMs.median),
     num(r.latencyMs.p99),
     num(r.server.pulledPerSecond),
+    num(r.framesShown > 0 ? (100 * r.lossyFrames) / r.framesShown : Number.NaN, 0),
   ]);
-  for (const f of failures)
-    body.push([f.workload, f.client, 'failed:', f.error.split('\n')[0]!.slice(0, 100), '', '', '', '', '']);
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...body.filter((b) => b[2] !== 'failed:').map((b) => b[i]!.length)),
+  const failed = failures.map(
+    (f) => `${f.workload} / ${f.client} failed: ${f.error.split('\n')[0]!.slice(0, 200)}`,
   );
-  return [
-    pad(head, widths),
-    ...body.map((b) =>
-      b[2] === 'failed:'
-        ? `${b[0]!.padEnd(widths[0]!)}  ${b[1]!.padEnd(widths[1]!)}  failed: ${b[3]}`
-        : pad(b, widths),
-    ),
-  ].join('\n');
+  return [table(head, body, 2), ...failed].join('\n');
 }
 
 export function inputTable(rows: readonly { client: string; input: InputFigures }[]): string {
   const head = ['client', 'key ms p50', 'p99', 'pointer ms p50', 'p99', 'matched'];
   const body = rows.map((r) => [
     r.client,
-    '',
     num(r.input.keyMs.median, 2),
     num(r.input.keyMs.p99, 2),
     num(r.input.pointerMs.median, 2),
     num(r.input.pointerMs.p99, 2),
     `${r.input.matched}/${r.input.sent}`,
   ]);
-  const cells = body.map((b) => [b[0]!, ...b.slice(2)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  return [head, ...cells]
-    .map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '))
-    .join('\n');
+  return table(head, body, 1);
 }

@@ -4,7 +4,7 @@
 // strip it reads the strip from the surface and notes (frame, monotonic µs).
 // Usage: node --import tsx scripts/bench-interactive/sink-main.ts spice://127.0.0.1:PORT
 //   stdout: "ready" once the primary surface exists, "first N" at the first valid frame counter;
-//   stdin "last": "last N" (newest frame, -1 before the first); "dump": one JSON line {"seen":[frame,tUs,…]};
+//   stdin "last": "last N" (newest frame, -1 before the first); "dump": one JSON line {"seen":[frame,tUs,rgb,…]};
 //   end of stdin: exit.
 import { createInterface } from 'node:readline';
 import { installDisplayChannels } from '../../main/spice/channels/display-channel';
@@ -14,7 +14,7 @@ import * as E from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
 import { createStreamOpener } from '../../main/spice/transport/opener';
 import { monoUs } from './clock';
-import { STRIP_HEIGHT, STRIP_SAMPLE_ROW, STRIP_WIDTH, decodeStripRow } from './frame-code';
+import { READ_WIDTH, STRIP_HEIGHT, STRIP_SAMPLE_ROW, decodeStripRow, probeRgb } from './frame-code';
 
 const uri = process.argv[2];
 if (!uri) {
@@ -50,14 +50,15 @@ session.on('surface-create', (s) => {
 });
 session.on('damage', ({ channelId, surfaceId, rect }) => {
   if (channelId !== 0 || surfaceId !== primary) return;
-  if (rect.left >= STRIP_WIDTH || rect.top >= STRIP_HEIGHT) return;
+  if (rect.left >= READ_WIDTH || rect.top >= STRIP_HEIGHT) return;
   const surface = session.getSurface(0, primary);
-  if (!surface || surface.width < STRIP_WIDTH) return;
-  const frame = decodeStripRow(surface.pixels, STRIP_SAMPLE_ROW * surface.width * 4);
+  if (!surface || surface.width < READ_WIDTH) return;
+  const row = STRIP_SAMPLE_ROW * surface.width * 4;
+  const frame = decodeStripRow(surface.pixels, row);
   if (frame < 0 || frame === last) return;
   if (last < 0) process.stdout.write(`first ${frame}\n`);
   last = frame;
-  seen.push(frame, monoUs());
+  seen.push(frame, monoUs(), probeRgb(surface.pixels, row));
 });
 session.on('closed', ({ error }) => {
   if (error) console.error(`sink: session closed: ${error.message}`);

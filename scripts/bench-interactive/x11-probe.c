@@ -5,7 +5,7 @@
  * Commands on stdin, one per line; answers on stdout:
  *   locate                 -> "at X Y" (top-left of a valid strip on the root window) or "none"
  *   watch X Y PERIOD_US    -> from now on, every PERIOD_US: read the strip's sample row; a new frame number
- *                             prints "frame N T_US"
+ *                             prints "frame N T_US RRGGBB" (the probe pixel right of the strip, frame-code.ts)
  *   unwatch                -> stop watching, prints "unwatched"
  *   move X Y               -> pointer to root (X, Y): prints "move X Y T_US" (T_US taken just before sending)
  *   key KEYSYM             -> press and release (e.g. "a"): prints "keydown T_US" and "keyup T_US"
@@ -29,6 +29,8 @@
 #define STRIP_BITS 20
 #define STRIP_BLOCKS (STRIP_MARKER + 2 * STRIP_BITS)
 #define STRIP_W (STRIP_BLOCKS * STRIP_BLOCK)
+#define PROBE_X (STRIP_W + 8)
+#define READ_W (PROBE_X + 1)
 
 static Display *dpy;
 static Window root;
@@ -130,8 +132,17 @@ static void snapshot(const char *path)
     printf("snapshot %s\n", path);
 }
 
+/* A read outside the screen (a window moved) must not end the probe: Xlib's default handler exits. */
+static int ignore_x_error(Display *d, XErrorEvent *e)
+{
+    (void)d;
+    (void)e;
+    return 0;
+}
+
 int main(void)
 {
+    XSetErrorHandler(ignore_x_error);
     dpy = XOpenDisplay(NULL);
     if (!dpy) {
         fprintf(stderr, "x11-probe: cannot open display %s\n", getenv("DISPLAY") ? getenv("DISPLAY") : "(unset)");
@@ -218,13 +229,13 @@ int main(void)
         }
         if (watching && mono_us() >= next) {
             /* one row through the blocks' centres is all a reading needs */
-            XImage *img = XGetImage(dpy, root, wx, wy + STRIP_BLOCK / 2, STRIP_W, 1, AllPlanes, ZPixmap);
+            XImage *img = XGetImage(dpy, root, wx, wy + STRIP_BLOCK / 2, READ_W, 1, AllPlanes, ZPixmap);
             long long t = mono_us();
             if (img) {
                 long f = decode_row(img, 0, 0);
                 if (f >= 0 && f != last) {
                     last = f;
-                    printf("frame %ld %lld\n", f, t);
+                    printf("frame %ld %lld %06lx\n", f, t, XGetPixel(img, PROBE_X, 0) & 0xffffff);
                 }
                 XDestroyImage(img);
             }

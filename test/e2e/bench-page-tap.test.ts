@@ -68,7 +68,7 @@ void test(
     });
     const tap = await readTap(page);
     assert.deepEqual(
-      tap.seen.filter((_, i) => i % 2 === 0),
+      tap.seen.filter((_, i) => i % 3 === 0),
       [11, 99],
     );
     assert.equal(tap.draws.putImageData, 2);
@@ -113,7 +113,7 @@ void test('a WebGL draw to the default framebuffer is read back', { timeout: 30_
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   });
   const tap = await readTap(page);
-  assert.equal(tap.seen.at(-2), 1234);
+  assert.equal(tap.seen.at(-3), 1234);
   assert.equal(tap.draws.drawArrays, 1);
 });
 
@@ -127,7 +127,7 @@ void test(
       ctx.transferFromImageBitmap(await createImageBitmap(w.strip(0xabcde)));
     });
     const tap = await readTap(page);
-    assert.equal(tap.seen.at(-2), 0xabcde);
+    assert.equal(tap.seen.at(-3), 0xabcde);
     assert.equal(tap.draws.transferFromImageBitmap, 1);
   },
 );

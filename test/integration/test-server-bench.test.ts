@@ -15,10 +15,11 @@ import { SpiceSession } from '../../main/spice/session';
 import { createStreamOpener } from '../../main/spice/transport/opener';
 import { monoUs } from '../../scripts/bench-interactive/clock';
 import {
+  READ_WIDTH,
   STRIP_HEIGHT,
   STRIP_SAMPLE_ROW,
-  STRIP_WIDTH,
   decodeStripRow,
+  probeRgb,
 } from '../../scripts/bench-interactive/frame-code';
 import { startTestServer } from '../support/test-server';
 import type { ImageCompression, TestServer } from '../support/test-server';
@@ -26,6 +27,8 @@ import type { ImageCompression, TestServer } from '../support/test-server';
 interface Watch {
   session: SpiceSession;
   seen: number[];
+  /** frame → the probe pixel the client showed with it */
+  probes: Map<number, number>;
 }
 
 /** A core session that reads the frame counter after every draw touching the strip. */
@@ -37,19 +40,22 @@ async function watchCounters(server: TestServer): Promise<Watch> {
   });
   installDisplayChannels(session, { decodeInWorkers: false });
   const seen: number[] = [];
+  const probes = new Map<number, number>();
   let primary = -1;
   session.on('surface-create', (s) => {
     if (s.primary) primary = s.surfaceId;
   });
   session.on('damage', ({ surfaceId, rect }) => {
-    if (surfaceId !== primary || rect.left >= STRIP_WIDTH || rect.top >= STRIP_HEIGHT) return;
+    if (surfaceId !== primary || rect.left >= READ_WIDTH || rect.top >= STRIP_HEIGHT) return;
     const surface = session.getSurface(0, primary);
     if (!surface) return;
     const frame = decodeStripRow(surface.pixels, STRIP_SAMPLE_ROW * surface.width * 4);
-    if (frame >= 0 && frame !== seen.at(-1)) seen.push(frame);
+    if (frame < 0 || frame === seen.at(-1)) return;
+    seen.push(frame);
+    probes.set(frame, probeRgb(surface.pixels, STRIP_SAMPLE_ROW * surface.width * 4));
   });
   await session.connect();
-  return { session, seen };
+  return { session, seen, probes };
 }
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -72,7 +78,14 @@ for (const [workload, compression] of GENERATORS) {
     { timeout: 60_000 },
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'bench-gen-'));
-      const server = await startTestServer({ width: 1024, height: 256, compression, streaming: 'off' });
+      const server = await startTestServer({
+        width: 1024,
+        height: 256,
+        compression,
+        streaming: 'off',
+        jpeg: 'never',
+        zlibGlz: 'never',
+      });
       let watch: Watch | undefined;
       try {
         watch = await watchCounters(server);
@@ -97,6 +110,11 @@ for (const [workload, compression] of GENERATORS) {
         const [n, push, pull] = lines[0]!.split(' ').map(Number);
         assert.equal(n, 1);
         assert.ok(push! > 0 && (pull === 0 || pull! >= push!), lines[0]);
+        // a lossless path shows the probe pixel exactly as the server drew it
+        for (const [frame, rgb] of w.probes) {
+          const logged = Number.parseInt(lines[frame - 1]!.split(' ')[3]!, 16);
+          assert.equal(rgb.toString(16), logged.toString(16), `frame ${frame}`);
+        }
       } finally {
         watch?.session.close();
         await server.stop();

@@ -114,7 +114,13 @@ export type TestServerCommand =
   | { cmd: 'usb_reset' }
   | { cmd: 'port_send'; text?: string; hex?: string }
   | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' }
-  | { cmd: 'bench_start'; workload: 'photo' | 'scroll' | 'terminal'; fps?: number; seed?: number }
+  | {
+      cmd: 'bench_start';
+      workload: 'photo' | 'scroll' | 'terminal';
+      fps?: number;
+      seed?: number;
+      pace?: 'demand' | 'fixed';
+    }
   | { cmd: 'bench_stop'; path?: string }
   | { cmd: 'clock' };
 

@@ -1,10 +1,13 @@
 /* Workload generators for `npm run bench:interactive` (docs/benchmarks.md): full-screen photographic frames,
  * a scrolling text page (copy-bits + small draws) and a terminal of many small updates. Every frame ends
  * with a strip of black/white blocks at the surface's top-left that encodes its number, so a client's
- * screen tells which frame it shows. A frame is queued only when the QXL queue is empty and at most `fps`
- * times a second: past that cap, spice-server's pipe and the client's ACK window set the pace. Each
- * frame's submit time and the time spice-server's worker took its last command are logged on the
- * monotonic clock in microseconds (the clock Node's process.hrtime reads). */
+ * screen tells which frame it shows. Pacing "demand" (default) queues a frame only when the QXL queue is
+ * empty and at most `fps` times a second: past that cap, spice-server's pipe and the client's ACK window set
+ * the pace. Pacing "fixed" queues one every 1/fps seconds like a video player (skipped while 3 are still
+ * queued, as a guest whose ring is full), so spice-server sees the steady source it turns into a video
+ * stream and drops frames itself for a slow client. Each frame's submit time and the time spice-server's
+ * worker took its last command are logged on the monotonic clock in microseconds (the clock Node's
+ * process.hrtime reads). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,12 +24,17 @@
 #define STRIP_W (STRIP_BLOCKS * STRIP_BLOCK)
 #define STRIP_H STRIP_BLOCK
 #define MAX_FRAMES ((1u << STRIP_BITS) - 1)
+/* The probe pixel, right of the strip on its sample row: photo content there, black in the other workloads
+ * (the strip, shifted at most 7 pixels, ends before it). Lossless paths show it exactly; JPEG and video don't. */
+#define PROBE_X (STRIP_W + 8)
+#define PROBE_Y (STRIP_BLOCK / 2)
 
 #define LINE_H 16
 #define GLYPH_W 8
 #define GLYPHS 95
 #define TEX_MARGIN 256
 #define TERMINAL_WORDS 24
+#define FIXED_MAX_QUEUED 3
 
 typedef enum { BENCH_PHOTO, BENCH_SCROLL, BENCH_TERMINAL } BenchKind;
 
@@ -35,11 +43,14 @@ static const char *const kind_names[] = { "photo", "scroll", "terminal" };
 typedef struct {
     gint64 push_us;
     gint64 pull_us; /* 0 until spice-server's worker took the frame's last command */
+    uint32_t probe_rgb; /* the frame's pixel at (PROBE_X, PROBE_Y): a client that shows another value got it lossy */
 } FrameLog;
 
 static struct {
     gboolean running;
     BenchKind kind;
+    gboolean fixed_pace;
+    uint32_t skipped; /* fixed pace: frames not made because the queue was full */
     guint source;
     gint64 period_us;
     gint64 next_due_us;
@@ -172,7 +183,7 @@ static void make_texture(int w, int h)
 }
 
 /* A new crop offset and tint every frame: no two frames share a pixel run, so GLZ cannot replay one. */
-static void photo_frame(uint32_t frame)
+static uint32_t photo_frame(uint32_t frame)
 {
     int w = bench.width, h = bench.height;
     int ox = (int)((frame * 37u) % TEX_MARGIN), oy = (int)((frame * 23u) % TEX_MARGIN);
@@ -184,7 +195,9 @@ static void photo_frame(uint32_t frame)
         for (int i = 0; i < w * 4; i++) dst[i] = src[i] > 255 - tint ? 255 : (uint8_t)(src[i] + tint);
     }
     strip_paint(px, w, frame);
+    uint32_t probe = px[(gsize)PROBE_Y * w + PROBE_X] & 0xffffff;
     display_bench_bitmap(0, 0, px, w, h, frame);
+    return probe;
 }
 
 /* ---- text: procedural glyphs drawn as word bitmaps ---- */
@@ -225,7 +238,7 @@ static void push_word(int x, int y, int len, uint32_t fg, uint32_t bg)
 
 /* The page scrolls up one line (COPY_BITS of everything below the strip's bar), the freed line is cleared
  * and filled with words, as a text view or `cat` in a terminal does. */
-static void scroll_frame(uint32_t frame)
+static uint32_t scroll_frame(uint32_t frame)
 {
     int w = bench.width, h = bench.height;
     display_bench_copy_bits(0, STRIP_H + LINE_H, 0, STRIP_H, w, h - STRIP_H - LINE_H);
@@ -238,10 +251,11 @@ static void scroll_frame(uint32_t frame)
         x += (len + 1) * GLYPH_W;
     }
     push_strip(frame);
+    return 0; /* the black bar */
 }
 
 /* Words appear at random character cells, as a `top`-like full-screen terminal program redraws fields. */
-static void terminal_frame(uint32_t frame)
+static uint32_t terminal_frame(uint32_t frame)
 {
     static const uint32_t colors[] = { 0xffd0d0d0u, 0xff50fa7bu, 0xffff5555u, 0xff8be9fdu, 0xfff1fa8cu,
                                        0xffbd93f9u };
@@ -253,6 +267,7 @@ static void terminal_frame(uint32_t frame)
                   0xff000000u);
     }
     push_strip(frame);
+    return 0; /* the black first row */
 }
 
 /* ---- the pacing loop (main thread) ---- */
@@ -277,22 +292,38 @@ static gboolean bench_tick(gpointer data G_GNUC_UNUSED)
         return G_SOURCE_REMOVE;
     }
     gint64 now = g_get_monotonic_time();
-    if (now >= bench.next_due_us && display_bench_queued() == 0 && bench.frame < MAX_FRAMES) {
-        uint32_t frame = ++bench.frame;
-        FrameLog entry = { .push_us = now, .pull_us = 0 };
-        g_mutex_lock(&bench.lock);
-        g_array_append_val(bench.log, entry);
-        g_mutex_unlock(&bench.lock);
-        switch (bench.kind) {
-        case BENCH_PHOTO: photo_frame(frame); break;
-        case BENCH_SCROLL: scroll_frame(frame); break;
-        case BENCH_TERMINAL: terminal_frame(frame); break;
+    if (now >= bench.next_due_us) {
+        guint queued = display_bench_queued();
+        gboolean room = bench.fixed_pace ? queued < FIXED_MAX_QUEUED : queued == 0;
+        gboolean made = FALSE;
+        if (room && bench.frame < MAX_FRAMES) {
+            uint32_t frame = ++bench.frame;
+            /* logged before the commands are queued: the worker may take them at once */
+            FrameLog entry = { .push_us = now, .pull_us = 0, .probe_rgb = 0 };
+            g_mutex_lock(&bench.lock);
+            g_array_append_val(bench.log, entry);
+            g_mutex_unlock(&bench.lock);
+            uint32_t probe = 0;
+            switch (bench.kind) {
+            case BENCH_PHOTO: probe = photo_frame(frame); break;
+            case BENCH_SCROLL: probe = scroll_frame(frame); break;
+            case BENCH_TERMINAL: probe = terminal_frame(frame); break;
+            }
+            g_mutex_lock(&bench.lock);
+            g_array_index(bench.log, FrameLog, frame - 1).probe_rgb = probe;
+            g_mutex_unlock(&bench.lock);
+            made = TRUE;
+        } else if (bench.fixed_pace) {
+            bench.skipped++; /* a video player drops the frame it cannot hand over */
         }
-        bench.next_due_us += bench.period_us;
-        if (bench.next_due_us < now) bench.next_due_us = now; /* after a stall, do not burst */
+        if (made || bench.fixed_pace) {
+            bench.next_due_us += bench.period_us;
+            /* after a stall, do not burst: demand pacing may go at once, fixed pacing keeps its period */
+            if (bench.next_due_us < now) bench.next_due_us = bench.fixed_pace ? now + bench.period_us : now;
+        }
     }
     gint64 wait_us = bench.next_due_us - g_get_monotonic_time();
-    /* waiting for the queue to drain: poll every millisecond */
+    /* waiting for the queue to drain (demand pacing): poll every millisecond */
     guint delay_ms = wait_us > 1000 ? (guint)(wait_us / 1000) : 1;
     bench.source = g_timeout_add(delay_ms, bench_tick, NULL);
     return G_SOURCE_REMOVE;
@@ -311,12 +342,13 @@ void bench_frame_pulled(uint32_t frame)
 
 gboolean cmd_bench_start(Cmd *c)
 {
-    const char *kind_name;
+    const char *kind_name, *pace;
     gint64 fps, seed;
     if (!arg_str(c, "workload", TRUE, NULL, &kind_name) || !arg_int(c, "fps", FALSE, 60, 1, 1000, &fps) ||
-        !arg_int(c, "seed", FALSE, 1, 1, G_MAXINT32, &seed)) {
+        !arg_int(c, "seed", FALSE, 1, 1, G_MAXINT32, &seed) || !arg_str(c, "pace", FALSE, "demand", &pace)) {
         return FALSE;
     }
+    if (strcmp(pace, "demand") != 0 && strcmp(pace, "fixed") != 0) return cmd_fail(c, "pace must be demand or fixed");
     int kind = -1;
     for (gsize i = 0; i < G_N_ELEMENTS(kind_names); i++) {
         if (strcmp(kind_names[i], kind_name) == 0) kind = (int)i;
@@ -337,6 +369,8 @@ gboolean cmd_bench_start(Cmd *c)
     bench.log = g_array_sized_new(FALSE, FALSE, sizeof(FrameLog), 4096);
     g_mutex_unlock(&bench.lock);
     bench.kind = (BenchKind)kind;
+    bench.fixed_pace = strcmp(pace, "fixed") == 0;
+    bench.skipped = 0;
     bench.width = w;
     bench.height = h;
     bench.frame = 0;
@@ -354,6 +388,8 @@ gboolean cmd_bench_start(Cmd *c)
     jo_int(&c->out, "height", h);
     jo_int(&c->out, "strip_block", STRIP_BLOCK);
     jo_int(&c->out, "strip_bits", STRIP_BITS);
+    jo_int(&c->out, "probe_x", PROBE_X);
+    jo_int(&c->out, "probe_y", PROBE_Y);
     return TRUE;
 }
 
@@ -369,8 +405,8 @@ gboolean cmd_bench_stop(Cmd *c)
         const FrameLog *e = &g_array_index(bench.log, FrameLog, i);
         if (e->pull_us) pulled++;
         if (path) {
-            g_string_append_printf(text, "%u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", i + 1, e->push_us,
-                                   e->pull_us);
+            g_string_append_printf(text, "%u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %06x\n", i + 1, e->push_us,
+                                   e->pull_us, e->probe_rgb);
         }
     }
     g_mutex_unlock(&bench.lock);
@@ -384,6 +420,7 @@ gboolean cmd_bench_stop(Cmd *c)
     }
     jo_int(&c->out, "frames", n);
     jo_int(&c->out, "pulled", pulled);
+    jo_int(&c->out, "skipped", bench.skipped);
     return TRUE;
 }
 

@@ -56,7 +56,7 @@ static const CmdDef commands[] = {
     { "usb_reset", cmd_usb_reset, "" },
     { "port_send", cmd_port_send, "text hex" },
     { "port_event", cmd_port_event, "event" },
-    { "bench_start", cmd_bench_start, "workload fps seed" },
+    { "bench_start", cmd_bench_start, "workload fps seed pace" },
     { "bench_stop", cmd_bench_stop, "path" },
     { "clock", cmd_clock, "" },
 };
