@@ -23,6 +23,44 @@ function toFrames(flat: readonly number[], clock: ClockOffset): FrameSeen[] {
   return out;
 }
 
+/** The largest canvas: its backing size and its CSS content size (borders excluded). */
+async function screenCanvasSize(
+  page: Page,
+): Promise<{ width: number; height: number; cssWidth: number; cssHeight: number } | undefined> {
+  return page.evaluate(() => {
+    let best: HTMLCanvasElement | undefined;
+    for (const c of Array.from(document.querySelectorAll('canvas'))) {
+      if (!best || c.width * c.height > best.width * best.height) best = c;
+    }
+    return best
+      ? { width: best.width, height: best.height, cssWidth: best.clientWidth, cssHeight: best.clientHeight }
+      : undefined;
+  });
+}
+
+/**
+ * Makes the page show the guest screen at 1:1, as spicy's window does: a viewer that fits the screen to the
+ * window (Saffron's default zoom) is given a viewport whose room for the canvas is exactly the canvas's size.
+ * Returns the scale finally shown.
+ */
+async function fitOneToOne(page: Page): Promise<number> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const c = await screenCanvasSize(page);
+    if (!c || c.width === 0) return Number.NaN;
+    const scale = c.cssWidth / c.width;
+    if (Math.abs(scale - 1) < 0.001 && Math.abs(c.cssHeight / c.height - 1) < 0.001) return 1;
+    const viewport = page.viewportSize();
+    if (!viewport) return scale;
+    await page.setViewportSize({
+      width: Math.max(c.width, viewport.width - (c.cssWidth - c.width)),
+      height: Math.max(c.height, viewport.height - (c.cssHeight - c.height)),
+    });
+    await sleep(300);
+  }
+  const c = await screenCanvasSize(page);
+  return c ? c.cssWidth / c.width : Number.NaN;
+}
+
 /** The largest canvas's box in page coordinates (the guest screen). */
 async function screenBox(page: Page): Promise<{ x: number; y: number; width: number; height: number }> {
   const box = await page.evaluate(() => {
@@ -58,6 +96,7 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
             'If the renderer now draws from a worker (OffscreenCanvas), extend scripts/bench-interactive/page-tap.ts.',
         );
       }
+      notes.canvasScale = await fitOneToOne(page);
     },
     lastFrame: () => page.evaluate(() => window.__saffronBench?.seen.at(-3) ?? -1),
     async frames() {
@@ -67,13 +106,6 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
       notes.tapDraws = tap.draws;
       if (parts.browser.errors.length > 0) notes.pageErrors = parts.browser.errors;
       const box = await screenBox(page);
-      notes.canvasScale = await page.evaluate(() => {
-        let best: HTMLCanvasElement | undefined;
-        for (const c of Array.from(document.querySelectorAll('canvas'))) {
-          if (!best || c.width * c.height > best.width * best.height) best = c;
-        }
-        return best && best.width > 0 ? best.getBoundingClientRect().width / best.width : null;
-      });
       notes.canvasBox = box;
       // the sampler reads the canvas on its own: every counter it saw must be one the tap saw
       const tapped = new Set(tap.seen.filter((_, i) => i % 3 === 0));
