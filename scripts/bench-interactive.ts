@@ -156,6 +156,21 @@ async function main(): Promise<number> {
   const rows: Measurement[] = [];
   const failures: Failure[] = [];
   const started = Date.now();
+  // Ctrl+C / SIGTERM: stop the running clients and server (by their pids, in their own stop()) before exiting
+  const active = new Set<() => Promise<void>>();
+  const track = (stop: () => Promise<void>): (() => void) => {
+    active.add(stop);
+    return () => active.delete(stop);
+  };
+  const onSignal = (): void => {
+    process.stderr.write('bench:interactive: interrupted, stopping clients and server …\n');
+    void Promise.allSettled([...active].map((stop) => stop())).then(() => {
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const w of chosenWorkloads) {
       for (const c of clients) {
@@ -170,6 +185,7 @@ async function main(): Promise<number> {
                   ? { keys: args.quick ? 10 : 40, moves: args.quick ? 10 : 40, gapMs: 30 }
                   : undefined,
               tmpDir: tmp,
+              track,
             }),
           );
         } catch (e) {

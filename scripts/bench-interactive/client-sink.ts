@@ -29,10 +29,11 @@ export const sinkClient: BenchClient = {
       waitFirstFrame: async (timeoutMs) => {
         await child.waitLine((l) => l.startsWith('first '), timeoutMs);
       },
-      async lastFrame() {
+      async lastShown() {
         const from = child.lines.length;
         child.write('last\n');
-        return Number((await child.waitLine((l) => l.startsWith('last '), 10_000, from)).slice(5));
+        const [, frame, rgb] = (await child.waitLine((l) => l.startsWith('last '), 10_000, from)).split(' ');
+        return { frame: Number(frame), rgb: Number(rgb) };
       },
       async frames() {
         const from = child.lines.length;

@@ -151,7 +151,10 @@ export const spicyClient: BenchClient = {
           probe.write(`watch ${origin.x} ${origin.y} ${PROBE_PERIOD_US}\n`);
           await probe.waitLine((l) => l.startsWith('frame '), Math.max(1000, deadline - Date.now()));
         },
-        lastFrame: () => Promise.resolve(frames().at(-1)?.[0] ?? -1),
+        lastShown: () => {
+          const last = frames().at(-1);
+          return Promise.resolve({ frame: last?.[0] ?? -1, rgb: last?.[2] ?? -1 });
+        },
         frames: () => Promise.resolve(frames()),
         async measurementOverheadCpu() {
           // the screen is still now: what Xvfb spends is the probe's reads (and Xvfb's idle)

@@ -18,8 +18,8 @@ export interface ClientRun {
   readonly groups: ProcessGroup[];
   /** Resolves once the client shows a valid frame counter; rejects with the reason after timeoutMs. */
   waitFirstFrame(timeoutMs: number): Promise<void>;
-  /** The newest frame number on the client's screen (-1 before the first); cheap enough to poll. */
-  lastFrame(): Promise<number>;
+  /** The newest frame on the client's screen and its probe pixel (frame -1 before the first); cheap to poll. */
+  lastShown(): Promise<{ frame: number; rgb: number }>;
   /** Every frame the client showed so far. */
   frames(): Promise<FrameSeen[]>;
   /**

@@ -23,6 +23,8 @@ export interface MeasureOptions {
   /** Measure input latency after the window (keys and pointer moves). */
   input: { keys: number; moves: number; gapMs: number } | undefined;
   tmpDir: string;
+  /** Registers what must be stopped if the benchmark is interrupted; returns the unregistration. */
+  track: (stop: () => Promise<void>) => () => void;
 }
 
 export interface Measurement {
@@ -43,6 +45,8 @@ export interface Measurement {
   pssPeakMb: number;
   /** After the generator stopped: how long the client took to show the last frame (its backlog), ms. */
   drainMs: number;
+  /** Video workloads: from the first frame shown to the first frame shown from the stream, ms (NaN: never). */
+  streamWaitMs: number | null;
   groups: GroupUsage[];
   /** Server draw (frame submitted to spice-server) to the frame on the client's screen. */
   latencyMs: Spread;
@@ -87,12 +91,30 @@ function maxFrameBy(frames: readonly FrameSeen[], t: number): number {
 }
 
 const DRAIN_TIMEOUT_MS = 10_000;
+const STREAM_TIMEOUT_MS = 20_000;
+
+/**
+ * Waits until the client shows a frame received lossy (its probe pixel differs from the server's): the video
+ * stream has reached it, past the images sent before the stream started. Returns the wait in ms, NaN if not.
+ */
+async function waitForStream(run: ClientRun, server: TestServer, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    const shown = await run.lastShown();
+    if (shown.frame > 0) {
+      const logged = await server.send({ cmd: 'bench_frame', frame: shown.frame });
+      if (logged.ok && Number.parseInt(String(logged.probe), 16) !== shown.rgb) return Date.now() - start;
+    }
+    await sleep(250);
+  }
+  return Number.NaN;
+}
 
 /** Waits until the client shows `frame` (the generator's last); returns the wait in ms, NaN if it never did. */
 async function waitForFrame(run: ClientRun, frame: number, timeoutMs: number): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
-    if ((await run.lastFrame()) >= frame) return Date.now() - start;
+    if ((await run.lastShown()).frame >= frame) return Date.now() - start;
     await sleep(100);
   }
   return Number.NaN;
@@ -105,20 +127,29 @@ export async function measure(
 ): Promise<Measurement> {
   let server: TestServer | undefined;
   let run: ClientRun | undefined;
+  let untrackServer: (() => void) | undefined;
+  let untrackRun: (() => void) | undefined;
   const logPath = join(options.tmpDir, `frames-${workload.id}-${client.id}.txt`);
   try {
     server = await startTestServer({ ...workload.server, startTimeoutMs: 20_000 });
+    const startedServer = server;
+    untrackServer = options.track(() => startedServer.stop());
     run = await client.start({
       serverPort: server.port!,
       width: workload.server.width ?? 1920,
       height: workload.server.height ?? 1080,
       tmpDir: options.tmpDir,
     });
+    const startedRun = run;
+    untrackRun = options.track(() => startedRun.stop());
     await server.sendOk(
       { cmd: 'bench_start', workload: workload.generator, fps: workload.fps, seed: 1 },
       30_000,
     );
     await run.waitFirstFrame(30_000);
+    // a video workload is measured once the stream reaches the client (not on the images before it)
+    const streamWaitMs =
+      workload.pace === 'fixed' ? await waitForStream(run, server, STREAM_TIMEOUT_MS) : null;
     await sleep(options.warmupMs);
 
     const t0 = monoUs();
@@ -172,6 +203,7 @@ export async function measure(
       rssPeakMb: groups.reduce((s, g) => s + g.rssPeakMb, 0),
       pssPeakMb: groups.reduce((s, g) => s + g.pssPeakMb, 0),
       drainMs,
+      streamWaitMs,
       groups,
       latencyMs: spread(latencies),
       lossyFrames,
@@ -189,6 +221,8 @@ export async function measure(
   } finally {
     await run?.stop().catch(() => undefined);
     await server?.stop().catch(() => undefined);
+    untrackRun?.();
+    untrackServer?.();
     rmSync(logPath, { force: true });
   }
 }

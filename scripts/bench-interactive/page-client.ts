@@ -98,7 +98,11 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
       }
       notes.canvasScale = await fitOneToOne(page);
     },
-    lastFrame: () => page.evaluate(() => window.__saffronBench?.seen.at(-3) ?? -1),
+    lastShown: () =>
+      page.evaluate(() => {
+        const seen = window.__saffronBench?.seen ?? [];
+        return { frame: seen.at(-3) ?? -1, rgb: seen.at(-1) ?? -1 };
+      }),
     async frames() {
       const tap = await readTap(page);
       const endClock = await calibratePage(page);

@@ -4,7 +4,8 @@
 // strip it reads the strip from the surface and notes (frame, monotonic µs).
 // Usage: node --import tsx scripts/bench-interactive/sink-main.ts spice://127.0.0.1:PORT
 //   stdout: "ready" once the primary surface exists, "first N" at the first valid frame counter;
-//   stdin "last": "last N" (newest frame, -1 before the first); "dump": one JSON line {"seen":[frame,tUs,rgb,…]};
+//   stdin "last": "last N RGB" (newest frame, -1 before the first, and its probe pixel); "dump": one JSON line
+//   {"seen":[frame,tUs,rgb,…]};
 //   end of stdin: exit.
 import { createInterface } from 'node:readline';
 import { installDisplayChannels } from '../../main/spice/channels/display-channel';
@@ -66,7 +67,7 @@ session.on('closed', ({ error }) => {
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = line.trim();
-  if (command === 'last') process.stdout.write(`last ${last}\n`);
+  if (command === 'last') process.stdout.write(`last ${last} ${seen.at(-1) ?? -1}\n`);
   else if (command === 'dump') process.stdout.write(`${JSON.stringify({ seen })}\n`);
 });
 process.stdin.on('end', () => {

@@ -122,6 +122,7 @@ export type TestServerCommand =
       pace?: 'demand' | 'fixed';
     }
   | { cmd: 'bench_stop'; path?: string }
+  | { cmd: 'bench_frame'; frame: number }
   | { cmd: 'clock' };
 
 export interface TestServerReply {

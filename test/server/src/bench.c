@@ -424,6 +424,24 @@ gboolean cmd_bench_stop(Cmd *c)
     return TRUE;
 }
 
+gboolean cmd_bench_frame(Cmd *c)
+{
+    gint64 frame;
+    if (!arg_int(c, "frame", TRUE, 0, 1, MAX_FRAMES, &frame)) return FALSE;
+    g_mutex_lock(&bench.lock);
+    gboolean known = bench.log && frame <= bench.log->len;
+    FrameLog e = { 0, 0, 0 };
+    if (known) e = g_array_index(bench.log, FrameLog, frame - 1);
+    g_mutex_unlock(&bench.lock);
+    if (!known) return cmd_fail(c, "frame %d has not been made", (int)frame);
+    jo_int(&c->out, "push_us", e.push_us);
+    jo_int(&c->out, "pull_us", e.pull_us);
+    char probe[8];
+    g_snprintf(probe, sizeof(probe), "%06x", e.probe_rgb);
+    jo_str(&c->out, "probe", probe);
+    return TRUE;
+}
+
 gboolean cmd_clock(Cmd *c)
 {
     jo_int(&c->out, "monotonic_us", g_get_monotonic_time());

@@ -58,6 +58,7 @@ static const CmdDef commands[] = {
     { "port_event", cmd_port_event, "event" },
     { "bench_start", cmd_bench_start, "workload fps seed pace" },
     { "bench_stop", cmd_bench_stop, "path" },
+    { "bench_frame", cmd_bench_frame, "frame" },
     { "clock", cmd_clock, "" },
 };
 

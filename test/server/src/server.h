@@ -106,6 +106,7 @@ void display_bench_size(int *width, int *height);
 /* bench.c — workload generators for the interactive benchmark */
 gboolean cmd_bench_start(Cmd *c);
 gboolean cmd_bench_stop(Cmd *c);
+gboolean cmd_bench_frame(Cmd *c);
 gboolean cmd_clock(Cmd *c);
 void bench_frame_pulled(uint32_t frame); /* worker thread */
 
