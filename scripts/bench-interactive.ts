@@ -119,7 +119,13 @@ function warnings(rows: readonly Measurement[]): string[] {
       out.push(`${r.workload} / ${r.client}: frame numbers went backwards ${r.framesOutOfOrder}×`);
     if (Number.isNaN(r.drainMs)) {
       out.push(
-        `${r.workload} / ${r.client}: still behind 10 s after the generator stopped (input measured under load)`,
+        `${r.workload} / ${r.client}: still behind 10 s after the generator stopped` +
+          (r.input ? ' (its input latency was measured while it caught up)' : ''),
+      );
+    }
+    if (r.streamWaitMs !== null && Number.isNaN(r.streamWaitMs)) {
+      out.push(
+        `${r.workload} / ${r.client}: the video stream did not reach it within 20 s of its first frame`,
       );
     }
   }
@@ -212,7 +218,12 @@ async function main(): Promise<number> {
     clients: clients.map((c) => ({ id: c.id, label: c.label })),
     display: rows,
     warnings: warnings(rows),
-    input: rows.filter((r) => r.input).map((r) => ({ client: r.client, workload: r.workload, ...r.input })),
+    // the summary; the raw send/arrival times stay with each display row's `input`
+    input: rows.flatMap((r) => {
+      if (!r.input) return [];
+      const { raw: _raw, ...figures } = r.input;
+      return [{ client: r.client, workload: r.workload, ...figures }];
+    }),
     failures,
     screenshot,
   };

@@ -1,6 +1,7 @@
 // Pairs the input events a client sent with the test server's reports of their arrival (key / tablet_position /
-// mouse_motion events carry t_us, the server's monotonic clock). Events are sent well apart (tens of ms), so the
-// first arrival after each send and before the next send of the same kind is its own.
+// mouse_motion events carry t_us, the server's monotonic clock). Events of one kind travel in order over one TCP
+// connection, so when as many arrived as were sent they pair in order, however late. When some never arrived (a
+// client may merge pointer moves), each send takes the first arrival after it and before the next send.
 import type { InputSent } from './client';
 import type { Spread } from './stats';
 import { spread } from './stats';
@@ -15,6 +16,8 @@ export interface InputFigures {
   pointerMs: Spread;
   sent: number;
   matched: number;
+  /** The raw times (monotonic µs), so a run can be re-paired later. */
+  raw: { sent: InputSent[]; arrived: ServerInput[] };
 }
 
 /** Maps a test-server event to a kind, or undefined for events that are not user input. */
@@ -41,13 +44,18 @@ export function pairInputs(sent: readonly InputSent[], arrived: readonly ServerI
     const r = arrived.filter((e) => e.kind === kind).map((e) => e.tUs);
     s.sort((a, b) => a - b);
     r.sort((a, b) => a - b);
+    const out = kind === 'move' ? pointer : key;
+    if (s.length === r.length) {
+      s.forEach((sent, i) => out.push((r[i]! - sent) / 1000));
+      continue;
+    }
     let j = 0;
     for (let i = 0; i < s.length; i++) {
       while (j < r.length && r[j]! < s[i]! - SLACK_US) j++;
       if (j >= r.length) break;
       const next = s[i + 1];
       if (next !== undefined && r[j]! >= next - SLACK_US) continue; // nothing arrived for this one
-      (kind === 'move' ? pointer : key).push((r[j]! - s[i]!) / 1000);
+      out.push((r[j]! - s[i]!) / 1000);
       j++;
     }
   }
@@ -56,5 +64,6 @@ export function pairInputs(sent: readonly InputSent[], arrived: readonly ServerI
     pointerMs: spread(pointer),
     sent: sent.length,
     matched: key.length + pointer.length,
+    raw: { sent: [...sent], arrived: [...arrived] },
   };
 }

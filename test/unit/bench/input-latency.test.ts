@@ -35,6 +35,14 @@ void test('each send pairs with the first arrival before the next send; a lost e
   assert.equal(r.pointerMs.median, 0.5);
 });
 
+void test('when every event arrived they pair in order, even one later than the gap between sends', () => {
+  const sent = [0, 30_000, 60_000].map((tUs) => ({ kind: 'keydown' as const, tUs }));
+  const arrived = [45_000, 50_000, 61_000].map((tUs) => ({ kind: 'keydown' as const, tUs }));
+  const r = pairInputs(sent, arrived);
+  assert.equal(r.matched, 3);
+  assert.deepEqual([r.keyMs.median, r.keyMs.p99], [20, 45]);
+});
+
 void test('quantiles use the nearest rank', () => {
   assert.equal(quantile([3, 1, 2], 0.5), 2);
   assert.equal(quantile([1, 2, 3, 4], 0.5), 2);
