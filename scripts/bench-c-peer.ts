@@ -43,6 +43,17 @@ interface Peer {
   args: (port: number) => string[];
 }
 
+interface Row {
+  file: string;
+  format: Blob['format'];
+  cMs: number;
+  saffronInlineMs: number;
+  saffronWorkersMs: number;
+  saffronBareDecodeMs: number;
+  inlineToC: number;
+  bitExact: { c: boolean; saffronInline: boolean; saffronWorkers: boolean };
+}
+
 interface PeerBlobResult {
   ms: number;
   bitExact: boolean;
@@ -98,17 +109,29 @@ function drawCopy(blob: Blob, payload: Uint8Array, id: bigint): Uint8Array {
   return b.finish();
 }
 
-async function runPeer(
+interface ConnectedPeer {
+  /** Sends `warmup + runs` draws of the blob, waits for them, checks the surface hash. */
+  draw(blob: Blob): Promise<PeerBlobResult>;
+  close(): Promise<void>;
+}
+
+/** Starts the peer against its own scripted server and brings it to a primary surface of width × height. */
+async function connectPeer(
   peer: Peer,
-  blobs: readonly Blob[],
+  width: number,
+  height: number,
   payloads: ReadonlyMap<string, Uint8Array>,
   runs: number,
   warmup: number,
-): Promise<Map<string, PeerBlobResult>> {
+): Promise<ConnectedPeer> {
   const server = new ScriptedServer();
   const port = await server.listen();
   const child = startLineChild(peer.id, peer.command, peer.args(port));
-  const results = new Map<string, PeerBlobResult>();
+  const close = async (): Promise<void> => {
+    child.proc.stdin?.end();
+    await child.stop();
+    await server.close();
+  };
   try {
     const main = await server.connection(15_000);
     main.send(E.SPICE_MSG_MAIN_INIT, mainInit());
@@ -119,8 +142,6 @@ async function runPeer(
     );
     const display = await server.connection(15_000);
     await display.nextOfType(E.SPICE_MSGC_DISPLAY_INIT, 15_000);
-    const width = Math.max(...blobs.map((b) => b.width));
-    const height = Math.max(...blobs.map((b) => b.height));
     display.send(
       E.SPICE_MSG_DISPLAY_SURFACE_CREATE,
       encodeSurfaceCreate({
@@ -133,38 +154,40 @@ async function runPeer(
     );
     await child.waitLine((l) => l.startsWith('primary '), 15_000);
     let id = 1n;
-    for (const blob of blobs) {
-      const from = child.lines.length;
-      const count = warmup + runs;
-      for (let i = 0; i < count; i++)
-        display.send(E.SPICE_MSG_DISPLAY_DRAW_COPY, drawCopy(blob, payloads.get(blob.file)!, id++));
-      const draws = (): number[] =>
-        child.lines
-          .slice(from)
-          .filter((l) => l.startsWith('inv '))
-          .map((l) => Number(l.split(' ')[1]));
-      const deadline = Date.now() + 120_000;
-      while (draws().length < count) {
-        if (Date.now() > deadline)
-          throw new Error(`${peer.id}: ${blob.file}: only ${draws().length}/${count} draws`);
-        await child
-          .waitLine((l) => l.startsWith('inv '), deadline - Date.now(), child.lines.length)
-          .catch(() => '');
-      }
-      const t = draws();
-      const intervals: number[] = [];
-      for (let i = warmup; i < count; i++) intervals.push((t[i]! - t[i - 1]!) / 1000);
-      const hashFrom = child.lines.length;
-      child.write(`hash ${blob.width} ${blob.height}\n`);
-      const hash = (await child.waitLine((l) => l.startsWith('hash '), 15_000, hashFrom)).slice(5);
-      results.set(blob.file, { ms: quantile(intervals, 0.5), bitExact: hash === blob.decoded_sha256_rgba });
-    }
-  } finally {
-    child.proc.stdin?.end();
-    await child.stop();
-    await server.close();
+    return {
+      close,
+      async draw(blob) {
+        const from = child.lines.length;
+        const count = warmup + runs;
+        for (let i = 0; i < count; i++) {
+          display.send(E.SPICE_MSG_DISPLAY_DRAW_COPY, drawCopy(blob, payloads.get(blob.file)!, id++));
+        }
+        const draws = (): number[] =>
+          child.lines
+            .slice(from)
+            .filter((l) => l.startsWith('inv '))
+            .map((l) => Number(l.split(' ')[1]));
+        const deadline = Date.now() + 120_000;
+        while (draws().length < count) {
+          if (Date.now() > deadline)
+            throw new Error(`${peer.id}: ${blob.file}: only ${draws().length}/${count} draws`);
+          await child
+            .waitLine((l) => l.startsWith('inv '), deadline - Date.now(), child.lines.length)
+            .catch(() => '');
+        }
+        const t = draws();
+        const intervals: number[] = [];
+        for (let i = warmup; i < count; i++) intervals.push((t[i]! - t[i - 1]!) / 1000);
+        const hashFrom = child.lines.length;
+        child.write(`hash ${blob.width} ${blob.height}\n`);
+        const hash = (await child.waitLine((l) => l.startsWith('hash '), 15_000, hashFrom)).slice(5);
+        return { ms: quantile(intervals, 0.5), bitExact: hash === blob.decoded_sha256_rgba };
+      },
+    };
+  } catch (e) {
+    await close();
+    throw e;
   }
-  return results;
 }
 
 function bareDecodeMs(blob: Blob, payload: Uint8Array, runs: number): number {
@@ -201,26 +224,34 @@ async function main(): Promise<number> {
       args: (port) => ['--import', 'tsx', SAFFRON_PEER, `spice://127.0.0.1:${port}`],
     },
   ];
-  const byPeer = new Map<string, Map<string, PeerBlobResult>>();
-  for (const peer of peers) {
-    process.stderr.write(`bench:c-peer: ${peer.id} …\n`);
-    byPeer.set(peer.id, await runPeer(peer, blobs, payloads, args.runs, args.warmup));
+  // every peer connected at once, then blob by blob each peer in turn (and the bare decode): a change of load on
+  // the machine hits all of them alike instead of whichever peer ran at that moment
+  const width = Math.max(...blobs.map((b) => b.width));
+  const height = Math.max(...blobs.map((b) => b.height));
+  const connected: ConnectedPeer[] = [];
+  const rows: Row[] = [];
+  try {
+    for (const peer of peers)
+      connected.push(await connectPeer(peer, width, height, payloads, args.runs, args.warmup));
+    for (const b of blobs) {
+      process.stderr.write(`bench:c-peer: ${b.file} …\n`);
+      const c = await connected[0]!.draw(b);
+      const inline = await connected[1]!.draw(b);
+      const workers = await connected[2]!.draw(b);
+      rows.push({
+        file: b.file,
+        format: b.format,
+        cMs: c.ms,
+        saffronInlineMs: inline.ms,
+        saffronWorkersMs: workers.ms,
+        saffronBareDecodeMs: bareDecodeMs(b, payloads.get(b.file)!, args.runs),
+        inlineToC: inline.ms / c.ms,
+        bitExact: { c: c.bitExact, saffronInline: inline.bitExact, saffronWorkers: workers.bitExact },
+      });
+    }
+  } finally {
+    for (const p of connected) await p.close().catch(() => undefined);
   }
-  const rows = blobs.map((b) => {
-    const c = byPeer.get('spice-gtk')!.get(b.file)!;
-    const inline = byPeer.get('saffron-inline')!.get(b.file)!;
-    const workers = byPeer.get('saffron-workers')!.get(b.file)!;
-    return {
-      file: b.file,
-      format: b.format,
-      cMs: c.ms,
-      saffronInlineMs: inline.ms,
-      saffronWorkersMs: workers.ms,
-      saffronBareDecodeMs: bareDecodeMs(b, payloads.get(b.file)!, args.runs),
-      inlineToC: inline.ms / c.ms,
-      bitExact: { c: c.bitExact, saffronInline: inline.bitExact, saffronWorkers: workers.bitExact },
-    };
-  });
   const summary = (['quic', 'lz'] as const).map((format) => {
     const r = rows.filter((x) => x.format === format);
     return {

@@ -7,9 +7,10 @@
 // says what each figure measures and its known biases.
 //
 //   npm run bench:interactive -- [--quick] [--workloads a,b] [--clients a,b] [--codecs mjpeg,vp8]
-//                                [--window-ms N] [--warmup-ms N] [--out FILE] [--no-screenshot]
+//                                [--window-ms N] [--warmup-ms N] [--out FILE] [--no-screenshot] [--markdown]
+//   npm run bench:interactive -- --markdown bench-results/FILE.json   (only prints that result's Markdown tables)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchClient } from './bench-interactive/client';
@@ -20,7 +21,7 @@ import { spicyClient } from './bench-interactive/client-spicy';
 import type { Measurement } from './bench-interactive/measure';
 import { measure } from './bench-interactive/measure';
 import type { Failure } from './bench-interactive/report';
-import { displayTable, inputTable } from './bench-interactive/report';
+import { displayTable, inputTable, markdownTables } from './bench-interactive/report';
 import { workloads } from './bench-interactive/workloads';
 
 const ALL_CLIENTS: BenchClient[] = [sinkClient, saffronWebClient, spicyClient, html5Client];
@@ -134,8 +135,19 @@ function warnings(rows: readonly Measurement[]): string[] {
   return out;
 }
 
+function printMarkdown(rows: readonly Measurement[]): void {
+  const inputs = rows.flatMap((r) => (r.input ? [{ client: r.client, input: r.input }] : []));
+  console.log(`\n${markdownTables(rows, inputs)}`);
+}
+
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const markdownOf = argv[argv.indexOf('--markdown') + 1];
+  if (argv.includes('--markdown') && markdownOf?.endsWith('.json')) {
+    printMarkdown((JSON.parse(readFileSync(markdownOf, 'utf8')) as { display: Measurement[] }).display);
+    return 0;
+  }
+  const args = parseArgs(argv);
   const allWorkloads = workloads(args.codecs);
   const chosenWorkloads = args.workloads
     ? args.workloads.map((id) => {
@@ -249,6 +261,7 @@ async function main(): Promise<number> {
       `\nsaffron screenshot / spicy-screenshot (whole process, median): ${Number(screenshot.saffron_median_ms).toFixed(0)} / ${Number(screenshot.spicy_median_ms).toFixed(0)} ms = ${Number(screenshot.ratio).toFixed(2)}×`,
     );
   }
+  if (argv.includes('--markdown')) printMarkdown(rows);
   console.log(`\nwrote ${out}`);
   // a Saffron client that cannot run a workload is a bug; a peer that cannot is a finding (kept in the JSON)
   return failures.some((f) => f.client.startsWith('saffron')) ? 1 : 0;

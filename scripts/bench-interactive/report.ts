@@ -61,3 +61,35 @@ export function inputTable(rows: readonly { client: string; input: InputFigures 
   ]);
   return table(head, body, 1);
 }
+
+/** The display table in Markdown, one column per client, for the README (`--markdown`, or `--markdown FILE.json`). */
+export function markdownTables(
+  rows: readonly Measurement[],
+  inputs: readonly { client: string; input: InputFigures }[],
+): string {
+  const clients = [...new Set(rows.map((r) => r.client))];
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  const cell = (r: Measurement | undefined): string =>
+    r
+      ? `${num(r.framesPerSecond)} / ${num(r.updatesPerSecond, 0)} · ${num(r.cpuMsPerFrame, 0)} ms · ` +
+        `${num(r.pssPeakMb, 0)} MB · ${num(r.latencyMs.median, 0)} / ${num(r.latencyMs.p99, 0)} ms`
+      : 'failed';
+  const lines = [
+    `| workload | ${clients.join(' | ')} |`,
+    `|---|${clients.map(() => '---').join('|')}|`,
+    ...workloads.map(
+      (w) =>
+        `| ${w} | ${clients.map((c) => cell(rows.find((r) => r.workload === w && r.client === c))).join(' | ')} |`,
+    ),
+  ];
+  if (inputs.length > 0) {
+    lines.push('', '| input (ms, p50 / p99) | key | pointer |', '|---|---|---|');
+    for (const i of inputs) {
+      lines.push(
+        `| ${i.client} | ${num(i.input.keyMs.median, 1)} / ${num(i.input.keyMs.p99, 1)} | ` +
+          `${num(i.input.pointerMs.median, 1)} / ${num(i.input.pointerMs.p99, 1)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
