@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeStandalone } from '../main/spice/decoders/standalone';
+import { corpusFormatType, decodeStatelessImage } from '../main/spice/decoders/stateless';
 import * as E from '../main/spice/protocol/enums';
 import { SpiceWriter } from '../main/spice/wire/writer';
 import {
@@ -192,7 +192,14 @@ async function connectPeer(
 
 function bareDecodeMs(blob: Blob, payload: Uint8Array, runs: number): number {
   const out = new Uint8Array(blob.width * blob.height * 4); // as `npm run bench` times it: into a reused buffer
-  const run = (): void => void decodeStandalone(blob.format, payload, blob.width, blob.height, out);
+  const image = {
+    type: corpusFormatType(blob.format)!,
+    width: blob.width,
+    height: blob.height,
+    data: payload,
+    out,
+  };
+  const run = (): void => void decodeStatelessImage(image);
   run();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -7,7 +7,7 @@
 //   decode workers (as the app and `saffron web` do).
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import { SpiceSession } from '../../main/spice/session';
@@ -22,8 +22,8 @@ if (!uri) {
 const session = new SpiceSession({
   opener: createStreamOpener(parseSpiceUri(uri), { logger: silentLogger }),
   logger: silentLogger,
+  features: [displayFeature({ logger: silentLogger, decodeInWorkers: !process.argv.includes('--inline') })],
 });
-installDisplayChannels(session, { decodeInWorkers: !process.argv.includes('--inline') });
 
 let primary = -1;
 session.on('surface-create', (s) => {

@@ -5,7 +5,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../test/support/browser';
+import { chromiumPath } from '../../test/support/require-tool';
 import type { ClockOffset } from './clock';
 import { calibrate } from './clock';
 import type { PageTapData } from './page-tap';
@@ -51,12 +51,13 @@ export function pageTapScript(): Promise<string> {
 }
 
 export async function launchBenchBrowser(viewport: { width: number; height: number }): Promise<BenchBrowser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install the Debian package 'chromium'`);
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: install the Debian package 'chromium'`);
   }
   const before = ownChromiumPids();
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     timeout: 30_000,
     args: [

@@ -1,5 +1,5 @@
 // The headless sink: Saffron's protocol core alone, as a child process of the benchmark. A session with the
-// app's display wiring (installDisplayChannels with its defaults, so large images decode in worker threads as in
+// app's display wiring (displayFeature with its defaults, so large images decode in worker threads as in
 // the app) applies every draw to its surfaces; nothing is shown. After each draw that touches the frame-counter
 // strip it reads the strip from the surface and notes (frame, monotonic µs).
 // Usage: node --import tsx scripts/bench-interactive/sink-main.ts spice://127.0.0.1:PORT
@@ -8,7 +8,7 @@
 //   {"seen":[frame,tUs,rgb,…]};
 //   end of stdin: exit.
 import { createInterface } from 'node:readline';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import * as E from '../../main/spice/protocol/enums';
@@ -37,8 +37,9 @@ const session = new SpiceSession({
     E.SPICE_CHANNEL_WEBDAV,
     E.SPICE_CHANNEL_SMARTCARD,
   ],
+  // the app's display wiring (large images decode in worker threads as in the app)
+  features: [displayFeature({ logger: silentLogger })],
 });
-installDisplayChannels(session);
 
 const seen: number[] = [];
 let last = -1;

@@ -9,10 +9,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeStandalone } from '../../main/spice/decoders/standalone';
+import { corpusFormatType, decodeStatelessImage } from '../../main/spice/decoders/stateless';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['spice-client-glib']);
 
 function rgbaSha(format: 'quic' | 'lz', payload: Uint8Array, width: number, height: number): string {
-  const img = decodeStandalone(format, payload, width, height);
+  const img = decodeStatelessImage({ type: corpusFormatType(format)!, width, height, data: payload });
   const rgba = Uint8Array.from(img.pixels);
   for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
   return createHash('sha256').update(rgba).digest('hex');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import * as E from '../../main/spice/protocol/enums';
@@ -21,8 +21,11 @@ import {
   decodeStripRow,
   probeRgb,
 } from '../../scripts/bench-interactive/frame-code';
+import { requireTools } from '../support/require-tool';
 import { startTestServer } from '../support/test-server';
 import type { ImageCompression, TestServer } from '../support/test-server';
+
+requireTools(['test-server']);
 
 interface Watch {
   session: SpiceSession;
@@ -37,8 +40,8 @@ async function watchCounters(server: TestServer): Promise<Watch> {
   const session = new SpiceSession({
     opener: createStreamOpener(config, { logger: silentLogger }),
     disableChannels: [E.SPICE_CHANNEL_CURSOR, E.SPICE_CHANNEL_PLAYBACK, E.SPICE_CHANNEL_RECORD],
+    features: [displayFeature({ decodeInWorkers: false })],
   });
-  installDisplayChannels(session, { decodeInWorkers: false });
   const seen: number[] = [];
   const probes = new Map<number, number>();
   let primary = -1;
