@@ -72,7 +72,7 @@ function parseArgs(argv: string[]): {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   return {
-    corpus: get('--corpus') ?? '/work/shared/corpus',
+    corpus: get('--corpus') ?? 'test/fixtures/corpus',
     runs: Number(get('--runs') ?? 15),
     warmup: Number(get('--warmup') ?? 2),
     out: get('--out'),

@@ -8,6 +8,7 @@ import { startLineChild } from './child';
 import { pageClientRun } from './page-client';
 
 const CLI = 'bin/saffron.cjs';
+const PROFILE_PRELOAD = new URL('./cpu-profile-preload.cjs', import.meta.url).pathname;
 
 export const saffronWebClient: BenchClient = {
   id: 'saffron-chromium',
@@ -15,11 +16,21 @@ export const saffronWebClient: BenchClient = {
   missing: () => (existsSync('/usr/bin/chromium') ? [] : ['chromium']),
   async start(ctx: StartContext): Promise<ClientRun> {
     if (!existsSync('dist/cli.cjs')) throw new Error('dist/cli.cjs is missing: run `npm run build` first');
-    const web = startLineChild('saffron web', process.execPath, [
-      CLI,
-      'web',
-      `spice://127.0.0.1:${ctx.serverPort}`,
-    ]);
+    // SAFFRON_BENCH_PROFILE_DIR=DIR: V8 CPU profiles of `saffron web` and its session process (written on exit)
+    const profileDir = process.env.SAFFRON_BENCH_PROFILE_DIR;
+    const web = startLineChild(
+      'saffron web',
+      process.execPath,
+      [CLI, 'web', `spice://127.0.0.1:${ctx.serverPort}`],
+      profileDir
+        ? {
+            env: {
+              ...process.env,
+              NODE_OPTIONS: `--require ${PROFILE_PRELOAD}`,
+            },
+          }
+        : {},
+    );
     let browser;
     try {
       const line = await web.waitLine((l) => l.startsWith('listening http'), 30_000);

@@ -1,7 +1,9 @@
 // The part of a ClientRun common to the two browser clients (Saffron's page from `saffron web`, spice-html5):
 // Chromium's process tree plus the client's Node process, frames from the page tap, input through Playwright's
 // keyboard and mouse (CDP input events, as the e2e tests send them).
-import type { Page } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
 import type { ClientRun, FrameSeen, InputSent } from './client';
 import type { BenchBrowser } from './chromium';
 import { calibratePage, readTap } from './chromium';
@@ -75,10 +77,33 @@ async function screenBox(page: Page): Promise<{ x: number; y: number; width: num
   return box;
 }
 
+/**
+ * SAFFRON_BENCH_PROFILE_DIR=DIR: a V8 CPU profile of the page's main thread from the first frame to the end of
+ * the window, written to DIR/page-<time>.cpuprofile (open in Chromium's DevTools). For profiling, not measuring:
+ * the profiler's own cost lands in the figures.
+ */
+async function startPageProfile(page: Page): Promise<CDPSession | undefined> {
+  if (!process.env.SAFFRON_BENCH_PROFILE_DIR) return undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+
+async function stopPageProfile(cdp: CDPSession | undefined): Promise<void> {
+  const dir = process.env.SAFFRON_BENCH_PROFILE_DIR;
+  if (!cdp || !dir) return;
+  const { profile } = await cdp.send('Profiler.stop');
+  writeFileSync(join(dir, `page-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  await cdp.detach();
+}
+
 export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> {
   const { page } = parts.browser;
   const startClock = await calibratePage(page);
   const notes: Record<string, unknown> = { pageClockRttUs: startClock.rttUs };
+  let profile: CDPSession | undefined;
   return {
     groups: [parts.nodeGroup, { name: 'chromium', roots: () => [parts.browser.pid] }],
     notes,
@@ -97,6 +122,7 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
         );
       }
       notes.canvasScale = await fitOneToOne(page);
+      profile = await startPageProfile(page);
     },
     lastShown: () =>
       page.evaluate(() => {
@@ -104,6 +130,8 @@ export async function pageClientRun(parts: PageClientParts): Promise<ClientRun> 
         return { frame: seen.at(-3) ?? -1, rgb: seen.at(-1) ?? -1 };
       }),
     async frames() {
+      await stopPageProfile(profile);
+      profile = undefined;
       const tap = await readTap(page);
       const endClock = await calibratePage(page);
       notes.pageClockDriftUs = endClock.offsetUs - startClock.offsetUs;

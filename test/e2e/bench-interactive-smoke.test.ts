@@ -8,6 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'chromium', 'spicy', 'xvfb', 'x11-probe', 'spice-html5']);
 
 const CLIENTS = ['saffron-core', 'saffron-chromium', 'spicy', 'spice-html5'];
 const INPUT_CLIENTS = ['saffron-chromium', 'spicy', 'spice-html5'];

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchBenchBrowser, readTap } from '../../scripts/bench-interactive/chromium';
 import type { BenchBrowser } from '../../scripts/bench-interactive/chromium';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['chromium']);
 
 let browser: BenchBrowser;
 let page: Page;
