@@ -13,6 +13,23 @@ import type { CursorImage, CursorShapeMessage, DamageMessage } from './view-cont
 /** The first byte of every binary frame; `data`: any message with bulk bytes in `data` (data-frame.ts). */
 export const BINARY_TAGS = { damage: 1, 'cursor-shape': 2, data: DATA_FRAME_TAG } as const;
 
+/**
+ * A transport wrapper, not a message kind: tag u8, 3 pad, then a raw deflate stream (RFC 1951) of one binary frame
+ * above. `saffron web` sends its binary frames this way (main/web/deflating-tab-socket.ts) and the page inflates
+ * them before decoding (renderer/bridge/inflate-frame.ts): fewer bytes through Chromium's WebSocket, which is what
+ * bounds frames/s into a page. decodePortMessage does not accept it (inflate first).
+ */
+export const DEFLATED_FRAME_TAG = 0xfd;
+export const DEFLATED_HEADER_BYTES = 4;
+
+/** True for a binary frame in the deflated wrapper. */
+export function isDeflatedFrame(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= DEFLATED_HEADER_BYTES && bytes[0] === DEFLATED_FRAME_TAG;
+}
+
+/** Largest inflated frame a page accepts: a damage frame of the largest surface. */
+export const MAX_INFLATED_FRAME_BYTES = 20 + LIMITS.maxSurfaceEdge * LIMITS.maxSurfaceEdge * 4;
+
 /** tag u8, 3 pad, left u32, top u32, width u32, height u32, then the RGBA rows. */
 export const DAMAGE_HEADER_BYTES = 20;
 /** tag u8, flags u8 (bit0: has cursor), 2 pad, width u16, height u16, hotX u16, hotY u16, then RGBA. */

@@ -95,6 +95,21 @@ export const TOOLS = {
     what: `gcc and pkg-config modules ${TEST_SERVER_PKG_CONFIG.join(', ')} (the C test server on libspice-server)`,
     present: (env) => onPath('gcc', env) && pkgConfigHas(TEST_SERVER_PKG_CONFIG, env),
   },
+  'spice-client-glib': {
+    packages: ['libspice-client-glib-2.0-dev', 'pkg-config', 'gcc'],
+    what: "gcc and pkg-config's spice-client-glib-2.0 (bench:c-peer's C peer on spice-gtk's library)",
+    present: (env) => onPath('gcc', env) && pkgConfigHas(['spice-client-glib-2.0'], env),
+  },
+  'x11-probe': {
+    packages: ['libx11-dev', 'libxtst-dev', 'pkg-config', 'gcc'],
+    what: "gcc and pkg-config's x11 and xtst (bench:interactive's probe of spicy's screen and its XTest input)",
+    present: (env) => onPath('gcc', env) && pkgConfigHas(['x11', 'xtst'], env),
+  },
+  'spice-html5': {
+    packages: ['spice-html5'],
+    what: "Debian's spice-html5 (/usr/share/spice-html5, the web peer of the benchmarks)",
+    present: () => existsSync('/usr/share/spice-html5/spice_auto.html'),
+  },
   umockdev: {
     packages: ['umockdev'],
     what: 'umockdev-run (emulated USB devices in sysfs and /dev/bus/usb)',

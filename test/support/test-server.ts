@@ -167,7 +167,17 @@ export type TestServerCommand =
   | { cmd: 'usb_filter_reject' }
   | { cmd: 'usb_raw'; data: string }
   | { cmd: 'port_send'; text?: string; hex?: string }
-  | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' };
+  | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' }
+  | {
+      cmd: 'bench_start';
+      workload: 'photo' | 'scroll' | 'terminal';
+      fps?: number;
+      seed?: number;
+      pace?: 'demand' | 'fixed';
+    }
+  | { cmd: 'bench_stop'; path?: string }
+  | { cmd: 'bench_frame'; frame: number }
+  | { cmd: 'clock' };
 
 export interface TestServerReply {
   reply: string;
