@@ -12,7 +12,17 @@ import type { ArgSpec, ParsedArgs } from './args';
 import type { CliIo } from './command';
 
 export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = {
-  values: ['password', 'proxy', 'ca-file', 'host-subject', 'tls-ciphers', 'secure-channels', 'timeout'],
+  values: [
+    'password',
+    'proxy',
+    'ca-file',
+    'host-subject',
+    'tls-ciphers',
+    'secure-channels',
+    'timeout',
+    'udpack-public-key',
+    'udpack-token',
+  ],
   booleans: ['verbose'],
 };
 
@@ -24,6 +34,8 @@ export const CONNECT_USAGE = `Connection options:
   --tls-ciphers LIST  OpenSSL cipher list for TLS channels
   --secure-channels L channels that must use TLS: 'all' or a list such as main,display,inputs
   --timeout SECONDS   give up after this long (default 30)
+  --udpack-public-key FILE  the UDPack gateway's public key (gateway-pub.pem), for spice+udpack://GATEWAY:PORT
+  --udpack-token T    the token the UDPack gateway checks (default: SAFFRON_UDPACK_TOKEN)
   --verbose           log protocol progress to stderr`;
 
 export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {
@@ -37,6 +49,8 @@ export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo
   set('caFile', 'ca-file');
   set('hostSubject', 'host-subject');
   set('tlsCiphers', 'tls-ciphers');
+  set('udpackPublicKeyFile', 'udpack-public-key');
+  set('udpackToken', 'udpack-token');
   const secure = args.values.get('secure-channels');
   if (secure !== undefined) options.secureChannels = parseChannelList(secure);
   const config = await resolveTarget(target, options);

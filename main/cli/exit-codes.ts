@@ -15,6 +15,8 @@ export const EXIT_TIMEOUT = 8;
 export const EXIT_TLS = 9;
 export const EXIT_PROXY = 10;
 export const EXIT_PASSWORD_REQUIRED = 11;
+/** The UDPack path failed: no answer from the gateway over UDP, handshake refused, or the session was lost. */
+export const EXIT_UDPACK = 12;
 
 const BY_CODE: Record<SpiceErrorCode, number> = {
   unreachable: EXIT_UNREACHABLE,
@@ -34,6 +36,7 @@ const BY_CODE: Record<SpiceErrorCode, number> = {
   config: EXIT_USAGE,
   migration: EXIT_CLOSED,
   cancelled: EXIT_FAILURE,
+  udpack: EXIT_UDPACK,
 };
 
 export function exitCodeFor(code: SpiceErrorCode): number {

@@ -9,6 +9,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CliCommand>>
   info: async () => (await import('./commands/info')).infoCommand,
   web: async () => (await import('./commands/web')).webCommand,
   'bench-decode': async () => (await import('./commands/bench-decode')).benchDecodeCommand,
+  gateway: async () => (await import('./commands/gateway')).gatewayCommand,
 };
 
 async function usage(): Promise<string> {
