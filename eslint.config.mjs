@@ -68,7 +68,13 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['main/spice/**/*.ts', 'main/cli/**/*.ts', 'main/audio/**/*.ts', 'main/web/**/*.ts'],
+    files: [
+      'main/spice/**/*.ts',
+      'main/cli/**/*.ts',
+      'main/audio/**/*.ts',
+      'main/web/**/*.ts',
+      'main/gateway/**/*.ts',
+    ],
     rules: restrict(
       ['electron', 'usb', '**/renderer/**'],
       'the protocol core and CLI run in plain Node: no Electron, no direct usb',

@@ -197,6 +197,11 @@ export class GatewaySession {
           `session ${this.label}: client moved from ${formatAddress(event.from)} to ${formatAddress(event.to)}; validating the new path`,
         );
         return;
+      case 'returned':
+        this.log.info(
+          `session ${this.label}: back on ${formatAddress(event.to)} (the move to ${formatAddress(event.from)} was not confirmed)`,
+        );
+        return;
       case 'validated':
         this.log.info(`session ${this.label}: path to ${formatAddress(event.peer)} validated`);
         return;

@@ -47,6 +47,9 @@ export interface ConnectionOptions {
 }
 
 const MAX_PACKETS_PER_FLUSH = 64;
+const PACKET_OVERHEAD = HEADER_BYTES + PN_BYTES + TAG_BYTES;
+/** Smallest body worth a packet (a PATH_CHALLENGE plus a short ACK). */
+const MIN_BODY_BYTES = 24;
 /** Space a STREAM record needs besides its data (type, id, flags, priority, offset, length). */
 const STREAM_RECORD_OVERHEAD = 1 + 8 + 1 + 1 + 8 + 4;
 const INTERACTIVE_BYPASS_PACKETS = 4;
@@ -289,8 +292,10 @@ export class Connection {
 
   /** Builds and sends one packet; false when there is nothing to send now. */
   private sendOne(now: number): boolean {
-    if (!this.path.canSend(this.limits.maxDatagramBytes)) return false;
-    const fullCapacity = this.bodyCapacity;
+    // An unvalidated address gets at most 3× what it sent (anti-amplification): maybe only a small packet.
+    const allowance = this.path.allowance();
+    const fullCapacity = Math.min(this.bodyCapacity, allowance - PACKET_OVERHEAD);
+    if (fullCapacity < MIN_BODY_BYTES) return false;
     // Room for the ACK (it goes first, built last): what the rest may use.
     const capacity =
       fullCapacity - (this.ack.hasNews ? Math.min(this.ack.estimateBytes(), fullCapacity / 4) : 0);
@@ -503,7 +508,7 @@ export class Connection {
     if (this.limits.keepAliveMs > 0)
       consider(Math.max(this.lastReceived, this.lastSent) + this.limits.keepAliveMs);
     const pto = this.recovery.rtt.pto() * 2;
-    consider(this.path.challengeDeadline(pto));
+    if (this.path.allowance() >= PACKET_OVERHEAD + MIN_BODY_BYTES) consider(this.path.challengeDeadline(pto));
     for (const entry of this.streams.ordered) {
       consider(entry.send.nextRedundantAt());
       const waiting =

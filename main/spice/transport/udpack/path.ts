@@ -32,6 +32,7 @@ interface Path {
 
 export type PathEvent =
   | { type: 'migrated'; from: PeerAddress; to: PeerAddress }
+  | { type: 'returned'; from: PeerAddress; to: PeerAddress }
   | { type: 'validated'; peer: PeerAddress }
   | { type: 'abandoned'; failed: PeerAddress; back: PeerAddress };
 
@@ -66,7 +67,13 @@ export class PathManager {
     }
     if (this.previous && key === this.previous.key) {
       this.previous.bytesReceived += size;
-      return undefined;
+      if (!newest) return undefined;
+      // The newest packet comes from the address validated before: back there at once (the move was a NAT
+      // glitch or an attacker's copy that will never answer its challenge).
+      const left = this.current.peer;
+      this.current = this.previous;
+      this.previous = undefined;
+      return { type: 'returned', from: left, to: this.current.peer };
     }
     if (!newest) return undefined;
     const from_ = this.current.peer;
@@ -84,8 +91,13 @@ export class PathManager {
 
   /** May `size` more bytes go to the current address? */
   canSend(size: number): boolean {
+    return size <= this.allowance();
+  }
+
+  /** Bytes that may still go to the current address before it is validated (Infinity once it is). */
+  allowance(): number {
     const p = this.current;
-    return p.validated || p.bytesSent + size <= AMPLIFICATION_FACTOR * p.bytesReceived;
+    return p.validated ? Infinity : Math.max(0, AMPLIFICATION_FACTOR * p.bytesReceived - p.bytesSent);
   }
 
   onSent(size: number): void {

@@ -36,7 +36,10 @@ for (const seed of [1, 2, 3]) {
     assert.ok(pair.gateway.stats.packetsLost > 0, 'losses happened and were repaired');
     assert.ok(pair.link.counts.duplicated > 0, 'duplicates were sent');
     // Both sides retire the stream once both directions ended and were acknowledged.
-    assert.ok(pair.clock.run(() => pair.client.streamCount === 0 && pair.gateway.streamCount === 0, 10_000));
+    assert.ok(
+      pair.clock.run(() => pair.client.streamCount === 0 && pair.gateway.streamCount === 0, 10_000),
+      'waited for: () => pair.client.streamCount === 0 && pair.gateway.streamCount === 0',
+    );
   });
 }
 
@@ -46,7 +49,10 @@ test('a loss on one stream does not hold back another (no head-of-line blocking)
   const inputs = openClientStream(pair, PRIORITY_INTERACTIVE);
   display.handle.write(Buffer.from('hello'));
   inputs.handle.write(Buffer.from('hi'));
-  assert.ok(pair.clock.run(() => pair.accepted.size === 2, 1000));
+  assert.ok(
+    pair.clock.run(() => pair.accepted.size === 2, 1000),
+    'waited for: () => pair.accepted.size === 2',
+  );
   const gwDisplay = pair.accepted.get(display.handle.id)!;
   const gwInputs = pair.accepted.get(inputs.handle.id)!;
   // The gateway streams a large update on the display stream; drop one of its datagrams.
@@ -60,9 +66,15 @@ test('a loss on one stream does not hold back another (no head-of-line blocking)
   pair.clock.run(() => dropped >= 0, 1000);
   const afterDrop = pair.clock.now();
   gwInputs.handle.write(Buffer.from('modifiers'));
-  assert.ok(pair.clock.run(() => inputs.sink.bytes === 9, 1000));
+  assert.ok(
+    pair.clock.run(() => inputs.sink.bytes === 9, 1000),
+    'waited for: () => inputs.sink.bytes === 9',
+  );
   const inputsAt = pair.clock.now();
-  assert.ok(pair.clock.run(() => display.sink.bytes === 60_000, 5000));
+  assert.ok(
+    pair.clock.run(() => display.sink.bytes === 60_000, 5000),
+    'waited for: () => display.sink.bytes === 60_000',
+  );
   const displayDoneAt = pair.clock.now();
   assert.ok(
     inputsAt - afterDrop <= 45,
@@ -78,7 +90,10 @@ test('a write larger than a datagram arrives as one unit (FRAG); separate writes
   handle.write(Buffer.from('link'));
   handle.write(big);
   handle.write(Buffer.from('tail'));
-  assert.ok(pair.clock.run(() => (pair.accepted.get(0)?.sink.bytes ?? 0) === 50_008, 10_000));
+  assert.ok(
+    pair.clock.run(() => (pair.accepted.get(0)?.sink.bytes ?? 0) === 50_008, 10_000),
+    'waited for: () => (pair.accepted.get(0)?.sink.bytes ?? 0) === 50_008',
+  );
   const chunks = pair.accepted.get(0)!.sink.chunks;
   // Units may arrive together, but the reader never sees a chunk end inside the 50 kB write.
   let end = 0;
@@ -98,7 +113,10 @@ test('flow control: a reader that stops bounds what the sender may send; resumin
   });
   const { handle, sink } = openClientStream(pair, PRIORITY_DEFAULT);
   handle.write(Buffer.from('x'));
-  assert.ok(pair.clock.run(() => pair.accepted.size === 1, 1000));
+  assert.ok(
+    pair.clock.run(() => pair.accepted.size === 1, 1000),
+    'waited for: () => pair.accepted.size === 1',
+  );
   sink.paused = true;
   const remote = pair.accepted.get(0)!;
   const total = 2 * 1024 * 1024;
@@ -107,7 +125,7 @@ test('flow control: a reader that stops bounds what the sender may send; resumin
   pair.clock.advance(3000);
   // The initial window is 256 KiB (a protocol constant), so the first delivery may reach that; no more.
   assert.ok(sink.bytes <= 256 * 1024, `stopped at the window (${sink.bytes} bytes delivered)`);
-  assert.ok(sink.bytes > 0);
+  assert.ok(sink.bytes > 0, 'something arrived before the window closed');
   sink.resume();
   assert.ok(
     pair.clock.run(() => sink.ended, 30_000),
@@ -122,11 +140,17 @@ test('congestion control: at a 10 Mbit/s bottleneck with 3% random loss the sess
   const pair = makePair({ seed: 6, profile: { up: { delayMs: 50, loss: 0.03 }, down: profile } });
   const { handle, sink } = openClientStream(pair, PRIORITY_DEFAULT);
   handle.write(Buffer.from('go'));
-  assert.ok(pair.clock.run(() => pair.accepted.size === 1, 1000));
+  assert.ok(
+    pair.clock.run(() => pair.accepted.size === 1, 1000),
+    'waited for: () => pair.accepted.size === 1',
+  );
   const total = 8 * 1024 * 1024;
   const start = pair.clock.now();
   pair.accepted.get(0)!.handle.write(patternBytes(total, 4));
-  assert.ok(pair.clock.run(() => sink.bytes === total, 60_000));
+  assert.ok(
+    pair.clock.run(() => sink.bytes === total, 60_000),
+    'waited for: () => sink.bytes === total',
+  );
   const seconds = (pair.clock.now() - start) / 1000;
   const goodput = total / seconds / 1000; // bytes per ms
   assert.ok(goodput > 0.6 * rate, `goodput ${goodput.toFixed(0)} B/ms of a ${rate} B/ms bottleneck`);
@@ -138,21 +162,27 @@ test('interactive writes: a second copy makes a lost keystroke cost milliseconds
   const pair = makePair({ seed: 7, profile: lossy(50, 0.03) });
   const { handle } = openClientStream(pair, PRIORITY_INTERACTIVE);
   handle.write(Buffer.from([0]));
-  assert.ok(pair.clock.run(() => pair.accepted.size === 1, 1000));
+  assert.ok(
+    pair.clock.run(() => pair.accepted.size === 1, 1000),
+    'waited for: () => pair.accepted.size === 1',
+  );
   const remote = pair.accepted.get(0)!;
   const latencies: number[] = [];
   for (let i = 1; i <= 400; i++) {
     const before = remote.sink.bytes;
     const sentAt = pair.clock.now();
     handle.write(Buffer.from([i & 0xff, 1, 2, 3]));
-    assert.ok(pair.clock.run(() => remote.sink.bytes >= before + 4, 2000));
+    assert.ok(
+      pair.clock.run(() => remote.sink.bytes >= before + 4, 2000),
+      'waited for: () => remote.sink.bytes >= before + 4',
+    );
     latencies.push(pair.clock.now() - sentAt);
     pair.clock.advance(30);
   }
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
   assert.ok(p99 <= 100, `p99 ${p99} ms ≤ 2 × one-way delay (RTT 100 ms)`);
-  assert.ok(pair.client.stats.redundantCopies > 0);
+  assert.ok(pair.client.stats.redundantCopies > 0, 'second copies were sent');
 });
 
 test('a stream reset travels with its code and reason; a session close ends every stream', () => {
@@ -161,13 +191,22 @@ test('a stream reset travels with its code and reason; a session close ends ever
   const b = openClientStream(pair, PRIORITY_DEFAULT);
   a.handle.write(Buffer.from('a'));
   b.handle.write(Buffer.from('b'));
-  assert.ok(pair.clock.run(() => pair.accepted.size === 2, 1000));
+  assert.ok(
+    pair.clock.run(() => pair.accepted.size === 2, 1000),
+    'waited for: () => pair.accepted.size === 2',
+  );
   pair.accepted.get(a.handle.id)!.handle.reset(RESET_TARGET_UNREACHABLE, 'connection refused\x1b[2J');
-  assert.ok(pair.clock.run(() => a.sink.resetWith !== undefined, 2000));
+  assert.ok(
+    pair.clock.run(() => a.sink.resetWith !== undefined, 2000),
+    'waited for: () => a.sink.resetWith !== undefined',
+  );
   assert.equal(a.sink.resetWith!.code, RESET_TARGET_UNREACHABLE);
   assert.equal(a.sink.resetWith!.reason, 'connection refused?[2J', 'control characters are replaced');
   pair.gateway.close(4, 'shutting down');
-  assert.ok(pair.clock.run(() => pair.closed.client !== undefined, 2000));
+  assert.ok(
+    pair.clock.run(() => pair.closed.client !== undefined, 2000),
+    'waited for: () => pair.closed.client !== undefined',
+  );
   assert.match(pair.closed.client!, /^peer:4:shutting down/);
   assert.ok(b.sink.resetWith, 'the open stream learnt that the session ended');
 });
@@ -183,6 +222,9 @@ test('idle timeout: a dead link ends the session; keep-alives keep an idle one o
   assert.equal(pair.closed.client, undefined, 'keep-alives kept the idle session open');
   assert.equal(pair.closed.gateway, undefined);
   pair.link.filter = () => true; // the path dies
-  assert.ok(pair.clock.run(() => pair.closed.client !== undefined, 10_000));
+  assert.ok(
+    pair.clock.run(() => pair.closed.client !== undefined, 10_000),
+    'waited for: () => pair.closed.client !== undefined',
+  );
   assert.match(pair.closed.client!, /^idle:/);
 });
