@@ -65,9 +65,7 @@ function run(options: {
   });
   let hellos = 0;
   let answers = 0;
-  // eslint-disable-next-line prefer-const
-  let client: ClientHandshake;
-  client = new ClientHandshake({
+  const client: ClientHandshake = new ClientHandshake({
     publicKey: options.publicKey ?? gatewayKeys.publicKey,
     token: options.token ?? 'right',
     algorithm: AEAD_AES_128_GCM,
