@@ -59,7 +59,7 @@ export class UdpackClient {
     const label = formatAddress({ address: options.gatewayHost, port: options.gatewayPort });
     const address = await resolveGateway(options.gatewayHost, label);
     const gateway: PeerAddress = { address, port: options.gatewayPort };
-    const socket = dgram.createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+    const socket = await bindSocket(isIP(address) === 6 ? 'udp6' : 'udp4', label);
     const closeSocket = (): void => {
       try {
         socket.close();
@@ -80,13 +80,6 @@ export class UdpackClient {
     };
     socket.on('error', onError);
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(0, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
       try {
         socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
         socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
@@ -255,4 +248,53 @@ async function resolveGateway(host: string, label: string): Promise<string> {
       },
     );
   }
+}
+
+function bind(socket: dgram.Socket, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A UDP socket bound to an explicit port. Linux forgets a port that bind(0) chose when a connected UDP socket
+ * disconnects (the next send would leave from a new port, which the gateway would take for a migration), but keeps
+ * one bound explicitly: so take a free port from a throw-away socket, then bind to it.
+ */
+async function bindSocket(type: 'udp4' | 'udp6', label: string): Promise<dgram.Socket> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const probe = dgram.createSocket(type);
+    try {
+      await bind(probe, 0);
+      const { port } = probe.address();
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      const socket = dgram.createSocket(type);
+      try {
+        await bind(socket, port);
+        return socket;
+      } catch (e) {
+        socket.close();
+        lastError = e;
+      }
+    } catch (e) {
+      try {
+        probe.close();
+      } catch {
+        // already closed
+      }
+      lastError = e;
+    }
+  }
+  throw new SpiceError(
+    'udpack',
+    `cannot open a UDP socket for the UDPack gateway ${label}: ${errorMessage(lastError)}`,
+    {
+      cause: lastError,
+    },
+  );
 }

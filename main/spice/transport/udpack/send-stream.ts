@@ -179,16 +179,19 @@ export class SendStream {
   }
 
   onAcked(offset: number, length: number, fin: boolean): void {
-    if (length > 0) {
-      this.acked.add(offset, offset + length);
-      this.lost.remove(offset, offset + length);
+    // A range may be acknowledged twice (a resent copy and the original): only the part above `base` matters.
+    const start = Math.max(offset, this.base);
+    const end = offset + length;
+    if (end > start) {
+      this.acked.add(start, end);
+      this.lost.remove(start, end);
     }
     if (fin) {
       this.finAcked = true;
       this.finLost = false;
     }
     const first = this.acked.first();
-    if (first && first.start <= this.base && first.end > this.base) {
+    if (first && first.start <= this.base) {
       this.base = first.end;
       this.acked.dropBelow(this.base);
       while (this.held.length > 0) {
