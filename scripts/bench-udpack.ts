@@ -1,10 +1,11 @@
-// UDPack against plain TCP through the same emulated WAN link, in one run (docs/udpack.md §12):
+// UDPack against plain TCP (CUBIC, and BBR) through the same emulated WAN link, in one run (docs/udpack.md §12):
 //   - `saffron screenshot` time, whole process (median of --runs);
-//   - display frames/s counted at the client while the test server draws a 320×240 region at 30 fps;
+//   - display frames/s counted at the client while the test server draws a 640×360 region at 30 fps;
 //   - key-to-server latency p50/p99 (client press → the test server's `key` event), typed during that stream.
 // The C test server and `saffron gateway` run in the server namespace, the clients in the client namespace;
 // the link has a 20 Mbit/s bottleneck (100 ms queue) plus the grid's RTT and random loss.
-// Usage: npm run bench:udpack [-- --full] [--runs N] [--stream-seconds S]   (root; builds first)
+// Usage: npm run bench:udpack [-- --full] [--grid LOSS:RTT,…] [--runs N] [--stream-seconds S] [--verbose]
+//   (root; builds first)
 //   default grid: 0 % loss / 20 ms and 3 % / 100 ms;  --full: {0, 1, 3} % × {20, 100, 300} ms
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,19 +25,26 @@ const value = (name: string, fallback: number): number => {
 const RUNS = value('runs', 3);
 const STREAM_SECONDS = value('stream-seconds', 6);
 const FPS = 30;
-const KEY_INTERVAL_MS = 150;
+const KEY_INTERVAL_MS = 40;
 const RATE_KBIT = 20_000;
-const GRID: { loss: number; rttMs: number }[] = flag('full')
-  ? [0, 1, 3].flatMap((loss) => [20, 100, 300].map((rttMs) => ({ loss, rttMs })))
-  : [
-      { loss: 0, rttMs: 20 },
-      { loss: 3, rttMs: 100 },
-    ];
+const gridArg = args.indexOf('--grid');
+const GRID: { loss: number; rttMs: number }[] =
+  gridArg >= 0
+    ? (args[gridArg + 1] ?? '').split(',').map((p) => {
+        const [loss, rttMs] = p.split(':').map(Number);
+        return { loss: loss ?? 0, rttMs: rttMs ?? 20 };
+      })
+    : flag('full')
+      ? [0, 1, 3].flatMap((loss) => [20, 100, 300].map((rttMs) => ({ loss, rttMs })))
+      : [
+          { loss: 0, rttMs: 20 },
+          { loss: 3, rttMs: 100 },
+        ];
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'saffron.cjs');
 const PROBE = join(ROOT, 'test', 'support', 'wan-probe-client.ts');
-const REGION = { x: 100, y: 100, width: 320, height: 240 };
+const REGION = { x: 40, y: 20, width: 640, height: 360 };
 const wall = (): number => performance.timeOrigin + performance.now();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const percentile = (xs: number[], p: number): number => {
@@ -46,9 +54,11 @@ const percentile = (xs: number[], p: number): number => {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Transport {
-  name: 'tcp' | 'udpack';
+  name: string;
   uri: string;
   extra: string[];
+  /** Kernel TCP congestion control for this run (TCP rows); undefined for UDPack. */
+  tcpCc?: string;
 }
 
 function screenshotMs(wan: WanEmulator, t: Transport, out: string): number {
@@ -156,7 +166,12 @@ async function streamAndKeys(
     await server.waitFor((e) => e.event === 'stream_done', { timeoutMs: 60_000 });
     await sleep(Math.max(1000, 2 * rttMs));
     probe.send('stats');
-    const after = Number((await probe.next('stats', 30_000)).frames);
+    const final = await probe.next('stats', 30_000);
+    const after = Number(final.frames);
+    if (flag('verbose'))
+      console.error(
+        `${t.name}: client event-loop delay p99 ${Number(final.loopDelayP99Ms).toFixed(1)} ms, max ${Number(final.loopDelayMaxMs).toFixed(1)} ms`,
+      );
     const samples = await Promise.all(latencies);
     return {
       fps: (after - before) / STREAM_SECONDS,
@@ -204,7 +219,11 @@ async function main(): Promise<void> {
       '--tokens',
       join(dir, 'tokens'),
     ]);
-    gateway.stderr!.resume();
+    let gatewayLog = '';
+    gateway.stderr!.on('data', (d: Buffer) => (gatewayLog += d.toString()));
+    process.on('exit', () => {
+      if (flag('verbose')) console.error(gatewayLog);
+    });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the gateway did not start')), 30_000);
       createInterface({ input: gateway!.stdout! }).on('line', (line) => {
@@ -215,8 +234,11 @@ async function main(): Promise<void> {
         }
       });
     });
+    // Plain TCP as SPICE hosts usually run it (CUBIC: the default of Linux distributions, Windows and macOS), and
+    // with BBR (this kernel's default here, built for lossy paths) as the strongest TCP peer.
     const transports: Transport[] = [
-      { name: 'tcp', uri: `spice://${SERVER_ADDRESS}:${server.port}`, extra: [] },
+      { name: 'tcp-cubic', uri: `spice://${SERVER_ADDRESS}:${server.port}`, extra: [], tcpCc: 'cubic' },
+      { name: 'tcp-bbr', uri: `spice://${SERVER_ADDRESS}:${server.port}`, extra: [], tcpCc: 'bbr' },
       {
         name: 'udpack',
         uri: `spice+udpack://${SERVER_ADDRESS}:${port}`,
@@ -232,6 +254,7 @@ async function main(): Promise<void> {
         queueMs: 100,
       });
       for (const t of transports) {
+        wan.setTcpCongestionControl(t.tcpCc);
         const shots: number[] = [];
         for (let i = 0; i < RUNS; i++) shots.push(screenshotMs(wan, t, join(dir, `${t.name}.png`)));
         const live = await streamAndKeys(wan, server, t, point.rttMs);
@@ -253,7 +276,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(
       `UDPack vs TCP through the WAN emulator (20 Mbit/s bottleneck; screenshot: median of ${RUNS} whole-process runs; ` +
-        `${STREAM_SECONDS} s of a 320x240 region at ${FPS} fps with a key every ${KEY_INTERVAL_MS} ms)`,
+        `${STREAM_SECONDS} s of a ${REGION.width}x${REGION.height} region at ${FPS} fps with a key every ${KEY_INTERVAL_MS} ms)`,
     );
     console.log('| loss | RTT | transport | screenshot ms | display fps | key p50 ms | key p99 ms |');
     console.log('|---|---|---|---|---|---|---|');

@@ -239,6 +239,10 @@ export class GatewaySession {
               bytesFromClient: stats.bytesReceived,
               packetsLost: stats.packetsLost,
               rejected: stats.authFailures + stats.replays,
+              srttMs: Math.round(this.connection!.recovery.rtt.smoothed),
+              cwndBytes: Math.round(this.connection!.cc.cwnd),
+              slowSignals: this.connection!.cc.stats.slowSignals,
+              heavyLoss: this.connection!.cc.stats.heavyLoss,
             }
           : {}),
         ...(info.reason ? { reason: info.reason } : {}),

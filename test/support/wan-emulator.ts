@@ -218,6 +218,21 @@ export class WanEmulator {
     this.clientAddress = address;
   }
 
+  /**
+   * The TCP congestion control for connections across the link ('cubic', 'bbr', …), set on the routes (the
+   * per-namespace sysctl may be read-only in a container); undefined restores the kernel's default.
+   */
+  setTcpCongestionControl(name: string | undefined): void {
+    const cc = name === undefined ? [] : ['congctl', name];
+    ip('-n', this.clientNs, 'route', 'replace', '10.201.2.0/24', 'dev', 'wan0', ...cc);
+    ip('-n', this.serverNs, 'route', 'replace', '10.201.0.0/16', 'dev', 'wan0', ...cc);
+  }
+
+  /** The kernel's default TCP congestion control (what a route without congctl uses). */
+  static defaultTcpCongestionControl(): string {
+    return spawnSync('sysctl', ['-n', 'net.ipv4.tcp_congestion_control'], { encoding: 'utf8' }).stdout.trim();
+  }
+
   /** Spawns a process inside a namespace. */
   spawnIn(
     side: 'client' | 'server',

@@ -3,10 +3,12 @@
 //        [--region X,Y,W,H]
 // It connects (main, display, inputs, cursor), then obeys stdin lines and reports JSON lines on stdout:
 //   key CODE   → presses and releases the key; prints {"t":"key","code":CODE,"wall":ms} as the press leaves
-//   stats      → {"t":"stats","frames":n,"damage":n,"lastFrameWall":ms}   (frames: damage events in --region)
+//   stats      → {"t":"stats","frames":n,"damage":n,"lastFrameWall":ms,"loopDelayP99Ms":ms,"loopDelayMaxMs":ms}
+//                (frames: damage events in --region; the event loop's delay tells how busy this client was)
 //   quit       → closes the session and exits 0
 // Also {"t":"ready","wall":ms} once the inputs channel is open, and {"t":"closed","error":"…"} if the session ends.
 // Wall-clock times are performance.timeOrigin + performance.now(), comparable across processes on this machine.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { resolveTarget } from '../../main/spice/connect/resolve';
 import { installDisplayChannels } from '../../main/spice/channels/display-channel';
@@ -49,7 +51,10 @@ async function main(): Promise<void> {
     logger: silentLogger,
     disableChannels: [E.SPICE_CHANNEL_PLAYBACK, E.SPICE_CHANNEL_RECORD, E.SPICE_CHANNEL_USBREDIR],
   });
-  installDisplayChannels(session, { logger: silentLogger, decodeInWorkers: false });
+  // Decoders in worker threads, as the app runs them: the session's own thread stays free for the transport.
+  installDisplayChannels(session, { logger: silentLogger });
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   let frames = 0;
   let damage = 0;
   let lastFrameWall = 0;
@@ -78,7 +83,15 @@ async function main(): Promise<void> {
       session.inputs.keyDown(code);
       session.inputs.keyUp(code);
       print({ t: 'key', code, wall: at });
-    } else if (cmd === 'stats') print({ t: 'stats', frames, damage, lastFrameWall });
+    } else if (cmd === 'stats')
+      print({
+        t: 'stats',
+        frames,
+        damage,
+        lastFrameWall,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+      });
     else if (cmd === 'quit') break;
   }
   session.close();

@@ -1,14 +1,24 @@
 // The receiving side's bookkeeping for acknowledgements and the SLOW signal (docs/udpack.md §5.2, §6.1).
-// ACKs: received packet numbers as ranges (the 32 highest kept); an ACK goes out after two ack-eliciting
-// packets, at once on a gap or reordering, or MAX_ACK_DELAY_MS after the first unacknowledged one.
+// ACKs: received packet numbers as ranges (the 32 highest kept); an ACK goes out after ACK_EVERY_PACKETS
+// ack-eliciting packets, at once on a gap or reordering, or MAX_ACK_DELAY_MS after the first unacknowledged one.
 // SLOW: each packet's one-way delay is (arrival wall clock − header timestamp); the clocks' offset cancels
-// against the minimum seen over the last 10 s. When the smoothed excess (the queueing delay) passes
-// SLOW_TARGET_MS, this side sets SLOW on what it sends, telling the sender to back off.
+// against the minimum seen over the last 10 s. When the excess of the last 8 packets (the queueing delay)
+// passes SLOW_TARGET_MS, this side sets SLOW on what it sends, telling the sender to back off.
 import { MAX_ACK_DELAY_MS } from './loss-recovery';
 import { MAX_ACK_RANGES, type AckRange } from './records';
 import { RangeSet } from './range-set';
 
 export const SLOW_TARGET_MS = 25;
+/**
+ * Ack-eliciting packets per ACK (within MAX_ACK_DELAY_MS anyway). TCP acknowledges every second segment in the
+ * kernel; here every ACK costs both sides a system call and an AEAD operation in JavaScript, so fewer, richer ACKs
+ * (QUIC's ACK-frequency extension does the same) leave the CPU to the display.
+ */
+export const ACK_EVERY_PACKETS = 8;
+/** How long the queueing delay must stay above the target before SLOW is set. */
+const SLOW_PERSIST_MS = 30;
+/** Packets over which the queueing delay is the minimum excess. */
+const RECENT_SAMPLES = 8;
 const BASE_WINDOW_MS = 10_000;
 
 export class AckTracker {
@@ -21,7 +31,11 @@ export class AckTracker {
   private dirty = false;
   // one-way delay (queueing) estimate
   private baseBuckets: { start: number; min: number }[] = [];
+  private readonly recentOwd = new Float64Array(RECENT_SAMPLES).fill(Infinity);
+  private recentAt = 0;
   private queueingMs = 0;
+  private slowOn = false;
+  private elevatedSince: number | undefined;
 
   constructor(private readonly ackDelayMs: number = MAX_ACK_DELAY_MS) {}
 
@@ -38,7 +52,7 @@ export class AckTracker {
     if (!ackEliciting) return;
     this.dirty = true;
     this.unacked++;
-    if (outOfOrder || this.unacked >= 2) this.immediate = true;
+    if (outOfOrder || this.unacked >= ACK_EVERY_PACKETS) this.immediate = true;
     else this.deadline ??= now + this.ackDelayMs;
   }
 
@@ -51,8 +65,21 @@ export class AckTracker {
     } else current.min = Math.min(current.min, owdMs);
     let base = Infinity;
     for (const b of this.baseBuckets) base = Math.min(base, b.min);
-    const excess = Math.max(0, owdMs - base);
-    this.queueingMs += (excess - this.queueingMs) / 8;
+    // The minimum over the last few packets, not their average: a stall of this process (a busy event loop)
+    // delays a whole batch, but the batch's newest packet shows little excess; a real queue delays them all.
+    this.recentOwd[this.recentAt++ % RECENT_SAMPLES] = owdMs;
+    let recent = Infinity;
+    for (const v of this.recentOwd) recent = Math.min(recent, v);
+    this.queueingMs = Math.max(0, recent - base);
+    // On once the excess stayed above the target for SLOW_PERSIST_MS (a stalled process drains its backlog in
+    // less; a queue on the path lasts), off below half the target.
+    if (this.queueingMs > SLOW_TARGET_MS) {
+      this.elevatedSince ??= now;
+      if (now - this.elevatedSince >= SLOW_PERSIST_MS) this.slowOn = true;
+    } else if (this.queueingMs < SLOW_TARGET_MS / 2) {
+      this.elevatedSince = undefined;
+      this.slowOn = false;
+    }
   }
 
   /** Smoothed queueing delay on the path towards this side. */
@@ -62,7 +89,7 @@ export class AckTracker {
 
   /** Whether this side should set SLOW on the packets it sends. */
   get slow(): boolean {
-    return this.queueingMs > SLOW_TARGET_MS;
+    return this.slowOn;
   }
 
   /** An ACK should go now (piggybacked or alone). */

@@ -1,8 +1,7 @@
 // The client end of a UDPack session: one UDP socket to the gateway, the handshake, then one Connection whose
-// streams carry the SPICE channels (docs/udpack.md §9). During the handshake the socket is connected, so an ICMP
-// "port unreachable" fails at once; afterwards it is unconnected, so the kernel picks the source address for every
-// packet and a changed local address (migration) just works. The session closes itself when its last stream
-// closes.
+// streams carry the SPICE channels (docs/udpack.md §9). The socket is connected, so an ICMP "port unreachable"
+// fails the handshake at once; when the local address goes away, a send fails and the socket reconnects from the
+// new address (migration). The session closes itself when its last stream closes.
 import { randomBytes, type KeyObject } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -124,14 +123,13 @@ export class UdpackClient {
         options.signal?.removeEventListener('abort', onAbort);
       }
       handshake = undefined;
-      socket.disconnect();
       const protection = new PacketProtection(result.secrets, result.sessionId, 'client');
       const connection = new Connection({
         role: 'client',
         sessionId: result.sessionId,
         protection,
         peer: gateway,
-        send: (datagram, to) => socket.send(datagram, to.port, to.address, (e) => e && onError(e)),
+        send: (datagram) => socket.send(datagram, (e) => e && client?.onSendError(e, gateway)),
         clock,
         random: (n) => randomBytes(n),
         logger: log,
@@ -158,6 +156,26 @@ export class UdpackClient {
     }
   }
 
+  private lastReconnect = -Infinity;
+
+  /**
+   * The socket stays connected to the gateway (cheaper sends, and an ICMP error is seen). A connected socket keeps
+   * the local address it started with, so when that address goes away (Wi-Fi → LTE) sends fail: reconnecting
+   * lets the kernel pick the new address, and the gateway follows the session there (migration).
+   */
+  private onSendError(e: Error, gateway: PeerAddress): void {
+    const code = (e as NodeJS.ErrnoException).code;
+    this.log.debug(`UDPack send failed: ${errorMessage(e)}`);
+    if (this.closed || code === 'ECONNREFUSED' || performance.now() - this.lastReconnect < 200) return;
+    this.lastReconnect = performance.now();
+    try {
+      this.socket.disconnect();
+    } catch {
+      // not connected
+    }
+    this.socket.connect(gateway.port, gateway.address, () => this.connection.nudge());
+  }
+
   private onDatagram(msg: Buffer, from: PeerAddress, confirm: Uint8Array): void {
     let frame;
     try {
@@ -169,7 +187,7 @@ export class UdpackClient {
     if (frame.header.opcode === OPCODE_DATA) this.connection.receive(frame, from);
     else if (frame.header.opcode === OPCODE_HANDSHAKE && frame.payload[0] === 0) {
       // The gateway repeats its answer when our confirmation was lost and nothing else reached it yet.
-      this.socket.send(confirm, this.connection.peer.port, this.connection.peer.address);
+      this.socket.send(confirm, (e) => e && this.log.debug(`UDPack send failed: ${errorMessage(e)}`));
     }
   }
 

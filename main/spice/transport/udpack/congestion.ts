@@ -1,10 +1,10 @@
 // Congestion control and pacing for one direction of a UDPack session (docs/udpack.md §6). Random loss is not
 // read as congestion — on a lossy radio link that would starve the session as it starves TCP. The signals are:
 //   SLOW  the receiver saw its one-way delay grow (a queue is building): window × 0.85, at most once per RTT;
-//   heavy loss  more than 15 % of a round's packets lost: window × 0.7, at most once per RTT;
-//   repeated probe timeouts: window halved.
+//   heavy loss  more than 15 % of a round's packets lost: window × 0.7, at most once per RTT
+// (a probe timeout alone changes nothing: it may only mean a busy peer).
 // Growth: slow start doubles per round until the first signal, then +12.5 % per round (never while the sender is
-// application-limited). Packets are paced at 1.25× window/RTT (2× in slow start) from a small token bucket.
+// application-limited). Packets are paced at 1.25× window/RTT (2× in slow start) from a token bucket.
 
 export const DEFAULT_DATAGRAM_BYTES = 1200;
 export const INITIAL_WINDOW_PACKETS = 16;
@@ -14,6 +14,7 @@ export const HEAVY_LOSS_FACTOR = 0.7;
 export const HEAVY_LOSS_FRACTION = 0.15;
 const HEAVY_LOSS_MIN_PACKETS = 4;
 const MIN_ROUND_MS = 20;
+const SLOW_START_EXIT_MIN_MS = 15;
 
 export class CongestionController {
   cwnd: number;
@@ -25,7 +26,7 @@ export class CongestionController {
   private tokens: number;
   private lastRefill = 0;
   /** Counters for tests and logs. */
-  readonly stats = { slowSignals: 0, heavyLoss: 0, ptoCollapses: 0 };
+  readonly stats = { slowSignals: 0, heavyLoss: 0, slowStartExits: 0 };
 
   constructor(
     readonly datagramBytes: number = DEFAULT_DATAGRAM_BYTES,
@@ -75,18 +76,22 @@ export class CongestionController {
     this.roundLost = 0;
   }
 
+  /**
+   * Slow start ends early when this side's own RTT samples show a queue (latest RTT well above the minimum), as
+   * HyStart does: the SLOW flag takes a round trip to arrive, and in that round the window would double again.
+   */
+  onRttSample(latestMs: number, minMs: number): void {
+    if (this.inSlowStart && latestMs > minMs + Math.max(SLOW_START_EXIT_MIN_MS, minMs / 4)) {
+      this.stats.slowStartExits++;
+      this.ssthresh = this.cwnd;
+    }
+  }
+
   /** The peer's SLOW flag: its one-way delay shows a queue. */
   onSlowSignal(now: number, srttMs: number): void {
     if (now < this.recoveryUntil) return;
     this.stats.slowSignals++;
     this.reduce(SLOW_FACTOR, now, srttMs);
-  }
-
-  /** Probe timeouts in a row: the path is in trouble. */
-  onRepeatedPto(): void {
-    this.stats.ptoCollapses++;
-    this.cwnd = Math.max(this.minWindow, this.cwnd / 2);
-    this.ssthresh = this.cwnd;
   }
 
   private reduce(factor: number, now: number, srttMs: number): void {
@@ -111,15 +116,19 @@ export class CongestionController {
     return (gain * this.cwnd) / Math.max(srttMs, 1);
   }
 
-  private bucketBytes(rate: number): number {
-    return Math.max(4 * this.datagramBytes, rate * 4);
+  /**
+   * The pacer's burst allowance: a quarter RTT of sending (at most 25 ms), at least 10 datagrams. Node's timers fire
+   * late under load; a small bucket would then waste every late tick and cap the rate far below the window.
+   */
+  private bucketBytes(rate: number, srttMs = 0): number {
+    return Math.max(10 * this.datagramBytes, rate * Math.min(25, Math.max(4, srttMs / 4)));
   }
 
   private refill(now: number, srttMs: number): void {
     const rate = this.pacingRate(srttMs);
     const elapsed = Math.max(0, now - this.lastRefill);
     this.lastRefill = now;
-    this.tokens = Math.min(this.bucketBytes(rate), this.tokens + elapsed * rate);
+    this.tokens = Math.min(this.bucketBytes(rate, srttMs), this.tokens + elapsed * rate);
   }
 
   /** Takes pacing credit for a packet; false when the packet must wait (see `pacingDelay`). */

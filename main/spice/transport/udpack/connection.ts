@@ -227,6 +227,7 @@ export class Connection {
       throw new ProtocolError(`the peer acknowledged packet ${top.last}, which was never sent`);
     const inFlightBefore = this.recovery.bytesInFlight;
     const outcome = this.recovery.onAck(ranges, ackDelayMs, now);
+    if (outcome.rttSampled) this.cc.onRttSample(this.recovery.rtt.latest, this.recovery.rtt.min);
     for (const packet of outcome.acked) {
       this.cc.onAcked(packet.size, inFlightBefore, now, this.recovery.rtt.smoothed);
       for (const chunk of packet.streams) this.streams.onChunkAcked(chunk);
@@ -555,8 +556,8 @@ export class Connection {
   }
 
   private onProbeTimeout(): void {
+    // No window change: a probe timeout may only mean a busy peer; real loss shows when the probe is answered.
     this.recovery.ptoCount++;
-    if (this.recovery.ptoCount >= 2) this.cc.onRepeatedPto();
     // Probe with the oldest unacknowledged data (sent again in new packets), or a PING when there is none.
     const oldest = this.recovery.oldestUnacked(2);
     let queued = false;
