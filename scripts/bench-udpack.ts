@@ -4,7 +4,8 @@
 //   - key-to-server latency p50/p99 (client press → the test server's `key` event), typed during that stream.
 // The C test server and `saffron gateway` run in the server namespace, the clients in the client namespace;
 // the link has a 20 Mbit/s bottleneck (100 ms queue) plus the grid's RTT and random loss.
-// Usage: npm run bench:udpack [-- --full] [--grid LOSS:RTT,…] [--runs N] [--stream-seconds S] [--verbose]
+// Usage: npm run bench:udpack [-- --full] [--grid LOSS:RTT,…] [--only TRANSPORT] [--runs N] [--stream-seconds S]
+//        [--verbose]
 //   (root; builds first)
 //   default grid: 0 % loss / 20 ms and 3 % / 100 ms;  --full: {0, 1, 3} % × {20, 100, 300} ms
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,9 @@ const value = (name: string, fallback: number): number => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const RUNS = value('runs', 3);
+const onlyArg = args.indexOf('--only');
+/** One transport only (tcp-cubic, tcp-bbr, udpack), for investigations. */
+const only = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
 const STREAM_SECONDS = value('stream-seconds', 6);
 const FPS = 30;
 const KEY_INTERVAL_MS = 40;
@@ -253,7 +257,7 @@ async function main(): Promise<void> {
         rateKbit: RATE_KBIT,
         queueMs: 100,
       });
-      for (const t of transports) {
+      for (const t of transports.filter((x) => only === undefined || x.name === only)) {
         wan.setTcpCongestionControl(t.tcpCc);
         const shots: number[] = [];
         for (let i = 0; i < RUNS; i++) shots.push(screenshotMs(wan, t, join(dir, `${t.name}.png`)));

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { errorMessage } from '../spice/errors';
 import type { Logger } from '../spice/logger';
-import { realClock } from '../spice/transport/udpack/real-clock';
+import { createRealClock, type RealClock } from '../spice/transport/udpack/real-clock';
 import type { CloseInfo, Clock, ConnectionLimits } from '../spice/transport/udpack/connection';
 import { keyFingerprint } from '../spice/transport/udpack/handshake';
 import { OPCODE_DATA, OPCODE_HANDSHAKE, OPCODE_HELLO, decodeFrame } from '../spice/transport/udpack/header';
@@ -45,6 +45,7 @@ export class UdpackGateway {
   private readonly sessions = new Map<number, GatewaySession>();
   private readonly responder: HandshakeResponder;
   private readonly clock: Clock;
+  private readonly ownClock: RealClock | undefined;
   private closed = false;
   readonly stats: GatewayStats = {
     sessions: 0,
@@ -59,7 +60,8 @@ export class UdpackGateway {
     private readonly socket: dgram.Socket,
     private readonly options: GatewayOptions,
   ) {
-    this.clock = options.clock ?? realClock;
+    this.ownClock = options.clock ? undefined : createRealClock();
+    this.clock = options.clock ?? this.ownClock!;
     const maxSessions = options.maxSessions ?? 64;
     this.responder = new HandshakeResponder({
       privateKey: options.privateKey,
@@ -204,5 +206,6 @@ export class UdpackGateway {
     this.closed = true;
     await new Promise<void>((resolve) => setImmediate(resolve));
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    this.ownClock?.close();
   }
 }

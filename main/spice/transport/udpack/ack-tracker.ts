@@ -2,8 +2,8 @@
 // ACKs: received packet numbers as ranges (the 32 highest kept); an ACK goes out after ACK_EVERY_PACKETS
 // ack-eliciting packets, at once on a gap or reordering, or MAX_ACK_DELAY_MS after the first unacknowledged one.
 // SLOW: each packet's one-way delay is (arrival wall clock − header timestamp); the clocks' offset cancels
-// against the minimum seen over the last 10 s. When the excess of the last 8 packets (the queueing delay)
-// passes SLOW_TARGET_MS, this side sets SLOW on what it sends, telling the sender to back off.
+// against the minimum seen over the last 10 s. When every packet of the last SLOW_WINDOW_MS arrived more than
+// SLOW_TARGET_MS late (the queueing delay), this side sets SLOW on what it sends, telling the sender to back off.
 import { MAX_ACK_DELAY_MS } from './loss-recovery';
 import { MAX_ACK_RANGES, type AckRange } from './records';
 import { RangeSet } from './range-set';
@@ -15,10 +15,13 @@ export const SLOW_TARGET_MS = 25;
  * (QUIC's ACK-frequency extension does the same) leave the CPU to the display.
  */
 export const ACK_EVERY_PACKETS = 8;
-/** How long the queueing delay must stay above the target before SLOW is set. */
-const SLOW_PERSIST_MS = 30;
-/** Packets over which the queueing delay is the minimum excess. */
-const RECENT_SAMPLES = 8;
+/**
+ * The queueing delay is the smallest excess among the packets that arrived in this window: a stall of this process
+ * (or of anything between) releases a backlog whose newest packets show no excess, while a queue on the path delays
+ * every packet.
+ */
+export const SLOW_WINDOW_MS = 50;
+const MAX_WINDOW_SAMPLES = 4096;
 const BASE_WINDOW_MS = 10_000;
 
 export class AckTracker {
@@ -31,16 +34,15 @@ export class AckTracker {
   private dirty = false;
   // one-way delay (queueing) estimate
   private baseBuckets: { start: number; min: number }[] = [];
-  private readonly recentOwd = new Float64Array(RECENT_SAMPLES).fill(Infinity);
-  private recentAt = 0;
+  /** Sliding-window minimum of one-way delays (a monotonic deque: delays increase from the front). */
+  private readonly window: { at: number; owd: number }[] = [];
   private queueingMs = 0;
   private slowOn = false;
-  private elevatedSince: number | undefined;
 
   constructor(private readonly ackDelayMs: number = MAX_ACK_DELAY_MS) {}
 
   /** Records an authenticated packet. */
-  onPacket(pn: number, ackEliciting: boolean, now: number, owdMs: number): void {
+  onPacket(pn: number, ackEliciting: boolean, now: number, owdMs: number, lagMs = 0): void {
     const outOfOrder = this.largest >= 0 && (pn < this.largest || pn > this.largest + 1);
     this.received.add(pn, pn + 1);
     this.received.limit(MAX_ACK_RANGES);
@@ -48,7 +50,7 @@ export class AckTracker {
       this.largest = pn;
       this.largestAt = now;
     }
-    this.trackDelay(owdMs, now);
+    this.trackDelay(owdMs, now, lagMs);
     if (!ackEliciting) return;
     this.dirty = true;
     this.unacked++;
@@ -56,7 +58,7 @@ export class AckTracker {
     else this.deadline ??= now + this.ackDelayMs;
   }
 
-  private trackDelay(owdMs: number, now: number): void {
+  private trackDelay(owdMs: number, now: number, lagMs: number): void {
     // Two buckets of half the window each: the minimum over the last 5–10 s, O(1) per packet.
     const half = BASE_WINDOW_MS / 2;
     const current = this.baseBuckets[this.baseBuckets.length - 1];
@@ -65,24 +67,18 @@ export class AckTracker {
     } else current.min = Math.min(current.min, owdMs);
     let base = Infinity;
     for (const b of this.baseBuckets) base = Math.min(base, b.min);
-    // The minimum over the last few packets, not their average: a stall of this process (a busy event loop)
-    // delays a whole batch, but the batch's newest packet shows little excess; a real queue delays them all.
-    this.recentOwd[this.recentAt++ % RECENT_SAMPLES] = owdMs;
-    let recent = Infinity;
-    for (const v of this.recentOwd) recent = Math.min(recent, v);
-    this.queueingMs = Math.max(0, recent - base);
-    // On once the excess stayed above the target for SLOW_PERSIST_MS (a stalled process drains its backlog in
-    // less; a queue on the path lasts), off below half the target.
-    if (this.queueingMs > SLOW_TARGET_MS) {
-      this.elevatedSince ??= now;
-      if (now - this.elevatedSince >= SLOW_PERSIST_MS) this.slowOn = true;
-    } else if (this.queueingMs < SLOW_TARGET_MS / 2) {
-      this.elevatedSince = undefined;
-      this.slowOn = false;
-    }
+    const w = this.window;
+    while (w.length > 0 && w[w.length - 1]!.owd >= owdMs) w.pop();
+    w.push({ at: now, owd: owdMs });
+    while (w.length > 1 && (w[0]!.at < now - SLOW_WINDOW_MS || w.length > MAX_WINDOW_SAMPLES)) w.shift();
+    // What this process's own lateness explains (the datagram sat in the socket buffer) is not the network's.
+    this.queueingMs = Math.max(0, w[0]!.owd - base - lagMs);
+    // Hysteresis: on above the target, off below half of it.
+    if (this.queueingMs > SLOW_TARGET_MS) this.slowOn = true;
+    else if (this.queueingMs < SLOW_TARGET_MS / 2) this.slowOn = false;
   }
 
-  /** Smoothed queueing delay on the path towards this side. */
+  /** Queueing delay on the path towards this side. */
   get queueingDelayMs(): number {
     return this.queueingMs;
   }

@@ -17,7 +17,7 @@ import { keyFingerprint } from './handshake';
 import { OPCODE_DATA, OPCODE_HANDSHAKE, decodeFrame, formatSessionId } from './header';
 import { formatAddress, type PeerAddress } from './path';
 import { AEAD_AES_128_GCM, PacketProtection, type AeadAlgorithm } from './protection';
-import { realClock } from './real-clock';
+import { createRealClock } from './real-clock';
 import { UdpackDuplex } from './udpack-duplex';
 
 export interface UdpackClientOptions {
@@ -45,6 +45,7 @@ export class UdpackClient {
     private readonly connection: Connection,
     private readonly label: string,
     private readonly log: Logger,
+    private readonly releaseClock: () => void,
   ) {}
 
   get isClosed(): boolean {
@@ -53,7 +54,8 @@ export class UdpackClient {
 
   /** Resolves the gateway, runs the handshake, returns a READY session. Rejects with a SpiceError. */
   static async connect(options: UdpackClientOptions): Promise<UdpackClient> {
-    const clock = options.clock ?? realClock;
+    const ownClock = options.clock ? undefined : createRealClock();
+    const clock = options.clock ?? ownClock!;
     const log = options.logger;
     const label = formatAddress({ address: options.gatewayHost, port: options.gatewayPort });
     const address = await resolveGateway(options.gatewayHost, label);
@@ -137,7 +139,7 @@ export class UdpackClient {
         ...(result.rttMs !== undefined ? { initialRttMs: result.rttMs } : {}),
         onClosed: (info) => client?.onConnectionClosed(info),
       });
-      client = new UdpackClient(socket, connection, label, log);
+      client = new UdpackClient(socket, connection, label, log, () => ownClock?.close());
       const ready = client;
       socket.removeAllListeners('message');
       socket.on('message', (msg, rinfo) =>
@@ -150,6 +152,7 @@ export class UdpackClient {
       return client;
     } catch (e) {
       closeSocket();
+      ownClock?.close();
       throw e instanceof SpiceError
         ? e
         : new SpiceError('udpack', `UDPack: ${errorMessage(e)}`, { cause: e });
@@ -243,6 +246,7 @@ export class UdpackClient {
     this.socketClosing = true;
     this.closed = true;
     // Let the CLOSE datagram leave before the socket goes (sends are asynchronous).
+    this.releaseClock();
     setImmediate(() => {
       try {
         this.socket.close();

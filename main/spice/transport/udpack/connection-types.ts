@@ -11,6 +11,11 @@ export interface Clock {
   setTimer(delayMs: number, fn: () => void): () => void;
   /** Runs `fn` soon, after the current work (a microtask in production): coalesces writes into packets. */
   defer(fn: () => void): void;
+  /**
+   * How late this thread's event loop recently ran (ms; Infinity when it is saturated and cannot tell); absent
+   * means 0 (virtual clocks).
+   */
+  lagMs?(): number;
 }
 
 export interface ConnectionLimits {
@@ -58,6 +63,12 @@ export interface StreamHandle {
   /** The reader took `bytes` (gives flow-control credit back). */
   consumed(bytes: number): void;
   readonly sendBufferedBytes: number;
+  /**
+   * Unacknowledged bytes past which the writer should wait: about two congestion windows (what can leave within a
+   * couple of round trips), at least 64 KiB, at most `sendBufferBytes`. A source that waits sooner (a SPICE server
+   * whose socket fills) adapts its own rate and latency stays low.
+   */
+  readonly sendBufferLimit: number;
 }
 
 export interface CloseInfo {

@@ -47,6 +47,7 @@ export interface ConnectionOptions {
 }
 
 const MAX_PACKETS_PER_FLUSH = 64;
+const MIN_SEND_BUFFER_BYTES = 64 * 1024;
 const PACKET_OVERHEAD = HEADER_BYTES + PN_BYTES + TAG_BYTES;
 /** Smallest body worth a packet (a PATH_CHALLENGE plus a short ACK). */
 const MIN_BODY_BYTES = 24;
@@ -111,6 +112,10 @@ export class Connection {
       limits: this.limits,
       isOpen: () => this.state === 'open',
       scheduleFlush: () => this.scheduleFlush(),
+      now: () => this.opts.clock.now(),
+      rttMs: () => this.recovery.rtt.smoothed,
+      sendBufferLimit: () =>
+        Math.min(this.limits.sendBufferBytes, Math.max(MIN_SEND_BUFFER_BYTES, 2 * this.cc.cwnd)),
       ...(options.onPeerStream ? { onPeerStream: (h: StreamHandle) => options.onPeerStream?.(h) } : {}),
     });
     this.flush();
@@ -173,7 +178,8 @@ export class Connection {
     const pathEvent = this.path.onPacket(from, datagramBytes, newest);
     if (pathEvent) this.onPathEvent(pathEvent);
     const ackEliciting = records.some((r) => r.type !== 'ack');
-    this.ack.onPacket(pn, ackEliciting, now, this.opts.clock.wallMs() - frame.header.timestampMs);
+    const owdMs = this.opts.clock.wallMs() - frame.header.timestampMs;
+    this.ack.onPacket(pn, ackEliciting, now, owdMs, this.opts.clock.lagMs?.() ?? 0);
     if (frame.header.flags & FLAG_SLOW) this.cc.onSlowSignal(now, this.recovery.rtt.smoothed);
     try {
       for (const record of records) {
@@ -291,15 +297,25 @@ export class Connection {
     return this.limits.maxDatagramBytes - HEADER_BYTES - PN_BYTES - TAG_BYTES;
   }
 
+  /**
+   * The RTT pacing divides the window by: the path's minimum, not the smoothed RTT, which a busy receiver (late
+   * ACKs) inflates; the window, not the pacer, bounds what is in flight.
+   */
+  private pacingRtt(): number {
+    const rtt = this.recovery.rtt;
+    return rtt.sampled ? Math.max(1, rtt.min) : rtt.smoothed;
+  }
+
   /** Builds and sends one packet; false when there is nothing to send now. */
   private sendOne(now: number): boolean {
     // An unvalidated address gets at most 3× what it sent (anti-amplification): maybe only a small packet.
     const allowance = this.path.allowance();
-    const fullCapacity = Math.min(this.bodyCapacity, allowance - PACKET_OVERHEAD);
+    const fullCapacity = Math.floor(Math.min(this.bodyCapacity, allowance - PACKET_OVERHEAD));
     if (fullCapacity < MIN_BODY_BYTES) return false;
     // Room for the ACK (it goes first, built last): what the rest may use.
     const capacity =
-      fullCapacity - (this.ack.hasNews ? Math.min(this.ack.estimateBytes(), fullCapacity / 4) : 0);
+      fullCapacity -
+      (this.ack.hasNews ? Math.min(this.ack.estimateBytes(), Math.floor(fullCapacity / 4)) : 0);
     const records: UdpackRecord[] = [];
     const chunks: SentStreamChunk[] = [];
     const repairs: RepairableRecord[] = [];
@@ -354,7 +370,7 @@ export class Connection {
       if (!interactive && !probe) {
         if (!this.cc.canSend(inFlight, datagram)) continue;
         if (!paced) {
-          if (!this.cc.takeTokens(datagram, now, srtt)) continue;
+          if (!this.cc.takeTokens(datagram, now, this.pacingRtt())) continue;
           paced = true;
         }
       } else if (!probe && inFlight > this.cc.cwnd + INTERACTIVE_BYPASS_PACKETS * datagram) continue;
@@ -519,7 +535,7 @@ export class Connection {
         this.path.canSend(this.limits.maxDatagramBytes) &&
         this.cc.canSend(this.recovery.bytesInFlight, this.limits.maxDatagramBytes);
       if (waiting) {
-        const delay = this.cc.pacingDelay(this.limits.maxDatagramBytes, now, this.recovery.rtt.smoothed);
+        const delay = this.cc.pacingDelay(this.limits.maxDatagramBytes, now, this.pacingRtt());
         consider(now + Math.max(1, delay));
       }
     }

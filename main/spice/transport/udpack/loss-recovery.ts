@@ -160,12 +160,12 @@ export class LossRecovery {
     const lost: SentPacket[] = [];
     for (const packet of this.sent.values()) {
       if (packet.pn > this.largestAcked) break;
-      if (this.largestAcked - packet.pn >= PACKET_THRESHOLD || packet.timeSent <= now - lossDelay) {
+      // The same sum decides and sets the timer: `timeSent <= now - lossDelay` can differ from it in the last bit,
+      // and a timer that fires without declaring anything lost would fire again at once, forever.
+      const lostAt = packet.timeSent + lossDelay;
+      if (this.largestAcked - packet.pn >= PACKET_THRESHOLD || lostAt <= now) {
         lost.push(packet);
-      } else {
-        const at = packet.timeSent + lossDelay;
-        if (this.lossTime === undefined || at < this.lossTime) this.lossTime = at;
-      }
+      } else if (this.lossTime === undefined || lostAt < this.lossTime) this.lossTime = lostAt;
     }
     for (const packet of lost) {
       this.sent.delete(packet.pn);

@@ -36,11 +36,17 @@ export class RecvStream {
   /** The limit this side advertised (MAX_STREAM_DATA). */
   maxAllowed: number;
 
+  /** The current receive window: grows (doubling) while the reader keeps up with it, up to `maxWindowBytes`. */
+  windowBytes: number;
+  private lastCreditAt: number | undefined;
+
   constructor(
     readonly id: number,
-    readonly windowBytes: number,
+    readonly maxWindowBytes: number,
+    initialWindowBytes = maxWindowBytes,
   ) {
-    this.maxAllowed = windowBytes;
+    this.windowBytes = Math.min(initialWindowBytes, maxWindowBytes);
+    this.maxAllowed = this.windowBytes;
   }
 
   get contiguousEnd(): number {
@@ -129,7 +135,8 @@ export class RecvStream {
 
   /**
    * Takes what the reader should get now: whole units, or a part of a unit when holding more would stall the sender
-   * (past MAX_HELD_UNIT_BYTES, at this side's flow-control limit, or `force`d when the session's limit is reached),
+   * (past MAX_HELD_UNIT_BYTES or a quarter of the window — credit must keep flowing —, at this side's flow-control
+   * limit, or `force`d when the session's limit is reached),
    * or the rest at the stream's end. `fin` says the stream ended after these bytes.
    */
   take(force = false): { data: Uint8Array | undefined; fin: boolean } {
@@ -139,7 +146,7 @@ export class RecvStream {
       this.heldEndsUnit ||
       atEnd ||
       force ||
-      this.heldBytes >= MAX_HELD_UNIT_BYTES ||
+      this.heldBytes >= Math.min(MAX_HELD_UNIT_BYTES, this.windowBytes / 4) ||
       this.contiguousEnd >= this.maxAllowed;
     if (this.heldBytes > 0 && release) {
       data = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
@@ -154,13 +161,20 @@ export class RecvStream {
 
   /**
    * Credit to advertise: when the reader consumed half a window since the last advertisement, returns the new
-   * MAX_STREAM_DATA (and records it); otherwise undefined.
+   * MAX_STREAM_DATA (and records it); otherwise undefined. The window doubles when the sender came within a quarter
+   * window of the limit, or that half window took less than two round trips — the window, not the reader, was the
+   * limit (as TCP's receive-buffer auto-tuning does) — so a slow reader keeps only a little data in flight towards
+   * it and what it gets stays fresh.
    */
-  creditUpdate(): number | undefined {
+  creditUpdate(now = 0, rttMs = 0): number | undefined {
     if (this.finalSize !== undefined) return undefined;
-    const target = this.consumed + this.windowBytes;
-    if (target - this.maxAllowed < this.windowBytes / 2) return undefined;
-    this.maxAllowed = target;
-    return target;
+    if (this.consumed + this.windowBytes - this.maxAllowed < this.windowBytes / 2) return undefined;
+    // The sender came close to the limit, or half a window went by in under two round trips: the window limits.
+    const nearLimit = this.highest >= this.maxAllowed - this.windowBytes / 4;
+    if (nearLimit || (this.lastCreditAt !== undefined && now - this.lastCreditAt < 2 * rttMs))
+      this.windowBytes = Math.min(this.maxWindowBytes, 2 * this.windowBytes);
+    this.lastCreditAt = now;
+    this.maxAllowed = Math.max(this.maxAllowed, this.consumed + this.windowBytes);
+    return this.maxAllowed;
   }
 }

@@ -98,6 +98,7 @@ export class SendStream {
    * `newBytes` says how much of it is new (the caller charges the session's flow-control credit).
    */
   nextChunk(maxBytes: number, connCredit: number): (StreamChunk & { newBytes: number }) | undefined {
+    maxBytes = Math.floor(maxBytes);
     if (maxBytes <= 0) return undefined;
     const lost = this.lost.first();
     if (lost) {

@@ -33,6 +33,11 @@ export interface StreamSetHost {
   readonly limits: ConnectionLimits;
   isOpen(): boolean;
   scheduleFlush(): void;
+  /** See StreamHandle.sendBufferLimit. */
+  sendBufferLimit(): number;
+  now(): number;
+  /** Smoothed RTT, for receive-window auto-tuning. */
+  rttMs(): number;
   onPeerStream?(stream: StreamHandle): StreamSink | undefined;
 }
 
@@ -62,7 +67,7 @@ export class StreamSet {
   maxDataPending = false;
 
   constructor(private readonly host: StreamSetHost) {
-    this.maybeRaiseSessionWindow();
+    this.sessionWindow = Math.min(C.INITIAL_SESSION_WINDOW_BYTES, host.limits.sessionWindowBytes);
   }
 
   get size(): number {
@@ -90,7 +95,7 @@ export class StreamSet {
 
   private add(id: number, priority: number, sink: StreamSink | undefined): StreamEntry {
     const send = new SendStream(id, priority, C.INITIAL_STREAM_WINDOW_BYTES);
-    const recv = new RecvStream(id, this.host.limits.streamWindowBytes);
+    const recv = new RecvStream(id, this.host.limits.streamWindowBytes, C.INITIAL_STREAM_WINDOW_BYTES);
     recv.maxAllowed = C.INITIAL_STREAM_WINDOW_BYTES;
     const entry: StreamEntry = {
       handle: this.handleFor(id, priority, send),
@@ -112,6 +117,7 @@ export class StreamSet {
   }
 
   private handleFor(id: number, priority: number, send: SendStream): StreamHandle {
+    const host = this.host;
     return {
       id,
       priority,
@@ -121,6 +127,9 @@ export class StreamSet {
       consumed: (bytes) => this.consumed(id, bytes),
       get sendBufferedBytes() {
         return send.bufferedBytes;
+      },
+      get sendBufferLimit() {
+        return host.sendBufferLimit();
       },
     };
   }
@@ -134,7 +143,7 @@ export class StreamSet {
     const entry = this.live(id);
     if (!entry) return;
     entry.send.write(bytes);
-    if (entry.send.bufferedBytes >= this.host.limits.sendBufferBytes) entry.writableWaiting = true;
+    if (entry.send.bufferedBytes >= this.host.sendBufferLimit()) entry.writableWaiting = true;
     this.host.scheduleFlush();
   }
 
@@ -167,16 +176,26 @@ export class StreamSet {
   }
 
   private maybeRaiseStreamWindow(entry: StreamEntry): void {
-    if (!entry.reset && entry.recv.creditUpdate() !== undefined) entry.maxStreamDataPending = true;
+    if (!entry.reset && entry.recv.creditUpdate(this.host.now(), this.host.rttMs()) !== undefined)
+      entry.maxStreamDataPending = true;
   }
 
+  /** The session's receive window, auto-tuned like a stream's (see RecvStream.creditUpdate). */
+  private sessionWindow: number;
+  private lastSessionCreditAt: number | undefined;
+
   private maybeRaiseSessionWindow(): void {
-    const window = this.host.limits.sessionWindowBytes;
-    const target = this.consumedSum + window;
-    if (target - this.recvMax >= window / 2) {
-      this.recvMax = target;
-      this.maxDataPending = true;
-    }
+    if (this.consumedSum + this.sessionWindow - this.recvMax < this.sessionWindow / 2) return;
+    const now = this.host.now();
+    const nearLimit = this.recvHighestSum >= this.recvMax - this.sessionWindow / 4;
+    if (
+      nearLimit ||
+      (this.lastSessionCreditAt !== undefined && now - this.lastSessionCreditAt < 2 * this.host.rttMs())
+    )
+      this.sessionWindow = Math.min(this.host.limits.sessionWindowBytes, 2 * this.sessionWindow);
+    this.lastSessionCreditAt = now;
+    this.recvMax = Math.max(this.recvMax, this.consumedSum + this.sessionWindow);
+    this.maxDataPending = true;
   }
 
   // ---- records from the peer ----
@@ -271,7 +290,7 @@ export class StreamSet {
     const entry = this.streams.get(chunk.streamId);
     if (!entry) return;
     entry.send.onAcked(chunk.offset, chunk.length, chunk.fin);
-    if (entry.writableWaiting && entry.send.bufferedBytes < this.host.limits.sendBufferBytes / 2) {
+    if (entry.writableWaiting && entry.send.bufferedBytes < this.host.sendBufferLimit() / 2) {
       entry.writableWaiting = false;
       entry.sink.onWritable();
     }

@@ -80,7 +80,7 @@ export class UdpackDuplex extends Duplex implements StreamSink {
       return;
     }
     handle.write(chunk);
-    if (handle.sendBufferedBytes >= this.options.sendBufferBytes) this.waitingWrite = callback;
+    if (handle.sendBufferedBytes >= handle.sendBufferLimit) this.waitingWrite = callback;
     else callback();
   }
 
