@@ -141,9 +141,7 @@ export class GatewaySession {
     this.streamsOpened++;
     const target = this.opts.target;
     const label = describeTarget(target);
-    const limits = this.connection!.limits;
     const duplex = new UdpackDuplex({
-      sendBufferBytes: limits.sendBufferBytes,
       errorForReset: (code, reason) =>
         new Error(code === -1 ? `session ended: ${reason}` : `the client reset the stream (${code})`),
     });

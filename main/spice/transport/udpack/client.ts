@@ -12,7 +12,7 @@ import type { Logger } from '../../logger';
 import { explainSocketError } from '../socket-connect';
 import { ClientHandshake } from './client-handshake';
 import { closeCodeName, RESET_TARGET_UNREACHABLE, sanitizeReason } from './codes';
-import { Connection, DEFAULT_LIMITS, type CloseInfo, type Clock, type ConnectionLimits } from './connection';
+import { Connection, type CloseInfo, type Clock, type ConnectionLimits } from './connection';
 import { keyFingerprint } from './handshake';
 import { OPCODE_DATA, OPCODE_HANDSHAKE, decodeFrame, formatSessionId } from './header';
 import { formatAddress, type PeerAddress } from './path';
@@ -198,7 +198,6 @@ export class UdpackClient {
   openStream(priority: number, what: string): Duplex {
     if (this.isClosed) throw new SpiceError('udpack', `the UDPack session with ${this.label} is closed`);
     const duplex = new UdpackDuplex({
-      sendBufferBytes: this.connection.limits.sendBufferBytes ?? DEFAULT_LIMITS.sendBufferBytes,
       errorForReset: (code, reason) => this.resetError(code, reason, what),
     });
     duplex.attach(this.connection.openStream(priority, duplex));
@@ -241,6 +240,10 @@ export class UdpackClient {
   }
 
   private socketClosing = false;
+  private markSocketClosed: () => void = () => undefined;
+  /** Resolves once the session is over and its socket closed. */
+  readonly finished = new Promise<void>((resolve) => (this.markSocketClosed = resolve));
+
   private closeSocketSoon(): void {
     if (this.socketClosing) return;
     this.socketClosing = true;
@@ -249,9 +252,9 @@ export class UdpackClient {
     this.releaseClock();
     setImmediate(() => {
       try {
-        this.socket.close();
+        this.socket.close(() => this.markSocketClosed());
       } catch {
-        // already closed
+        this.markSocketClosed(); // already closed
       }
     });
   }

@@ -1,5 +1,5 @@
 // A UDPack stream as a Node Duplex, so a SPICE channel (client) or a TCP socket (gateway) uses it like a socket.
-// Backpressure both ways: a write's callback waits while the stream holds more than its send buffer, and
+// Backpressure both ways: a write's callback waits while the stream holds more than its send-buffer limit, and
 // flow-control credit goes back to the peer only once the reader has taken the bytes (push() accepted them, or
 // the reader asked for more).
 import { Duplex } from 'node:stream';
@@ -20,7 +20,6 @@ export class StreamResetError extends Error {
 export interface UdpackDuplexOptions {
   /** The error the Duplex is destroyed with when the peer resets the stream (code -1: the session ended). */
   errorForReset(code: number, reason: string): Error;
-  sendBufferBytes: number;
 }
 
 export class UdpackDuplex extends Duplex implements StreamSink {

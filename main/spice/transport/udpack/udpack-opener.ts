@@ -14,6 +14,7 @@ import type { OpenRequest, StreamOpener } from '../stream-opener';
 import { UdpackClient, type UdpackClientOptions } from './client';
 import { PRIORITY_DEFAULT, PRIORITY_INTERACTIVE } from './connection';
 import { loadGatewayPublicKey } from './handshake';
+import { WorkerUdpackClient, locateTransportWorker } from './worker-transport';
 
 const MAX_KEY_FILE_BYTES = 64 * 1024;
 
@@ -39,6 +40,17 @@ export interface UdpackOpenerDeps {
   readTextFile?: (path: string) => Promise<string>;
   /** Overrides for tests (retries, limits, clock). */
   clientOptions?: Partial<UdpackClientOptions>;
+  /**
+   * Where the transport runs: 'worker' (default) keeps its packets and timers in a worker thread, away from decoding
+   * on this one; 'inline' runs it on this thread (tests with a virtual clock, or when the worker file is missing).
+   */
+  thread?: 'worker' | 'inline';
+}
+
+/** What the opener needs of a session, whichever thread runs it. */
+interface SessionClient {
+  readonly isClosed: boolean;
+  openStream(priority: number, what: string): Duplex;
 }
 
 export async function loadUdpackPublicKey(
@@ -72,9 +84,34 @@ export function createUdpackOpener(config: ConnectionConfig, deps: UdpackOpenerD
   const udpack = config.udpack;
   if (!udpack) throw new Error('createUdpackOpener needs config.udpack');
   const read = deps.readTextFile ?? ((path: string) => readFile(path, 'utf8'));
-  let pending: Promise<UdpackClient> | undefined;
+  let pending: Promise<SessionClient> | undefined;
 
-  const session = (): Promise<UdpackClient> => {
+  const connect = async (): Promise<SessionClient> => {
+    const publicKey = await loadUdpackPublicKey(udpack, read);
+    const common = {
+      gatewayHost: udpack.gatewayHost,
+      gatewayPort: udpack.gatewayPort,
+      token: udpack.token ?? '',
+      logger: deps.logger,
+    };
+    const workerPath = deps.thread === 'inline' ? undefined : locateTransportWorker();
+    if (workerPath === undefined) {
+      if (deps.thread !== 'inline')
+        deps.logger.warn('the UDPack transport worker is missing; running the transport on this thread');
+      return UdpackClient.connect({ ...common, publicKey, ...deps.clientOptions });
+    }
+    const { handshakeRetries, handshakeTimeoutMs } = deps.clientOptions ?? {};
+    return WorkerUdpackClient.connect({
+      ...common,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      workerPath,
+      verbose: true,
+      ...(handshakeRetries !== undefined ? { handshakeRetries } : {}),
+      ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),
+    });
+  };
+
+  const session = (): Promise<SessionClient> => {
     if (pending) {
       const current = pending;
       return current.then((client) => {
@@ -83,17 +120,7 @@ export function createUdpackOpener(config: ConnectionConfig, deps: UdpackOpenerD
         return session();
       });
     }
-    const started = (async () => {
-      const publicKey = await loadUdpackPublicKey(udpack, read);
-      return UdpackClient.connect({
-        gatewayHost: udpack.gatewayHost,
-        gatewayPort: udpack.gatewayPort,
-        publicKey,
-        token: udpack.token ?? '',
-        logger: deps.logger,
-        ...deps.clientOptions,
-      });
-    })();
+    const started = connect();
     pending = started;
     // A failed handshake is retried by the next open (the next reconnect), not cached.
     started.catch(() => {
