@@ -15,7 +15,7 @@ import {
 } from 'node:crypto';
 import { SpiceError } from '../../errors';
 import { ProtocolError } from '../../errors';
-import { HEADER_BYTES, OPCODE_HANDSHAKE, OPCODE_HELLO, encodeFrame } from './header';
+import { OPCODE_HANDSHAKE, OPCODE_HELLO, encodeFrame } from './header';
 import { IV_BYTES, aeadById, type SessionSecrets } from './protection';
 
 export const HANDSHAKE_OK = 0;
@@ -144,9 +144,4 @@ export function helloFrame(clientHalf: number, timestampMs: number, ciphertext: 
 
 export function handshakeFrame(sessionId: number, timestampMs: number, code: number): Uint8Array {
   return encodeFrame({ sessionId, timestampMs, flags: 0, opcode: OPCODE_HANDSHAKE }, Uint8Array.of(code));
-}
-
-/** Bytes of a hello datagram under a key of `modulusBits` (what the gateway receives). */
-export function helloDatagramBytes(modulusBits: number): number {
-  return HEADER_BYTES + modulusBits / 8;
 }

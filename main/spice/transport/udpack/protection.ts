@@ -39,10 +39,6 @@ export function aeadById(id: number): AeadAlgorithm | undefined {
   return AEAD_ALGORITHMS.find((a) => a.id === id);
 }
 
-export function aeadByName(name: string): AeadAlgorithm | undefined {
-  return AEAD_ALGORITHMS.find((a) => a.cipher === name.trim().toLowerCase());
-}
-
 /** What the client chose and sent in the handshake. Never logged. */
 export interface SessionSecrets {
   algorithm: AeadAlgorithm;

@@ -394,8 +394,3 @@ export function encodeRecords(records: readonly UdpackRecord[], padTo = 0): Uint
   for (const record of records) writeRecord(w, record);
   return out;
 }
-
-/** Records that make the receiver acknowledge the packet (everything but ACK and PADDING). */
-export function isAckEliciting(record: UdpackRecord): boolean {
-  return record.type !== 'ack';
-}
