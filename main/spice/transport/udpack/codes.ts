@@ -21,8 +21,8 @@ export const RESET_REFUSED = 3;
 export const RESET_INTERNAL = 4;
 
 /** Every receiver starts with these limits; it raises them with MAX_DATA / MAX_STREAM_DATA. */
-export const INITIAL_STREAM_WINDOW_BYTES = 256 * 1024;
-export const INITIAL_SESSION_WINDOW_BYTES = 1024 * 1024;
+export const INITIAL_STREAM_WINDOW_BYTES = 512 * 1024;
+export const INITIAL_SESSION_WINDOW_BYTES = 2 * 1024 * 1024;
 
 export function closeCodeName(code: number): string {
   switch (code) {

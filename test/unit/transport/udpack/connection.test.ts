@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PRIORITY_DEFAULT, PRIORITY_INTERACTIVE } from '../../../../main/spice/transport/udpack/connection';
-import { RESET_TARGET_UNREACHABLE } from '../../../../main/spice/transport/udpack/codes';
+import {
+  INITIAL_STREAM_WINDOW_BYTES,
+  RESET_TARGET_UNREACHABLE,
+} from '../../../../main/spice/transport/udpack/codes';
 import { makePair, openClientStream, patternBytes, type LinkProfile } from '../../../support/udpack-sim';
 
 const lossy = (delayMs: number, loss: number): Record<'up' | 'down', LinkProfile> => ({
@@ -123,8 +126,11 @@ test('flow control: a reader that stops bounds what the sender may send; resumin
   remote.handle.write(patternBytes(total, 3));
   remote.handle.end();
   pair.clock.advance(3000);
-  // The initial window is 256 KiB (a protocol constant), so the first delivery may reach that; no more.
-  assert.ok(sink.bytes <= 256 * 1024, `stopped at the window (${sink.bytes} bytes delivered)`);
+  // The initial window is a protocol constant, so the first delivery may reach it; no more.
+  assert.ok(
+    sink.bytes <= INITIAL_STREAM_WINDOW_BYTES,
+    `stopped at the window (${sink.bytes} bytes delivered)`,
+  );
   assert.ok(sink.bytes > 0, 'something arrived before the window closed');
   sink.resume();
   assert.ok(
