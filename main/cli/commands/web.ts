@@ -10,6 +10,7 @@ import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
 
 const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--password PASSWORD] [--verbose]
+                   [--udpack-public-key FILE] [--udpack-token TOKEN]
 
 Serves the Saffron viewer to a web browser: the SPICE session runs in this process and the page talks to it
 over a WebSocket. Without a URI the page shows the connect form.
@@ -17,6 +18,8 @@ over a WebSocket. Without a URI the page shows the connect form.
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
   --password PASSWORD  SPICE ticket (also: the password= URI parameter or the .vv file)
+  --udpack-public-key FILE, --udpack-token TOKEN
+                       for spice+udpack://GATEWAY:PORT (also SAFFRON_UDPACK_PUBLIC_KEY / SAFFRON_UDPACK_TOKEN)
   --verbose            log protocol details to stderr
 
 Prints "listening http://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
@@ -27,6 +30,8 @@ interface WebArgs {
   listenHost: string;
   listenPort: number;
   password?: string;
+  udpackPublicKeyFile?: string;
+  udpackToken?: string;
   verbose: boolean;
 }
 
@@ -58,6 +63,14 @@ function parseArgs(argv: string[]): WebArgs | string {
       const v = value();
       if (v === undefined) return '--password needs a value';
       args.password = v;
+    } else if (arg === '--udpack-public-key' || arg.startsWith('--udpack-public-key=')) {
+      const v = value();
+      if (v === undefined) return '--udpack-public-key needs a file';
+      args.udpackPublicKeyFile = v;
+    } else if (arg === '--udpack-token' || arg.startsWith('--udpack-token=')) {
+      const v = value();
+      if (v === undefined) return '--udpack-token needs a value';
+      args.udpackToken = v;
     } else if (arg === '--verbose' || arg === '-v') {
       args.verbose = true;
     } else if (arg.startsWith('-')) {
@@ -127,6 +140,10 @@ export const webCommand: CliCommand = {
           env: io.env,
           capabilities: { window: true, hotkeys: true },
           ...(parsed.password !== undefined ? { password: parsed.password } : {}),
+          ...(parsed.udpackPublicKeyFile !== undefined
+            ? { udpackPublicKeyFile: parsed.udpackPublicKeyFile }
+            : {}),
+          ...(parsed.udpackToken !== undefined ? { udpackToken: parsed.udpackToken } : {}),
         });
       } catch (e) {
         io.stderr(`saffron web: ${errorMessage(e)}`);
