@@ -1,13 +1,15 @@
 // The renderer application: one monitor view. Wires the bridge's view messages to the canvas, cursor, status
 // and connect panel, and the user's input (keyboard, pointer, toolbar, menu commands) back to the bridge.
-import type { RequestMap, RequestMethod, SessionState, ViewCommand, ViewMessage } from '../shared/ipc';
-import { SEND_KEY_COMBOS } from '../shared/ipc';
+import type { PortMessage, RequestMap, RequestMethod, SessionState, ViewCommand } from '../shared/contract';
+import { SEND_KEY_COMBOS } from '../shared/contract';
+import { sendKeyLabel } from '../shared/keyboard-map';
 import {
-  MODIFIER_CAPS_LOCK,
-  MODIFIER_NUM_LOCK,
-  MODIFIER_SCROLL_LOCK,
-  sendKeyLabel,
-} from '../shared/keyboard-map';
+  SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK,
+  SPICE_KEYBOARD_MODIFIER_FLAGS_NUM_LOCK,
+  SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK,
+  SPICE_MOUSE_MODE_CLIENT,
+  SPICE_MOUSE_MODE_SERVER,
+} from '../shared/spice-enums';
 import type { ViewGeometry, ZoomMode } from '../shared/zoom';
 import { geometryFor, stepZoom } from '../shared/zoom';
 import type { Bridge } from './bridge/bridge';
@@ -18,8 +20,6 @@ import { PointerInput } from './input/pointer-input';
 import { ConnectPanel } from './ui/connect-panel';
 import { byId } from './ui/dom';
 
-const SPICE_MOUSE_MODE_CLIENT = 2;
-
 export class App {
   private state: SessionState = 'idle';
   private shell: 'electron' | 'web' = 'web';
@@ -27,8 +27,8 @@ export class App {
   private guest = { width: 0, height: 0 };
   private zoom: ZoomMode = { kind: 'fit' };
   private geometry: ViewGeometry = { cssWidth: 0, cssHeight: 0, scale: 1, pixelated: false };
-  private mouseMode = 1;
-  private mouseModesSupported = 1;
+  private mouseMode: number = SPICE_MOUSE_MODE_SERVER;
+  private mouseModesSupported: number = SPICE_MOUSE_MODE_SERVER;
   private grabbed = false;
 
   private readonly viewport = byId('viewport', HTMLElement);
@@ -96,7 +96,7 @@ export class App {
     return this.state === 'connected' && this.guest.width > 0;
   }
 
-  private onMessage(m: ViewMessage): void {
+  private onMessage(m: PortMessage): void {
     switch (m.kind) {
       case 'status':
         this.state = m.state;
@@ -143,11 +143,17 @@ export class App {
         return;
       case 'modifiers':
         this.keyboard.setGuestModifiers(m.modifiers);
-        byId('led-caps', HTMLSpanElement).classList.toggle('on', (m.modifiers & MODIFIER_CAPS_LOCK) !== 0);
-        byId('led-num', HTMLSpanElement).classList.toggle('on', (m.modifiers & MODIFIER_NUM_LOCK) !== 0);
+        byId('led-caps', HTMLSpanElement).classList.toggle(
+          'on',
+          (m.modifiers & SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK) !== 0,
+        );
+        byId('led-num', HTMLSpanElement).classList.toggle(
+          'on',
+          (m.modifiers & SPICE_KEYBOARD_MODIFIER_FLAGS_NUM_LOCK) !== 0,
+        );
         byId('led-scroll', HTMLSpanElement).classList.toggle(
           'on',
-          (m.modifiers & MODIFIER_SCROLL_LOCK) !== 0,
+          (m.modifiers & SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK) !== 0,
         );
         return;
       case 'command':

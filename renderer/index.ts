@@ -1,12 +1,12 @@
-// Renderer entry: picks the bridge (Electron preload API, or a WebSocket back to `saffron web`) and starts the app.
+// Renderer entry: picks the bridge (the desktop app's MessagePort on its own saffron-app: origin, or a WebSocket
+// back to `saffron web`) and starts the app.
 import { App } from './app';
 import type { Bridge } from './bridge/bridge';
-import { createElectronBridge, electronApi } from './bridge/electron-bridge';
+import { createPortBridge } from './bridge/port-bridge';
 import { createWebSocketBridge } from './bridge/websocket-bridge';
 
 function pickBridge(): Bridge {
-  const api = electronApi();
-  if (api) return createElectronBridge(api);
+  if (location.protocol === 'saffron-app:') return createPortBridge(window);
   const params = new URLSearchParams(location.search);
   const monitor = Number(params.get('monitor') ?? '0');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

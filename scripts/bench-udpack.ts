@@ -306,9 +306,11 @@ async function main(): Promise<void> {
     );
     console.log('| loss | RTT | transport | screenshot ms | display fps | key p50 ms | key p99 ms |');
     console.log('|---|---|---|---|---|---|---|');
+    const cell = (v: unknown): string => (typeof v === 'number' || typeof v === 'string' ? String(v) : '');
     for (const r of rows)
       console.log(
-        `| ${r.loss_percent} % | ${r.rtt_ms} ms | ${r.transport} | ${r.screenshot_ms} | ${r.fps} | ${r.key_p50_ms} | ${r.key_p99_ms} |`,
+        `| ${cell(r.loss_percent)} % | ${cell(r.rtt_ms)} ms | ${cell(r.transport)} | ${cell(r.screenshot_ms)} | ` +
+          `${cell(r.fps)} | ${cell(r.key_p50_ms)} | ${cell(r.key_p99_ms)} |`,
       );
   } finally {
     gateway?.kill('SIGTERM');

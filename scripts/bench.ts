@@ -1,4 +1,4 @@
-// `npm run bench`: decoder speed on the shared decode corpus (/work/shared/corpus or --corpus DIR).
+// `npm run bench`: decoder speed on the decode corpus (test/fixtures/corpus, or --corpus DIR).
 //
 // For every blob: our median decode time (payload → RGBA) and MB/s of output, side by side with spice-html5's
 // JavaScript decoders measured in the same run (loaded from /usr/share/spice-html5 into a node:vm context with the
@@ -19,7 +19,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { inflate as pakoInflate } from 'pako';
 import { decodeGlz } from '../main/spice/decoders/glz';
 import { GlzWindow } from '../main/spice/decoders/glz-window';
-import { decodeStandalone, isStandaloneFormat } from '../main/spice/decoders/standalone';
+import { corpusFormatType, decodeStatelessImage } from '../main/spice/decoders/stateless';
 import type { DecodedImage } from '../main/spice/decoders/types';
 import { decodeZlibGlz } from '../main/spice/decoders/zlib-glz';
 
@@ -49,7 +49,7 @@ function args(): { runs: number; corpus: string; html5: string; json: boolean; g
   };
   return {
     runs: Number(get('--runs') ?? 20),
-    corpus: get('--corpus') ?? '/work/shared/corpus',
+    corpus: get('--corpus') ?? join(import.meta.dirname, '..', 'test', 'fixtures', 'corpus'),
     html5: get('--html5') ?? '/usr/share/spice-html5',
     json: a.includes('--json'),
     glz: get('--glz'),
@@ -174,16 +174,18 @@ async function main(): Promise<void> {
   // Pass 1: our decoders, before spice-html5 has made any garbage (its allocations keep V8's concurrent GC threads
   // busy afterwards, which on a 2-core machine slows whatever is timed next).
   for (const b of manifest.blobs) {
-    if (!isStandaloneFormat(b.format)) continue;
+    const type = corpusFormatType(b.format);
+    if (type === undefined) continue;
     const format = b.format;
     const data = new Uint8Array(readFileSync(join(o.corpus, b.file)));
     const out = new Uint8Array(b.width * b.height * 4);
-    const first = decodeStandalone(format, data, b.width, b.height, out);
+    const image = { type, width: b.width, height: b.height, data, out };
+    const first = decodeStatelessImage(image);
     if (sha(first.pixels) !== b.decoded_sha256_rgba) {
       process.stderr.write(`${b.file}: decoded pixels do not match decoded_sha256_rgba\n`);
       failed = true;
     }
-    const ms = time(o.runs, () => decodeStandalone(format, data, b.width, b.height, out));
+    const ms = time(o.runs, () => decodeStatelessImage(image));
     const ref = readme.get(b.file);
     inputs.push(data);
     rows.push({
@@ -287,7 +289,7 @@ async function benchGlz(dir: string, runs: number, corpus: string): Promise<bool
         ? decodeGlz(data, window)
         : im.type === 107
           ? decodeZlibGlz(data, window)
-          : decodeStandalone('lz', data, im.width, im.height);
+          : decodeStatelessImage({ type: im.type, width: im.width, height: im.height, data });
     const first = await decode();
     const px = first.pixels.slice();
     for (let i = 3; i < px.length; i += 4) px[i] = 255;

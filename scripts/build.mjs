@@ -1,5 +1,6 @@
 // One build command: bundles every entry point with esbuild (type-checking is `npm run typecheck`).
-// Bundling keeps the CLI's start-up short and makes the preload a single self-contained file.
+// Bundling keeps the CLI's start-up short and makes the preload a single self-contained file. A missing entry point
+// is an error, never a silently smaller build.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 
@@ -10,11 +11,13 @@ const entries = [
   // plain-Node entry points
   { in: 'main/cli/bin.ts', out: 'dist/cli.cjs', platform: 'node', format: 'cjs' },
   {
-    in: 'main/spice/decoders/decode-worker.ts',
+    in: 'main/spice/decoders/pool/decode-worker.ts',
     out: 'dist/decode-worker.cjs',
     platform: 'node',
     format: 'cjs',
   },
+  // the session process (a Node child of `saffron web`, Electron's utilityProcess in the app)
+  { in: 'main/session/process/entry.ts', out: 'dist/session-process.cjs', platform: 'node', format: 'cjs' },
   // the UDPack transport's worker thread (packets and timers away from decoding)
   {
     in: 'main/spice/transport/udpack/transport-worker.ts',
@@ -28,22 +31,27 @@ const entries = [
   // browser
   { in: 'renderer/index.ts', out: 'dist/renderer/app.js', platform: 'browser', format: 'iife' },
 ];
+const STATIC_DIR = 'renderer/static';
+
+const missing = [...entries.map((e) => e.in), STATIC_DIR].filter((path) => !existsSync(path));
+if (missing.length > 0) {
+  console.error(`build: missing entry point(s): ${missing.join(', ')}`);
+  process.exit(1);
+}
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 await Promise.all(
-  entries
-    .filter((e) => existsSync(e.in))
-    .map((e) =>
-      build({
-        ...common,
-        entryPoints: [e.in],
-        outfile: e.out,
-        platform: e.platform,
-        format: e.format,
-        target: e.platform === 'node' ? 'node20' : 'chrome120',
-        external: e.platform === 'node' ? nodeExternals : [],
-      }),
-    ),
+  entries.map((e) =>
+    build({
+      ...common,
+      entryPoints: [e.in],
+      outfile: e.out,
+      platform: e.platform,
+      format: e.format,
+      target: e.platform === 'node' ? 'node20' : 'chrome120',
+      external: e.platform === 'node' ? nodeExternals : [],
+    }),
+  ),
 );
-if (existsSync('renderer/static')) cpSync('renderer/static', 'dist/renderer', { recursive: true });
+cpSync(STATIC_DIR, 'dist/renderer', { recursive: true });

@@ -3,7 +3,8 @@
 //   npm run fuzz -- [--decoder NAME|all] [--iterations N] [--seconds T] [--seed S] [--out DIR] [--hang-ms MS]
 //   npm run fuzz -- --decoder NAME --seed S --replay I      re-run one iteration (prints the outcome)
 //
-// Decoders: lz, glz, zlib-glz, lz4, bitmap, quic, jpeg, jpeg-alpha (targets in test/unit/decoders/fuzz-targets.ts).
+// Decoders: lz, glz, zlib-glz, lz4, bitmap, quic, jpeg, jpeg-alpha, bmp (guest clipboard), and agent (the guest agent's
+// message stream) — targets in test/unit/decoders/fuzz-targets.ts.
 // Each campaign runs in a worker thread; the main thread watches it, so a hang (no progress for --hang-ms, default
 // 10000) is caught and the iteration that hung is reported. Every crash (an exception other than ProtocolError, or a
 // hang) writes a reproducer to --out (default /tmp/saffron-fuzz): NAME-sS-iI.bin (the input bytes) and .json

@@ -1,7 +1,12 @@
 // Keyboard helpers on top of the generated KEYBOARD_CODE_TO_SCANCODE table: code → scancode, the key
 // sequences of the "Send key" menu, and lock-key (Caps/Num/Scroll) state as SPICE modifier flags.
-import type { SendKeyCombo } from './ipc';
+import type { SendKeyCombo } from './session-contract';
 import { KEYBOARD_CODE_TO_SCANCODE } from './keyboard-scancodes';
+import {
+  SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK,
+  SPICE_KEYBOARD_MODIFIER_FLAGS_NUM_LOCK,
+  SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK,
+} from './spice-enums';
 
 export const SCANCODE_CTRL_LEFT = 0x1d;
 export const SCANCODE_ALT_LEFT = 0x38;
@@ -10,11 +15,6 @@ export const SCANCODE_BACKSPACE = 0x0e;
 export const SCANCODE_PRINT_SCREEN = 0x137;
 /** F1..F10 are 0x3B..0x44; F11, F12 are 0x57, 0x58. */
 const FUNCTION_KEYS = [0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0x57, 0x58] as const;
-
-/** SPICE_KEYBOARD_MODIFIER_FLAGS_* */
-export const MODIFIER_SCROLL_LOCK = 1;
-export const MODIFIER_NUM_LOCK = 2;
-export const MODIFIER_CAPS_LOCK = 4;
 
 /** Scancode of a KeyboardEvent.code, or undefined if the key has no set-1 scancode (e.g. "Fn"). */
 export function scancodeForCode(code: string): number | undefined {
@@ -67,9 +67,9 @@ export function sendKeyLabel(combo: SendKeyCombo): string {
 /** SPICE lock-key flags from a host's lock state (e.g. KeyboardEvent.getModifierState). */
 export function lockModifiers(state: { capsLock: boolean; numLock: boolean; scrollLock: boolean }): number {
   return (
-    (state.scrollLock ? MODIFIER_SCROLL_LOCK : 0) |
-    (state.numLock ? MODIFIER_NUM_LOCK : 0) |
-    (state.capsLock ? MODIFIER_CAPS_LOCK : 0)
+    (state.scrollLock ? SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK : 0) |
+    (state.numLock ? SPICE_KEYBOARD_MODIFIER_FLAGS_NUM_LOCK : 0) |
+    (state.capsLock ? SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK : 0)
   );
 }
 

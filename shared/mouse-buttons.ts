@@ -1,42 +1,60 @@
 // DOM mouse buttons ⇄ SPICE buttons. DOM `button`: 0 left, 1 middle, 2 right, 3 back, 4 forward; DOM `buttons`
-// mask: 1 left, 2 right, 4 middle, 8 back, 16 forward. SPICE (spice-protocol enums.h): button 1 left, 2 middle,
-// 3 right, 4 wheel up, 5 wheel down, 6 side, 7 extra; mask bit0 left, bit1 middle, bit2 right, bit3 up,
-// bit4 down, bit5 side, bit6 extra. The protocol has no horizontal-wheel buttons.
-
-export const SPICE_BUTTON_LEFT = 1;
-export const SPICE_BUTTON_MIDDLE = 2;
-export const SPICE_BUTTON_RIGHT = 3;
-export const SPICE_BUTTON_UP = 4;
-export const SPICE_BUTTON_DOWN = 5;
-export const SPICE_BUTTON_SIDE = 6;
-export const SPICE_BUTTON_EXTRA = 7;
+// mask: 1 left, 2 right, 4 middle, 8 back, 16 forward. SPICE (SPICE_MOUSE_BUTTON_* of shared/spice-enums.ts):
+// 1 left, 2 middle, 3 right, 4 wheel up, 5 wheel down, 6 side, 7 extra, with one SPICE_MOUSE_BUTTON_MASK_* bit
+// each. The protocol has no horizontal-wheel buttons.
+import {
+  SPICE_MOUSE_BUTTON_DOWN,
+  SPICE_MOUSE_BUTTON_EXTRA,
+  SPICE_MOUSE_BUTTON_LEFT,
+  SPICE_MOUSE_BUTTON_MASK_DOWN,
+  SPICE_MOUSE_BUTTON_MASK_EXTRA,
+  SPICE_MOUSE_BUTTON_MASK_LEFT,
+  SPICE_MOUSE_BUTTON_MASK_MIDDLE,
+  SPICE_MOUSE_BUTTON_MASK_RIGHT,
+  SPICE_MOUSE_BUTTON_MASK_SIDE,
+  SPICE_MOUSE_BUTTON_MASK_UP,
+  SPICE_MOUSE_BUTTON_MIDDLE,
+  SPICE_MOUSE_BUTTON_RIGHT,
+  SPICE_MOUSE_BUTTON_SIDE,
+  SPICE_MOUSE_BUTTON_UP,
+} from './spice-enums';
 
 const DOM_BUTTON_TO_SPICE: readonly number[] = [
-  SPICE_BUTTON_LEFT,
-  SPICE_BUTTON_MIDDLE,
-  SPICE_BUTTON_RIGHT,
-  SPICE_BUTTON_SIDE,
-  SPICE_BUTTON_EXTRA,
+  SPICE_MOUSE_BUTTON_LEFT,
+  SPICE_MOUSE_BUTTON_MIDDLE,
+  SPICE_MOUSE_BUTTON_RIGHT,
+  SPICE_MOUSE_BUTTON_SIDE,
+  SPICE_MOUSE_BUTTON_EXTRA,
 ];
+
+const MASK_BIT: Readonly<Record<number, number>> = {
+  [SPICE_MOUSE_BUTTON_LEFT]: SPICE_MOUSE_BUTTON_MASK_LEFT,
+  [SPICE_MOUSE_BUTTON_MIDDLE]: SPICE_MOUSE_BUTTON_MASK_MIDDLE,
+  [SPICE_MOUSE_BUTTON_RIGHT]: SPICE_MOUSE_BUTTON_MASK_RIGHT,
+  [SPICE_MOUSE_BUTTON_UP]: SPICE_MOUSE_BUTTON_MASK_UP,
+  [SPICE_MOUSE_BUTTON_DOWN]: SPICE_MOUSE_BUTTON_MASK_DOWN,
+  [SPICE_MOUSE_BUTTON_SIDE]: SPICE_MOUSE_BUTTON_MASK_SIDE,
+  [SPICE_MOUSE_BUTTON_EXTRA]: SPICE_MOUSE_BUTTON_MASK_EXTRA,
+};
 
 /** SPICE button for a DOM MouseEvent.button, or undefined for buttons SPICE cannot express. */
 export function spiceButtonFromDom(button: number): number | undefined {
   return DOM_BUTTON_TO_SPICE[button];
 }
 
-/** SPICE_MOUSE_BUTTON_MASK_* for a SPICE button (1..7). */
+/** SPICE_MOUSE_BUTTON_MASK_* for a SPICE button (SPICE_MOUSE_BUTTON_LEFT..EXTRA), 0 for anything else. */
 export function spiceButtonMaskBit(spiceButton: number): number {
-  return spiceButton >= 1 && spiceButton <= 7 ? 1 << (spiceButton - 1) : 0;
+  return MASK_BIT[spiceButton] ?? 0;
 }
 
 /** SPICE button mask from a DOM MouseEvent.buttons mask. */
 export function spiceButtonsFromDom(buttons: number): number {
   let mask = 0;
-  if (buttons & 1) mask |= spiceButtonMaskBit(SPICE_BUTTON_LEFT);
-  if (buttons & 2) mask |= spiceButtonMaskBit(SPICE_BUTTON_RIGHT);
-  if (buttons & 4) mask |= spiceButtonMaskBit(SPICE_BUTTON_MIDDLE);
-  if (buttons & 8) mask |= spiceButtonMaskBit(SPICE_BUTTON_SIDE);
-  if (buttons & 16) mask |= spiceButtonMaskBit(SPICE_BUTTON_EXTRA);
+  if (buttons & 1) mask |= SPICE_MOUSE_BUTTON_MASK_LEFT;
+  if (buttons & 2) mask |= SPICE_MOUSE_BUTTON_MASK_RIGHT;
+  if (buttons & 4) mask |= SPICE_MOUSE_BUTTON_MASK_MIDDLE;
+  if (buttons & 8) mask |= SPICE_MOUSE_BUTTON_MASK_SIDE;
+  if (buttons & 16) mask |= SPICE_MOUSE_BUTTON_MASK_EXTRA;
   return mask;
 }
 

@@ -1,15 +1,13 @@
 // The Electron application: single instance; opens a spice:// URI or .vv file from the command line, the OS
-// (open-file, open-url, second-instance) or a drop on the window; one window per guest monitor; menus; the
-// SPICE session runs in this main process through the plain-Node SessionHost (its decoding already runs in
-// worker threads, so the UI thread stays free; a utilityProcess would add a second copy of every frame).
+// (open-file, open-url, second-instance) or a drop on the window; one window per guest monitor; menus. The SPICE
+// session runs in a session process (utilityProcess, restarted by the supervisor if it dies); main creates a
+// MessageChannelMain per window and hands one end to the session process and the other to the page, so pixels,
+// acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
 import { app, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
-import { SessionHost } from '../display-stream/session-host';
-import { realSessionDeps } from '../display-stream/real-session';
-import { RequestRouter } from '../ipc/request-router';
-import { bindIpc } from '../ipc/ipc-binding';
-import { resolveTarget } from '../spice/connect/resolve';
-import { errorMessage } from '../spice/errors';
+import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
+import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
+import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
 import { hardenSession } from '../windows/hardening';
@@ -17,7 +15,7 @@ import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
 import { launchTarget, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
-import { fileRecentStore } from './recent-store';
+import { launchUtilitySessionProcess } from './session-process';
 
 const consoleLogger: Logger = {
   debug: (m, f) => {
@@ -28,8 +26,8 @@ const consoleLogger: Logger = {
   error: (m, f) => console.error(m, f ?? ''),
 };
 
-/** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt). */
-export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix'] as const;
+/** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt; spice+udpack: docs/udpack.md). */
+export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix', 'spice+udpack'] as const;
 
 export function startApp(): void {
   if (!app.requestSingleInstanceLock()) {
@@ -43,20 +41,29 @@ export function startApp(): void {
   const preloadPath = join(bundleDir, '..', 'preload', 'index.cjs');
   const iconPath = join(bundleDir, '..', '..', 'resources', 'icons', '512x512.png');
 
+  const sessionProcessPath = join(bundleDir, '..', 'session-process.cjs');
+
   let windows: WindowManager | undefined;
   let pending: LaunchTarget | undefined = launchTarget(userArgs(process.argv, app.isPackaged), process.cwd());
-  const router = new RequestRouter();
+  let nextViewId = 1;
 
-  const host = new SessionHost({
-    ...realSessionDeps(logger, process.env),
-    logger,
-    shell: 'electron',
-    recent: fileRecentStore(join(app.getPath('userData'), 'recent.json')),
-    onMonitorCount: (count) => windows?.setMonitorCount(count),
-    onShellCommand: (monitor, command) => {
-      if (command === 'fullscreen') windows?.toggleFullscreen(monitor);
-      else host.command(command, monitor);
+  const shell: DesktopShell = {
+    setMonitorCount: (count) => windows?.setMonitorCount(count),
+    toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
+    send: (message) => supervisor.send(message),
+    showError: (message, detail) => void dialog.showMessageBox({ type: 'error', message, detail }),
+  };
+  const supervisor = new SessionSupervisor({
+    launch: () => launchUtilitySessionProcess(sessionProcessPath),
+    init: {
+      shell: 'electron',
+      recentFile: join(app.getPath('userData'), 'recent.json'),
+      debug: Boolean(process.env.SAFFRON_DEBUG),
     },
+    onMessage: (message) => routeProcessMessage(message, shell),
+    onRestart: () => windows?.reattachAll(),
+    onGiveUp: (reason) => shell.showError('The session process keeps stopping', reason),
+    logger,
   });
 
   const open = (target: LaunchTarget): void => {
@@ -67,19 +74,7 @@ export function startApp(): void {
     const main = windows.mainWindow();
     if (main.isMinimized()) main.restore();
     main.focus();
-    const arg = target.kind === 'uri' ? target.uri : target.path;
-    resolveTarget(arg, { env: process.env, capabilities: { window: true, hotkeys: true } }).then(
-      async (config) => {
-        if (config.fullscreen) windows?.toggleFullscreen(0, true);
-        await host.connect(config);
-      },
-      (e: unknown) =>
-        void dialog.showMessageBox(main, {
-          type: 'error',
-          message: 'Cannot open the connection',
-          detail: errorMessage(e),
-        }),
-    );
+    supervisor.send({ t: 'open', target: target.kind === 'uri' ? target.uri : target.path });
   };
 
   // macOS delivers files and URLs through events, possibly before 'ready'.
@@ -100,7 +95,7 @@ export function startApp(): void {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => host.close());
+  app.on('before-quit', () => supervisor.close());
 
   void app.whenReady().then(() => {
     for (const scheme of URL_SCHEMES) {
@@ -108,10 +103,13 @@ export function startApp(): void {
     }
     hardenSession(electronSession.defaultSession);
     serveRenderer(rendererDir);
-    bindIpc(router, logger);
+    supervisor.start();
     windows = new WindowManager({
-      host,
-      router,
+      attachView: (monitor, port) => {
+        const viewId = nextViewId++;
+        supervisor.send({ t: 'attach', viewId, monitor }, [port]);
+        return () => supervisor.send({ t: 'detach', viewId });
+      },
       preloadPath,
       pageUrl: `${APP_SCHEME}://app/index.html`,
       iconPath,
@@ -132,15 +130,15 @@ export function startApp(): void {
             if (!r.canceled && path) open({ kind: 'vv', path });
           });
       },
-      disconnect: () => host.disconnect(),
-      reconnect: () => host.reconnect(),
+      disconnect: () => supervisor.send({ t: 'disconnect' }),
+      reconnect: () => supervisor.send({ t: 'reconnect' }),
       quit: () => app.quit(),
-      viewCommand: (command: Parameters<typeof host.command>[0]) => {
+      viewCommand: (command: ViewCommand) => {
         const monitor = windows?.focusedMonitor() ?? 0;
         if (command === 'fullscreen') windows?.toggleFullscreen(monitor);
-        else host.command(command, monitor);
+        else supervisor.send({ t: 'command', command, monitor });
       },
-      sendKeys: (combo: Parameters<typeof host.sendKeys>[0]) => host.sendKeys(combo),
+      sendKeys: (combo: SendKeyCombo) => supervisor.send({ t: 'send-keys', combo }),
       about: () =>
         void dialog.showMessageBox({
           type: 'info',

@@ -2,7 +2,8 @@
 // secure scheme (rather than file://) gives the page a real origin that CSP 'self', sender checks and the
 // navigation guard can name.
 import { protocol } from 'electron';
-import { CONTENT_SECURITY_POLICY, readStaticFile } from '../web/static-files';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { readStaticFile } from '../web/static-files';
 
 export const APP_SCHEME = 'saffron-app';
 

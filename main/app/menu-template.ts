@@ -2,8 +2,8 @@
 // tested without Electron. Shift+F11 and Shift+F12 are handled by the renderer (the guest gets every other
 // key), so those accelerators are shown but not registered.
 import type { MenuItemConstructorOptions } from 'electron';
-import { SEND_KEY_COMBOS } from '../../shared/ipc';
-import type { SendKeyCombo, ViewCommand } from '../../shared/ipc';
+import { SEND_KEY_COMBOS } from '../../shared/contract';
+import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
 import { sendKeyLabel } from '../../shared/keyboard-map';
 
 export interface MenuActions {
@@ -22,20 +22,21 @@ export function menuTemplate(actions: MenuActions, isMac: boolean): MenuItemCons
     click: () => actions.viewCommand(command),
     ...(accelerator ? { accelerator, registerAccelerator: false } : {}),
   });
+  const file: MenuItemConstructorOptions[] = [
+    { label: 'Open Connection File…', click: () => actions.openFile() },
+    { type: 'separator' },
+    { label: 'Reconnect', click: () => actions.reconnect() },
+    { label: 'Disconnect', click: () => actions.disconnect() },
+    { type: 'separator' },
+    view('Save Screenshot…', 'screenshot'),
+  ];
+  // macOS: Quit (Cmd+Q), Hide, Services… live in the app menu; copy and paste in the connect form need the Edit
+  // menu's roles (Cmd+C/V are menu accelerators there); windows get the standard Window menu.
+  if (!isMac) file.push({ type: 'separator' }, { label: 'Quit', click: () => actions.quit() });
   return [
-    {
-      label: 'File',
-      submenu: [
-        { label: 'Open Connection File…', click: () => actions.openFile() },
-        { type: 'separator' },
-        { label: 'Reconnect', click: () => actions.reconnect() },
-        { label: 'Disconnect', click: () => actions.disconnect() },
-        { type: 'separator' },
-        view('Save Screenshot…', 'screenshot'),
-        { type: 'separator' },
-        { label: isMac ? 'Quit Saffron' : 'Quit', click: () => actions.quit() },
-      ],
-    },
+    ...(isMac ? [{ role: 'appMenu' } as const] : []),
+    { label: 'File', submenu: file },
+    ...(isMac ? [{ role: 'editMenu' } as const] : []),
     {
       label: 'View',
       submenu: [
@@ -56,6 +57,7 @@ export function menuTemplate(actions: MenuActions, isMac: boolean): MenuItemCons
         click: () => actions.sendKeys(combo),
       })),
     },
-    { label: 'Help', submenu: [{ label: 'About Saffron', click: () => actions.about() }] },
+    ...(isMac ? [{ role: 'windowMenu' } as const] : []),
+    { label: 'Help', role: 'help', submenu: [{ label: 'About Saffron', click: () => actions.about() }] },
   ];
 }

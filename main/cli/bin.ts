@@ -11,6 +11,17 @@ main(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(line + '\n'),
   stderr: (line) => process.stderr.write(line + '\n'),
   env: process.env,
+  // Progress bars only on a terminal; `columns` follows resizes.
+  ...(process.stderr.isTTY
+    ? {
+        progress: {
+          get columns() {
+            return process.stderr.columns || 80;
+          },
+          write: (text: string) => process.stderr.write(text),
+        },
+      }
+    : {}),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -5,6 +5,8 @@ export interface CliIo {
   stderr: (line: string) => void;
   /** Environment variables (process.env in production, a fixed object in tests). */
   env: Record<string, string | undefined>;
+  /** A terminal to draw progress on (stderr when it is a TTY); absent: progress goes out as lines. */
+  progress?: { readonly columns: number; write(text: string): void };
 }
 
 export interface CliCommand {

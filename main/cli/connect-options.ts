@@ -5,8 +5,10 @@ import { resolveTarget, type ResolveOptions } from '../spice/connect/resolve';
 import { SpiceError } from '../spice/errors';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
-import { installDisplayChannels } from '../spice/channels/display-channel';
+import { displayFeature } from '../spice/channels/display-feature';
+import type { MultimediaClock } from '../spice/multimedia-clock';
 import { SpiceSession } from '../spice/session';
+import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { ArgSpec, ParsedArgs } from './args';
 import type { CliIo } from './command';
@@ -38,8 +40,13 @@ export const CONNECT_USAGE = `Connection options:
   --udpack-token T    the token the UDPack gateway checks (default: SAFFRON_UDPACK_TOKEN)
   --verbose           log protocol progress to stderr`;
 
-export async function configFromArgs(target: string, args: ParsedArgs, io: CliIo): Promise<ConnectionConfig> {
-  const options: ResolveOptions = { env: io.env };
+export async function configFromArgs(
+  target: string,
+  args: ParsedArgs,
+  io: CliIo,
+  extra: Omit<ResolveOptions, 'env'> = {},
+): Promise<ConnectionConfig> {
+  const options: ResolveOptions = { ...extra, env: io.env };
   const set = <K extends keyof ResolveOptions>(key: K, flag: string): void => {
     const value = args.values.get(flag);
     if (value !== undefined) options[key] = value as ResolveOptions[K];
@@ -74,14 +81,21 @@ export function parseChannelList(text: string): 'all' | number[] {
     });
 }
 
-/** A session for a one-shot command: display channels decode inline (a worker start would cost more). */
-export function sessionFor(config: ConnectionConfig, logger: Logger): SpiceSession {
-  const session = new SpiceSession({
+/**
+ * A session for a one-shot command: display channels decode inline (a worker start would cost more); `features`
+ * adds what the command needs beyond the display (a playback channel, USB redirection), at construction.
+ */
+export function sessionFor(
+  config: ConnectionConfig,
+  logger: Logger,
+  extra: { features?: readonly SessionFeature[]; clock?: MultimediaClock } = {},
+): SpiceSession {
+  return new SpiceSession({
     opener: createStreamOpener(config, { logger }),
     ...(config.password !== undefined ? { password: config.password } : {}),
     logger,
     disableChannels: config.disableChannels,
+    ...(extra.clock ? { clock: extra.clock } : {}),
+    features: [displayFeature({ logger, decodeInWorkers: false }), ...(extra.features ?? [])],
   });
-  installDisplayChannels(session, { logger, decodeInWorkers: false });
-  return session;
 }

@@ -15,8 +15,10 @@ export const EXIT_TIMEOUT = 8;
 export const EXIT_TLS = 9;
 export const EXIT_PROXY = 10;
 export const EXIT_PASSWORD_REQUIRED = 11;
+/** The guest has no agent, or its agent refused or failed a request (send-file: the agent's reason is printed). */
+export const EXIT_AGENT = 12;
 /** The UDPack path failed: no answer from the gateway over UDP, handshake refused, or the session was lost. */
-export const EXIT_UDPACK = 12;
+export const EXIT_UDPACK = 13;
 
 const BY_CODE: Record<SpiceErrorCode, number> = {
   unreachable: EXIT_UNREACHABLE,

@@ -8,7 +8,10 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CliCommand>>
   screenshot: async () => (await import('./commands/screenshot')).screenshotCommand,
   info: async () => (await import('./commands/info')).infoCommand,
   web: async () => (await import('./commands/web')).webCommand,
+  usb: async () => (await import('./commands/usb')).usbCommand,
+  'send-file': async () => (await import('./commands/send-file')).sendFileCommand,
   'bench-decode': async () => (await import('./commands/bench-decode')).benchDecodeCommand,
+  'capture-audio': async () => (await import('./commands/capture-audio')).captureAudioCommand,
   gateway: async () => (await import('./commands/gateway')).gatewayCommand,
 };
 

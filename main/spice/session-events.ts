@@ -1,6 +1,7 @@
 // Everything a SpiceSession reports to its user (CLI, Electron main, web harness). Typed once here.
 import type { SpiceError } from './errors';
-import type { MonitorConfig, Rect, SurfaceInfo } from './surfaces/types';
+import type { DisplayMonitor } from './channels/display-monitors';
+import type { Rect, SurfaceInfo } from './surfaces/types';
 
 export interface ChannelRef {
   type: number;
@@ -48,7 +49,8 @@ export interface SessionEventMap {
   damage: { channelId: number; surfaceId: number; rect: Rect };
   /** A frame boundary from the server (DISPLAY_MARK): the primary surface is complete. */
   mark: { channelId: number };
-  monitors: { channelId: number; monitors: MonitorConfig[] };
+  /** Display `channelId`'s monitors changed (new primary surface, MONITORS_CONFIG): its whole new list. */
+  monitors: { channelId: number; monitors: DisplayMonitor[] };
 
   'cursor-set': { channelId: number; shape: CursorShape | null; x: number; y: number; visible: boolean };
   'cursor-move': { channelId: number; x: number; y: number };

@@ -1,11 +1,18 @@
 // A SPICE session: the main channel plus every secondary channel the server lists, sharing one connection id.
 // A secondary channel that fails is reported and dropped; the session ends only when the main channel ends,
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
+// Inputs and cursor are built in; other channel types come from the features given at construction
+// (session-feature.ts). The session is the one source of truth for protocol state the shells show: monitors
+// (per display channel), cursor, mouse mode, lock keys.
+import { GuestAgent, type GuestAgentOptions } from './agent/guest-agent';
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
+import { createMultimediaClock, type MultimediaClock } from './multimedia-clock';
 import * as E from './protocol/enums';
-import type { ChannelRef, SessionEventMap, SessionEventName } from './session-events';
+import type { ChannelRef, CursorShape, SessionEventMap, SessionEventName } from './session-events';
 import type { SurfaceProvider, SurfaceView } from './surfaces/types';
+import type { DisplayMonitor } from './channels/display-monitors';
+import type { ChannelFactory, SessionFeature } from './session-feature';
 import type { StreamOpener } from './transport/stream-opener';
 import { TypedEmitter } from './typed-emitter';
 import { SpiceChannel, type ChannelContext, type ChannelHost } from './channels/channel';
@@ -24,6 +31,21 @@ export interface SessionOptions {
   /** Mouse mode to ask for when the server offers both (client = absolute, needs no pointer grab). */
   preferredMouseMode?: 'client' | 'server';
   linkTimeoutMs?: number;
+  /** The session's multimedia clock (default: a real one on performance.now); tests inject a fake. */
+  clock?: MultimediaClock;
+  /** The guest agent's adapters and limits (clipboard adapter, clipboard size cap, …). */
+  agent?: GuestAgentOptions;
+  /** Channel types beyond main, inputs and cursor (display, and what later features add). */
+  features?: readonly SessionFeature[];
+}
+
+/** What the cursor channel last said (undefined until it said anything, and after CURSOR_RESET). */
+export interface CursorState {
+  channelId: number;
+  shape: CursorShape | null;
+  x: number;
+  y: number;
+  visible: boolean;
 }
 
 /** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
@@ -37,12 +59,12 @@ export interface SessionInputs {
   mouseRelease(button: number, buttons: number): void;
 }
 
-type ChannelFactory = (ctx: ChannelContext, session: SpiceSession) => SpiceChannel;
-
 export class SpiceSession extends TypedEmitter<SessionEventMap> implements ChannelHost {
   readonly opener: StreamOpener;
   readonly password: string;
   readonly linkTimeoutMs: number;
+  /** Server multimedia time: synced by the main channel, and by the playback channel while sound plays. */
+  readonly clock: MultimediaClock;
   private readonly log: Logger;
   private readonly options: SessionOptions;
   private readonly channels = new Map<string, SpiceChannel>();
@@ -50,12 +72,17 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   private sessionId = 0;
   private ended = false;
   private readyWaiter: { resolve: () => void; reject: (e: SpiceError) => void } | null = null;
+  /** The mouse mode asked for (preference, then the last explicit request); re-asked whenever the server allows it. */
+  private requestedMouseMode: number;
+  /** The guest agent: clipboard, file transfer, monitors config (alive while the server reports an agent). */
+  readonly agent: GuestAgent;
 
   /** Secondary channel types this client implements, and how to make each. */
   private readonly factories = new Map<number, ChannelFactory>([
     [E.SPICE_CHANNEL_INPUTS, (ctx) => new InputsChannel(ctx)],
     [E.SPICE_CHANNEL_CURSOR, (ctx) => new CursorChannel(ctx)],
   ]);
+  private readonly features: readonly SessionFeature[];
 
   constructor(options: SessionOptions) {
     super((e) => (options.logger ?? silentLogger).error(`event listener failed: ${errorMessage(e)}`));
@@ -64,6 +91,21 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.password = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
     this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? createMultimediaClock();
+    this.requestedMouseMode =
+      options.preferredMouseMode === 'server' ? E.SPICE_MOUSE_MODE_SERVER : E.SPICE_MOUSE_MODE_CLIENT;
+    this.agent = new GuestAgent({ ...options.agent, logger: scopedLogger(this.log, 'agent') });
+    this.agent.on('unsupported', ({ what }) =>
+      this.emit('unsupported', { channel: { type: E.SPICE_CHANNEL_MAIN, id: 0 }, what }),
+    );
+    this.features = options.features ?? [];
+    for (const feature of this.features) {
+      for (const [type, factory] of feature.channels) {
+        if (this.factories.has(type))
+          throw new Error(`${feature.name}: channel type ${channelTypeName(type)} is already provided`);
+        this.factories.set(type, factory);
+      }
+    }
   }
 
   get connectionId(): number {
@@ -102,6 +144,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     const main = new MainChannel(this.context(E.SPICE_CHANNEL_MAIN, 0), {
       onInit: (init) => {
         this.sessionId = init.session_id;
+        this.clock.sync(init.multi_media_time, 'main');
         this.emit('ready', {
           sessionId: init.session_id,
           mouseModes: init.supported_mouse_modes,
@@ -111,15 +154,20 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
         this.applyMouseModePreference(init.supported_mouse_modes, init.current_mouse_mode);
         this.readyWaiter?.resolve();
       },
+      onMultimediaTime: (timeMs) => this.clock.sync(timeMs, 'main'),
       onChannels: (list) => {
         this.listed = list;
         this.emit('channels', { channels: list });
         for (const c of list) this.openSecondary(c.type, c.id);
       },
+      onMouseMode: (supported, current) => this.applyMouseModePreference(supported, current),
+      agent: this.agent,
     });
     this.main = main;
     this.channels.set(`${E.SPICE_CHANNEL_MAIN}:0`, main);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
+    // Closed while main.open() is still linking: open() throws first and `ready` is never awaited.
+    ready.catch(() => {});
     void main.closed.then((error) => {
       this.readyWaiter?.reject(
         error ?? new SpiceError('closed', 'the main channel closed before the session was ready'),
@@ -147,6 +195,36 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     return display?.getSurface?.(surfaceId);
   }
 
+  /** Every display channel's monitors (channel id order, then head order): what the shells show as views. */
+  monitors(): DisplayMonitor[] {
+    const out: DisplayMonitor[] = [];
+    const displays = this.openChannels()
+      .filter((c) => c.type === E.SPICE_CHANNEL_DISPLAY)
+      .sort((a, b) => a.id - b.id) as (SpiceChannel & { monitors?: readonly DisplayMonitor[] })[];
+    for (const display of displays) out.push(...(display.monitors ?? []));
+    return out;
+  }
+
+  /** The cursor of display `channelId` (cursor channel n goes with display channel n). */
+  cursor(channelId = 0): CursorState | undefined {
+    const c = this.getChannel<CursorChannel>(E.SPICE_CHANNEL_CURSOR, channelId);
+    if (!c?.known) return undefined;
+    return { channelId, shape: c.shape, x: c.x, y: c.y, visible: c.visible };
+  }
+
+  /** SPICE_MOUSE_MODE_* in force and the mask the server supports (server mode until MAIN_INIT says otherwise). */
+  get mouseMode(): { current: number; supported: number } {
+    return {
+      current: this.main?.currentMouseMode || E.SPICE_MOUSE_MODE_SERVER,
+      supported: this.main?.supportedMouseModes || E.SPICE_MOUSE_MODE_SERVER,
+    };
+  }
+
+  /** The guest's lock keys (SPICE_KEYBOARD_MODIFIER_FLAGS_*), once the inputs channel reported them. */
+  get guestModifiers(): number | undefined {
+    return this.getChannel<InputsChannel>(E.SPICE_CHANNEL_INPUTS, 0)?.guestModifiers;
+  }
+
   /** Inputs facade: forwards to the inputs channel when it is ready. */
   readonly inputs: SessionInputs = {
     keyDown: (code) => this.inputsChannel()?.keyDown(code),
@@ -158,7 +236,9 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     mouseRelease: (button, b) => this.inputsChannel()?.mouseRelease(button, b),
   };
 
+  /** Asks for a mouse mode; it is asked again whenever the server allows it (e.g. when an agent attaches). */
   requestMouseMode(mode: number): void {
+    this.requestedMouseMode = mode;
     this.main?.requestMouseMode(mode);
   }
 
@@ -194,15 +274,10 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     };
   }
 
+  /** As spice-gtk: on MAIN_INIT and every MOUSE_MODE, ask again for the wanted mode if it is allowed and not current. */
   private applyMouseModePreference(supported: number, current: number): void {
-    const want =
-      this.options.preferredMouseMode === 'server' ? E.SPICE_MOUSE_MODE_SERVER : E.SPICE_MOUSE_MODE_CLIENT;
-    if (current !== want && supported & want) this.requestMouseMode(want);
-  }
-
-  /** Registers how to build a secondary channel type (used by feature modules such as the display). */
-  registerChannelFactory(type: number, factory: ChannelFactory): void {
-    this.factories.set(type, factory);
+    const want = this.requestedMouseMode;
+    if (current !== want && supported & want) this.main?.requestMouseMode(want);
   }
 
   private openSecondary(type: number, id: number): void {
@@ -245,22 +320,15 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.ended = true;
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
-    for (const dispose of this.disposers.splice(0)) {
+    for (const feature of this.features) {
       try {
-        dispose();
+        feature.close?.();
       } catch (e) {
-        this.log.error(`dispose failed: ${errorMessage(e)}`);
+        this.log.error(`closing ${feature.name} failed: ${errorMessage(e)}`);
       }
     }
     if (error) this.log.info(`session ended: ${error.message}`);
     this.emit('closed', { error });
-  }
-
-  private readonly disposers: (() => void)[] = [];
-  /** Runs `dispose` when the session ends (feature modules release workers and caches this way). */
-  onDispose(dispose: () => void): void {
-    if (this.ended) dispose();
-    else this.disposers.push(dispose);
   }
 
   get isClosed(): boolean {

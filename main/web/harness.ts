@@ -1,10 +1,11 @@
-// `saffron web` as a library: a SessionHost wired to the real SPICE session, plus the HTTP/WebSocket server.
-// The CLI command and the end-to-end tests both start it through here.
+// `saffron web` as a library: the HTTP/WebSocket server in this process, the SPICE session in a session process
+// (a Node child; WebViews restarts it if it dies). The CLI command and the end-to-end tests both start it here.
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
-import { memoryRecentStore, SessionHost } from '../display-stream/session-host';
-import type { SessionHostDeps } from '../display-stream/session-host';
-import { realSessionDeps } from '../display-stream/real-session';
+import { spawnSessionProcess, type SocketProcessLink } from '../ipc/socket-process-link';
+import type { SessionProcessOptions } from '../session/process/run';
+import { inProcessSessionLauncher } from '../session/process/in-process';
+import { WebViews } from './web-views';
 import { startWebServer } from './web-server';
 import type { WebServer } from './web-server';
 
@@ -16,38 +17,55 @@ export interface WebHarnessOptions {
   env: Record<string, string | undefined>;
   /** Connect at once (otherwise the page shows the connect form). */
   config?: ConnectionConfig;
-  /** Test seam: replace the real session factory and parsers. */
-  sessionDeps?: Pick<SessionHostDeps, 'createSession' | 'parseUri' | 'parseVv'>;
+  /** Forward the session process's debug log records. */
+  debug?: boolean;
+  /** Test seam: run the session process in this process with a scripted session (tests that reach into it). */
+  sessionDeps?: SessionProcessOptions['sessionDeps'];
+  /** Test seam: start the session process some other way. */
+  launch?: () => SocketProcessLink;
+  /** A tab whose socket buffers more than this is too slow and is disconnected. */
+  maxBufferedBytes?: number;
 }
 
 export interface WebHarness {
   readonly url: string;
-  readonly host: SessionHost;
   readonly server: WebServer;
+  readonly views: WebViews;
   close(): Promise<void>;
 }
 
 export async function startWebHarness(options: WebHarnessOptions): Promise<WebHarness> {
-  const host = new SessionHost({
-    ...(options.sessionDeps ?? realSessionDeps(options.logger, options.env)),
+  const launch =
+    options.launch ??
+    (options.sessionDeps
+      ? inProcessSessionLauncher({ sessionDeps: options.sessionDeps })
+      : () => spawnSessionProcess());
+  const views = new WebViews({
+    launch,
     logger: options.logger,
-    shell: 'web',
-    recent: memoryRecentStore(),
+    debug: options.debug ?? false,
+    maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
   });
-  const server = await startWebServer({
-    host,
-    rendererDir: options.rendererDir,
-    listenHost: options.listenHost ?? '127.0.0.1',
-    listenPort: options.listenPort ?? 0,
-    logger: options.logger,
-  });
-  if (options.config) void host.connect(options.config);
+  let server: WebServer;
+  try {
+    server = await startWebServer({
+      views,
+      rendererDir: options.rendererDir,
+      listenHost: options.listenHost ?? '127.0.0.1',
+      listenPort: options.listenPort ?? 0,
+      logger: options.logger,
+    });
+  } catch (e) {
+    views.close();
+    throw e;
+  }
+  if (options.config) views.connect(options.config);
   return {
     url: server.url,
-    host,
     server,
+    views,
     close: async () => {
-      host.close();
+      views.close();
       await server.close();
     },
   };

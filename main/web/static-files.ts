@@ -1,5 +1,5 @@
 // Serves the built renderer (dist/renderer) to the browser harness: a fixed set of file types, no directory
-// listings, no path escapes, and the same strict CSP the Electron shell uses.
+// listings, no path escapes (the CSP sent with them is shared/csp.ts, the same as the Electron shell's).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
 
@@ -11,10 +11,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.map': 'application/json; charset=utf-8',
 };
-
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export interface StaticFile {
   body: Buffer;

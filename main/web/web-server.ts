@@ -1,28 +1,26 @@
-// The `saffron web` server: serves the renderer over HTTP and carries the app contract (shared/ipc.ts) over a
-// WebSocket per browser tab — JSON text frames for requests and control messages, binary frames for pixels.
-// Every inbound frame is validated with shared/ipc-guards.ts. Binds loopback by default and refuses WebSocket
-// upgrades from other origins or Host names (cross-site WebSocket hijacking, DNS rebinding).
+// The `saffron web` server: serves the renderer over HTTP and carries the contract (shared/contract.ts) over a
+// WebSocket per browser tab to the session process (web-views.ts) — JSON text frames for requests and most
+// messages, binary frames for pixels, forwarded without being decoded here; the session process guards every
+// request. Binds loopback by default and refuses WebSocket upgrades from other origins or Host names (cross-site
+// WebSocket hijacking, DNS rebinding) and without the run's access token.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import { parseRequestEnvelope } from '../../shared/ipc-guards';
-import { encodeViewMessage } from '../../shared/view-message-codec';
-import type { SessionHost } from '../display-stream/session-host';
+import type { WebViews } from './web-views';
 import type { Logger } from '../spice/logger';
-import { CONTENT_SECURITY_POLICY, readStaticFile } from './static-files';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { readStaticFile } from './static-files';
 
 export interface WebServerOptions {
-  host: SessionHost;
+  views: WebViews;
   rendererDir: string;
   listenHost: string;
   /** 0 = any free port. */
   listenPort: number;
   logger: Logger;
-  /** A tab whose socket buffers more than this is too slow and is disconnected. */
-  maxBufferedBytes?: number;
   /** The secret a page must present to drive the session (default: random per run). */
   accessToken?: string;
 }
@@ -55,12 +53,11 @@ function tokenMatches(given: string | null, expected: Buffer): boolean {
 }
 
 export function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const { host, rendererDir, logger } = options;
+  const { views, rendererDir, logger } = options;
   // Host/Origin checks stop other web sites; the token also stops other local programs and users, which can
   // reach a loopback port with any headers they like.
   const token = options.accessToken ?? randomBytes(18).toString('base64url');
   const tokenBytes = Buffer.from(token);
-  const maxBuffered = options.maxBufferedBytes ?? 256 * 1024 * 1024;
   let port = 0;
 
   const onHttp = (req: IncomingMessage, res: ServerResponse) => {
@@ -126,34 +123,23 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
   });
 
   const attach = (ws: WebSocket, monitor: number) => {
-    const view = host.attachView(monitor, {
-      send: (message) => {
-        if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > maxBuffered) {
-          logger.warn('a browser tab is too slow to keep up; disconnecting it');
-          ws.terminate();
-          return;
-        }
-        const data = encodeViewMessage(message);
-        ws.send(data, { binary: typeof data !== 'string' });
+    const view = views.attach(monitor, {
+      send: (data, binary, fin) => {
+        if (ws.readyState === ws.OPEN) ws.send(data, { binary, fin });
       },
+      get bufferedBytes() {
+        return ws.bufferedAmount;
+      },
+      close: (code, reason) => ws.close(code, reason),
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
         ws.close(1003, 'binary requests are not part of the contract');
         return;
       }
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString('utf8')
-        : Buffer.isBuffer(data)
-          ? data.toString('utf8')
-          : Buffer.from(data).toString('utf8');
-      const envelope = parseRequestEnvelope(text);
-      if (!envelope) {
-        logger.warn('dropped an invalid request from the browser');
-        return;
-      }
-      view.request(envelope.method, envelope.payload);
+      view.fromTab(
+        Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data),
+      );
     });
     ws.on('close', () => view.detach());
     ws.on('error', (e) => logger.warn(`WebSocket error: ${e.message}`));

@@ -1,7 +1,7 @@
 // Electron security settings for every window (Electron's security checklist): isolated, sandboxed renderer
 // without Node; no navigation away from the app, no new windows, no permissions beyond what the viewer uses.
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
-import { isAppUrl } from '../ipc/request-router';
+import { isAppUrl } from '../ipc/app-origin';
 
 export function secureWebPreferences(
   preloadPath: string,

@@ -1,17 +1,15 @@
 // One BrowserWindow per guest monitor. Monitor 0's window always exists (it shows the connect panel when not
-// connected); windows for further monitors open and close with the guest's monitor count. Each window gets a
-// MessagePort (MessageChannelMain) that carries its view messages, pixels included, as structured clones.
+// connected); windows for further monitors open and close with the guest's monitor count. Each loaded page gets
+// its own MessagePort pair: one end goes to whoever runs the session (`attachView`), the other to the page, which
+// its preload hands on to the page's main world. Only after did-finish-load, so the page is listening.
 import { BrowserWindow, MessageChannelMain } from 'electron';
 import type { MessagePortMain } from 'electron';
-import { VIEW_PORT_CHANNEL } from '../../shared/ipc';
-import type { ViewMessage } from '../../shared/ipc';
-import type { SessionHost } from '../display-stream/session-host';
-import type { RequestRouter } from '../ipc/request-router';
+import { VIEW_PORT_CHANNEL } from '../../shared/contract';
 import { hardenWebContents, secureWebPreferences } from './hardening';
 
 export interface WindowManagerOptions {
-  host: SessionHost;
-  router: RequestRouter;
+  /** Connects a window's port to the session; returns how to detach it. */
+  attachView(monitor: number, port: MessagePortMain): () => void;
   preloadPath: string;
   pageUrl: string;
   iconPath?: string;
@@ -21,7 +19,7 @@ export interface WindowManagerOptions {
 
 interface MonitorWindow {
   window: BrowserWindow;
-  port: MessagePortMain | undefined;
+  detach: (() => void) | undefined;
 }
 
 export class WindowManager {
@@ -56,6 +54,11 @@ export class WindowManager {
     if (window) window.setFullScreen(on ?? !window.isFullScreen());
   }
 
+  /** Gives every loaded window a fresh port (the session process was replaced). */
+  reattachAll(): void {
+    for (const [monitor, entry] of this.windows) if (entry.detach) this.attach(monitor, entry);
+  }
+
   private open(monitor: number): MonitorWindow {
     const existing = this.windows.get(monitor);
     if (existing) return existing;
@@ -69,17 +72,16 @@ export class WindowManager {
       ...(this.options.iconPath ? { icon: this.options.iconPath } : {}),
       webPreferences: secureWebPreferences(this.options.preloadPath),
     });
-    const entry: MonitorWindow = { window, port: undefined };
+    const entry: MonitorWindow = { window, detach: undefined };
     this.windows.set(monitor, entry);
     const contents = window.webContents;
-    const contentsId = contents.id;
     hardenWebContents(contents);
     window.once('ready-to-show', () => window.show());
     // A (re)loaded page gets a fresh port and a fresh view; the old ones are dropped.
     contents.on('did-finish-load', () => this.attach(monitor, entry));
     window.on('closed', () => {
-      this.options.router.unregister(contentsId);
-      entry.port?.close();
+      entry.detach?.();
+      entry.detach = undefined;
       this.windows.delete(monitor);
       if (monitor === 0) this.options.onMainWindowClosed();
     });
@@ -88,14 +90,9 @@ export class WindowManager {
   }
 
   private attach(monitor: number, entry: MonitorWindow): void {
-    entry.port?.close();
+    entry.detach?.();
     const { port1, port2 } = new MessageChannelMain();
-    entry.port = port1;
-    port1.start();
-    const view = this.options.host.attachView(monitor, {
-      send: (message: ViewMessage) => port1.postMessage(message),
-    });
-    this.options.router.register(entry.window.webContents.id, view);
+    entry.detach = this.options.attachView(monitor, port1);
     entry.window.webContents.postMessage(VIEW_PORT_CHANNEL, null, [port2]);
   }
 }

@@ -1,12 +1,13 @@
-// How the renderer talks to the session side: one interface, two implementations (the Electron preload's
-// window.saffron, and a WebSocket to `saffron web`). Everything above this file is shell-agnostic.
-import type { RequestMap, RequestMethod, ViewMessage } from '../../shared/ipc';
+// How the page talks to the session process: one interface, two carriers of the same contract (shared/contract.ts) —
+// the window's MessagePort in the desktop app (port-bridge.ts), a WebSocket to `saffron web` (websocket-bridge.ts).
+// Both check every inbound message with the contract's guards. Everything above this file is shell-agnostic.
+import type { PortMessage, RequestMap, RequestMethod } from '../../shared/contract';
 
 export interface Bridge {
   request<M extends RequestMethod>(method: M, payload: RequestMap[M]): void;
-  /** Subscribes to view messages; returns an unsubscribe function. */
-  onMessage(listener: (message: ViewMessage) => void): () => void;
-  /** Called when the link to the session side is lost for good (web: socket closed). */
+  /** Subscribes to messages; returns an unsubscribe function. */
+  onMessage(listener: (message: PortMessage) => void): () => void;
+  /** Called when the link to the session side is lost for good (web: the socket closed). */
   onLinkLost(listener: (reason: string) => void): () => void;
 }
 

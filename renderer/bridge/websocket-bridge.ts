@@ -1,12 +1,13 @@
-// Bridge over a WebSocket to the `saffron web` server: requests as JSON text frames ({method, payload}),
-// view messages as JSON text or binary pixel frames (shared/view-message-codec.ts).
-import type { ViewMessage } from '../../shared/ipc';
-import { decodeViewMessage } from '../../shared/view-message-codec';
+// The `saffron web` bridge: a WebSocket to the server, which forwards it to the session process. Requests go as
+// JSON text frames ({method, payload}); messages arrive as JSON text or binary pixel frames (shared/port-codec.ts,
+// whose decoder checks every length and runs the contract's guards).
+import type { PortMessage } from '../../shared/contract';
+import { decodePortMessage } from '../../shared/port-codec';
 import type { Bridge } from './bridge';
 import { Listeners } from './bridge';
 
 export function createWebSocketBridge(url: string): Bridge {
-  const messages = new Listeners<ViewMessage>();
+  const messages = new Listeners<PortMessage>();
   const lost = new Listeners<string>();
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
@@ -15,7 +16,7 @@ export function createWebSocketBridge(url: string): Bridge {
     for (const text of queue.splice(0)) socket.send(text);
   });
   socket.addEventListener('message', (event: MessageEvent<string | ArrayBuffer>) => {
-    const message = decodeViewMessage(event.data);
+    const message = decodePortMessage(event.data);
     if (message) messages.emit(message);
     else console.warn('dropped a malformed message from the server');
   });

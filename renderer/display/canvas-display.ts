@@ -1,7 +1,7 @@
 // Draws a monitor's damaged rectangles onto a canvas with 2D putImageData, batched per animation frame.
 // Batches that arrive before the next frame are drawn together (a full-screen rectangle drops the older ones
 // it covers); the frame is acknowledged after drawing, which is the back-pressure signal the session side uses.
-import type { DamageMessage } from '../../shared/ipc';
+import type { DamageMessage } from '../../shared/contract';
 
 export class CanvasDisplay {
   private readonly ctx: CanvasRenderingContext2D;
@@ -39,8 +39,8 @@ export class CanvasDisplay {
   }
 
   damage(message: DamageMessage): void {
-    if (message.x === 0 && message.y === 0 && message.width >= this.width && message.height >= this.height)
-      this.queue = [];
+    const r = message.rect;
+    if (r.left === 0 && r.top === 0 && r.right >= this.width && r.bottom >= this.height) this.queue = [];
     this.queue.push(message);
   }
 
@@ -53,10 +53,12 @@ export class CanvasDisplay {
 
   private draw(): void {
     this.frameRequested = false;
-    for (const d of this.queue) {
-      if (d.x + d.width > this.width || d.y + d.height > this.height) continue;
-      const image = new ImageData(new Uint8ClampedArray(d.pixels), d.width, d.height);
-      this.ctx.putImageData(image, d.x, d.y);
+    for (const { rect: r, pixels } of this.queue) {
+      if (r.right > this.width || r.bottom > this.height) continue;
+      // A view of the received bytes, not a copy: the only copy left here is putImageData's into the canvas.
+      const data = new Uint8ClampedArray(pixels.buffer as ArrayBuffer, pixels.byteOffset, pixels.byteLength);
+      const image = new ImageData(data, r.right - r.left, r.bottom - r.top);
+      this.ctx.putImageData(image, r.left, r.top);
     }
     this.queue = [];
     this.framesDrawn++;

@@ -1,7 +1,7 @@
 // The guest cursor: shown as the OS cursor (CSS `cursor: url(...)`) in client mouse mode when the shape fits
 // the browser's cursor size limit; otherwise drawn as an <img> over the canvas at the guest's cursor position
 // (server mouse mode, where the guest owns the pointer position, or oversized shapes).
-import type { CursorImage } from '../../shared/ipc';
+import type { CursorImage } from '../../shared/contract';
 
 /** Chromium ignores CSS cursor images larger than 128×128. */
 const MAX_CSS_CURSOR_EDGE = 128;
@@ -95,6 +95,15 @@ function toDataUrl(image: CursorImage): string {
   canvas.height = image.height;
   const ctx = canvas.getContext('2d');
   if (!ctx) return '';
-  ctx.putImageData(new ImageData(new Uint8ClampedArray(image.pixels), image.width, image.height), 0, 0);
+  const { buffer, byteOffset, byteLength } = image.pixels;
+  ctx.putImageData(
+    new ImageData(
+      new Uint8ClampedArray(buffer as ArrayBuffer, byteOffset, byteLength),
+      image.width,
+      image.height,
+    ),
+    0,
+    0,
+  );
   return canvas.toDataURL('image/png');
 }

@@ -2,7 +2,7 @@
 // gets physical keys independent of the host layout (AltGr and dead keys arrive as the real keys). Handles the
 // app's hotkeys first (Shift+F11 fullscreen, Shift+F12 release cursor, Ctrl+Alt while grabbed), syncs the
 // host's lock keys to the guest at focus, and releases every held key when focus is lost.
-import type { RequestMap, RequestMethod, ViewCommand } from '../../shared/ipc';
+import type { RequestMap, RequestMethod, ViewCommand } from '../../shared/contract';
 import { HeldKeys, lockModifiers, scancodeForCode } from '../../shared/keyboard-map';
 
 export interface KeyboardInputDeps {

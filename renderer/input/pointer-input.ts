@@ -2,18 +2,17 @@
 // the session side). Server mouse mode: a click grabs the pointer (Pointer Lock) and relative motion is sent,
 // scaled to guest pixels at the current zoom; Ctrl+Alt, Shift+F12 or Esc release it. Buttons, vertical wheel
 // (as SPICE wheel-button presses), and release of held buttons when focus is lost.
-import type { RequestMap, RequestMethod } from '../../shared/ipc';
+import type { RequestMap, RequestMethod } from '../../shared/contract';
+import { spiceButtonFromDom, spiceButtonMaskBit, WheelAccumulator } from '../../shared/mouse-buttons';
 import {
-  spiceButtonFromDom,
-  spiceButtonMaskBit,
-  SPICE_BUTTON_DOWN,
-  SPICE_BUTTON_UP,
-  WheelAccumulator,
-} from '../../shared/mouse-buttons';
+  SPICE_MOUSE_BUTTON_DOWN,
+  SPICE_MOUSE_BUTTON_EXTRA,
+  SPICE_MOUSE_BUTTON_LEFT,
+  SPICE_MOUSE_BUTTON_UP,
+  SPICE_MOUSE_MODE_CLIENT,
+} from '../../shared/spice-enums';
 import type { ViewGeometry } from '../../shared/zoom';
 import { cssToGuest } from '../../shared/zoom';
-
-const SPICE_MOUSE_MODE_CLIENT = 2;
 
 export interface PointerInputDeps {
   request<M extends RequestMethod>(method: M, payload: RequestMap[M]): void;
@@ -157,7 +156,7 @@ export class PointerInput {
     if (!this.clientMode && !this.grabbed) return;
     // SPICE has wheel up/down buttons only; horizontal scrolling cannot be expressed in the protocol.
     const notches = this.wheel.add(e.deltaY, e.deltaMode);
-    const button = notches < 0 ? SPICE_BUTTON_UP : SPICE_BUTTON_DOWN;
+    const button = notches < 0 ? SPICE_MOUSE_BUTTON_UP : SPICE_MOUSE_BUTTON_DOWN;
     for (let i = 0; i < Math.abs(notches); i++) {
       const bit = spiceButtonMaskBit(button);
       this.deps.request('mouseButton', { button, down: true, buttons: this.buttons | bit });
@@ -167,7 +166,7 @@ export class PointerInput {
 
   /** Releases every held button in the guest. */
   releaseButtons(): void {
-    for (let button = 1; button <= 7; button++) {
+    for (let button = SPICE_MOUSE_BUTTON_LEFT; button <= SPICE_MOUSE_BUTTON_EXTRA; button++) {
       const bit = spiceButtonMaskBit(button);
       if ((this.buttons & bit) === 0) continue;
       this.buttons &= ~bit;

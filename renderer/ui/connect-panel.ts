@@ -1,7 +1,7 @@
 // The connect panel: host/port/password/TLS form, recent connections (never with passwords), .vv file
 // open/drop, and the session status and errors shown in the window itself.
-import type { RecentConnection, RequestMap, RequestMethod, StatusMessage } from '../../shared/ipc';
-import { LIMITS } from '../../shared/ipc';
+import type { RecentConnection, RequestMap, RequestMethod, StatusMessage } from '../../shared/contract';
+import { LIMITS } from '../../shared/contract';
 import { byId } from './dom';
 
 export interface ConnectPanelDeps {

@@ -8,12 +8,13 @@ import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import { startWebHarness } from '../../main/web/harness';
 import type { WebHarness } from '../../main/web/harness';
-import { buildRendererForTest, chromiumAvailable, launchBrowser } from '../support/browser';
+import { buildRendererForTest, launchBrowser } from '../support/browser';
 import type { TestBrowser } from '../support/browser';
 import { startTestServer } from '../support/test-server';
 import type { TestServer, TestServerEvent } from '../support/test-server';
+import { requireTools } from '../support/require-tool';
 
-const skip = chromiumAvailable() ? false : 'chromium is not installed';
+requireTools(['chromium', 'test-server']);
 
 let renderer: { dir: string; cleanup(): void };
 let server: TestServer;
@@ -22,7 +23,6 @@ let browser: TestBrowser;
 let page: Page;
 
 before(async () => {
-  if (skip) return;
   renderer = await buildRendererForTest();
   server = await startTestServer({ width: 320, height: 240 });
   harness = await startWebHarness({
@@ -41,7 +41,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (skip) return;
   await browser?.close();
   await harness?.close();
   await server?.stop();
@@ -109,7 +108,7 @@ async function waitForEvents(
   }
 }
 
-void test('every key of the table arrives as its exact set-1 bytes', { skip, timeout: 60_000 }, async () => {
+void test('every key of the table arrives as its exact set-1 bytes', { timeout: 60_000 }, async () => {
   const cdp = await page.context().newCDPSession(page);
   const mark = server.eventCount;
   for (const [code] of KEY_TABLE) {
@@ -124,7 +123,7 @@ void test('every key of the table arrives as its exact set-1 bytes', { skip, tim
   assert.deepEqual(got, want);
 });
 
-void test('Send key Ctrl+Alt+Del from the toolbar', { skip, timeout: 30_000 }, async () => {
+void test('Send key Ctrl+Alt+Del from the toolbar', { timeout: 30_000 }, async () => {
   const mark = server.eventCount;
   await page.selectOption('#send-key', 'ctrl-alt-del');
   const want = [0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d];
@@ -136,7 +135,7 @@ void test('Send key Ctrl+Alt+Del from the toolbar', { skip, timeout: 30_000 }, a
 
 void test(
   'mouse in client mode: absolute position, buttons and wheel reach the tablet',
-  { skip, timeout: 30_000 },
+  { timeout: 30_000 },
   async () => {
     await page.waitForFunction(() => document.body.dataset.mouseMode === 'client', null, { timeout: 10_000 });
     await page.click('#toolbar button[data-command="zoom-100"]');
@@ -178,7 +177,7 @@ void test(
 
 void test(
   'a guest cursor becomes the OS cursor in client mode (CSS url with the hot spot), and hides',
-  { skip, timeout: 30_000 },
+  { timeout: 30_000 },
   async () => {
     await server.sendOk({
       cmd: 'cursor_set',

@@ -2,33 +2,20 @@
 // and a key typed in the page reaches the guest (SeaBIOS opens its boot menu on Escape).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { silentLogger } from '../../main/spice/logger';
 import { startWebHarness } from '../../main/web/harness';
 import type { WebHarness } from '../../main/web/harness';
-import { buildRendererForTest, chromiumAvailable, launchBrowser } from '../support/browser';
+import { buildRendererForTest, launchBrowser } from '../support/browser';
 import type { TestBrowser } from '../support/browser';
 import { startQemu } from '../support/qemu';
 import type { Qemu } from '../support/qemu';
 import { spicyScreenshot } from '../support/spicy';
 import type { RgbaImage } from '../support/spicy';
+import { requireTools } from '../support/require-tool';
 
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = !chromiumAvailable()
-  ? 'chromium is not installed'
-  : !have('qemu-system-x86_64') || !have('spicy-screenshot')
-    ? 'qemu-system-x86_64 or spicy-screenshot is not installed'
-    : false;
+requireTools(['chromium', 'qemu', 'spicy']);
 
 let renderer: { dir: string; cleanup(): void };
 let qemu: Qemu;
@@ -37,7 +24,6 @@ let browser: TestBrowser;
 let page: Page;
 
 before(async () => {
-  if (skip) return;
   renderer = await buildRendererForTest();
   // SeaBIOS waits 30 s at "Press ESC for boot menu", so the test has a screen that reacts to a key.
   qemu = await startQemu({ args: ['-boot', 'menu=on,splash-time=30000'] });
@@ -52,7 +38,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (skip) return;
   await browser?.close();
   await harness?.close();
   await qemu?.stop();
@@ -136,7 +121,7 @@ async function settle(p: Page, quietMs = 700): Promise<void> {
 
 void test(
   'the page connects to QEMU, shows SeaBIOS, and a typed Escape opens the boot menu',
-  { skip, timeout: 90_000 },
+  { timeout: 90_000 },
   async () => {
     await page.goto(harness.url);
     await page.waitForFunction(() => document.body.dataset.state === 'connected', null, { timeout: 20_000 });
@@ -156,7 +141,7 @@ void test(
   },
 );
 
-void test('the canvas matches spicy-screenshot pixel for pixel', { skip, timeout: 90_000 }, async () => {
+void test('the canvas matches spicy-screenshot pixel for pixel', { timeout: 90_000 }, async () => {
   // Pause the guest: that freezes the VGA text cursor blink, so the screen is truly stable. Only one client
   // at a time (spicy-screenshot takes the server over), so capture the canvas first.
   await qemu.hmp('stop');

@@ -9,11 +9,12 @@ import type { WebHarness } from '../../main/web/harness';
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import { parseVvFile } from '../../main/spice/connect/vv-file';
 import { silentLogger } from '../../main/spice/logger';
-import { buildRendererForTest, chromiumAvailable, launchBrowser } from '../support/browser';
+import { buildRendererForTest, launchBrowser } from '../support/browser';
 import type { TestBrowser } from '../support/browser';
 import { FakeSession } from '../unit/app/fake-session';
+import { requireTools } from '../support/require-tool';
 
-const skip = chromiumAvailable() ? false : 'chromium is not installed';
+requireTools(['chromium']);
 
 let renderer: { dir: string; cleanup(): void };
 let harness: WebHarness;
@@ -33,7 +34,6 @@ const gradient = (x: number, y: number): [number, number, number] => [
 ];
 
 before(async () => {
-  if (skip) return;
   renderer = await buildRendererForTest();
   harness = await startWebHarness({
     rendererDir: renderer.dir,
@@ -54,7 +54,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (skip) return;
   await browser.close();
   await harness.close();
   renderer.cleanup();
@@ -76,7 +75,7 @@ async function framesDrawn(p: Page): Promise<number> {
   return Number((await p.getAttribute('#screen', 'data-frames')) ?? '0');
 }
 
-void test('connect form → connected; surface pixels arrive exactly', { skip }, async () => {
+void test('connect form → connected; surface pixels arrive exactly', async () => {
   await page.goto(harness.url);
   await page.waitForSelector('#connect-form');
   await page.fill('#host', '127.0.0.1');
@@ -96,7 +95,7 @@ void test('connect form → connected; surface pixels arrive exactly', { skip },
   assert.equal(firstDiff, -1, `pixel mismatch at byte ${firstDiff}`);
 });
 
-void test('damage updates only the damaged rectangle', { skip }, async () => {
+void test('damage updates only the damaged rectangle', async () => {
   const session = current();
   const surface = session.getSurface(0, 0);
   assert.ok(surface);
@@ -117,7 +116,7 @@ void test('damage updates only the damaged rectangle', { skip }, async () => {
   assert.deepEqual(await canvasPixels(page, 120, 60, 1, 1), [...gradient(120, 60), 255]);
 });
 
-void test('HiDPI: at 100% one guest pixel is one device pixel (devicePixelRatio 2)', { skip }, async () => {
+void test('HiDPI: at 100% one guest pixel is one device pixel (devicePixelRatio 2)', async () => {
   const hidpi = await launchBrowser({ deviceScaleFactor: 2 });
   try {
     const p = await hidpi.context.newPage();
@@ -181,7 +180,7 @@ async function waitForCalls(session: FakeSession, count: number): Promise<void> 
   for (let i = 0; i < 200 && session.calls.length < count; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
-void test('key table: codes arrive as exact set-1 scancodes, down then up', { skip }, async () => {
+void test('key table: codes arrive as exact set-1 scancodes, down then up', async () => {
   const session = current();
   await page.click('#screen'); // focus (server mode: would grab; the fake is in server mode, so no button is sent)
   session.calls.length = 0;
@@ -195,7 +194,7 @@ void test('key table: codes arrive as exact set-1 scancodes, down then up', { sk
   assert.deepEqual(keys, want);
 });
 
-void test('focus loss releases held keys', { skip }, async () => {
+void test('focus loss releases held keys', async () => {
   const session = current();
   session.calls.length = 0;
   const cdp = await page.context().newCDPSession(page);
@@ -210,7 +209,7 @@ void test('focus loss releases held keys', { skip }, async () => {
   ]);
 });
 
-void test('mouse table in client mode: positions in guest pixels, buttons and wheel', { skip }, async () => {
+void test('mouse table in client mode: positions in guest pixels, buttons and wheel', async () => {
   const session = current();
   session.emit('mouse-mode', { current: 2, supported: 3 });
   await page.click('#toolbar button[data-command="zoom-100"]');
@@ -246,7 +245,7 @@ void test('mouse table in client mode: positions in guest pixels, buttons and wh
   assert.deepEqual(positions[0], { op: 'mousePosition', x: 10, y: 20, buttons: 0, displayId: 0 });
 });
 
-void test('a session error is shown in the window, with reconnect', { skip }, async () => {
+void test('a session error is shown in the window, with reconnect', async () => {
   const session = current();
   const { SpiceError } = await import('../../main/spice/errors');
   session.emit('closed', { error: new SpiceError('closed', 'the server closed the main channel') });

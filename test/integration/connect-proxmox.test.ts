@@ -13,6 +13,9 @@ import { CertWorkspace, hostSubjectString } from '../support/x509';
 import type { Ca, Subject } from '../support/x509';
 import { startConnectProxy } from '../support/connect-proxy';
 import type { ConnectProxy } from '../support/connect-proxy';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['qemu', 'openssl']);
 
 const SUBJECT: Subject = [
   ['OU', 'PVE Cluster Node'],

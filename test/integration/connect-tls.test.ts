@@ -12,6 +12,9 @@ import { startQemu } from '../support/qemu';
 import type { Qemu } from '../support/qemu';
 import { CertWorkspace, hostSubjectString } from '../support/x509';
 import type { Ca, Subject } from '../support/x509';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['qemu', 'openssl']);
 
 const SUBJECT: Subject = [
   ['C', 'IL'],

@@ -11,14 +11,19 @@ import { silentLogger } from '../../main/spice/logger';
 import { SPICE_CHANNEL_DISPLAY } from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
 import { createStreamOpener } from '../../main/spice/transport/opener';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
 import type { SurfaceView } from '../../main/spice/surfaces/types';
+import type { ImageDecoder } from '../../main/spice/decoders/image-decoder';
+import { imageTypeName } from '../../main/spice/codecs/image';
 import { startTestServer, type ImageCompression, type TestServer } from '../support/test-server';
 import { countDiffs, spicyScreenshot, writeTestPng, type RgbImage } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'spicy']);
 
 interface Viewer {
   session: SpiceSession;
-  /** Decoders that ran (bitmap, lz, quic, glz, lz4, …). */
+  /** Image types that were decoded (BITMAP, LZ_RGB, QUIC, GLZ_RGB, LZ4, …). */
   decoded: Set<string>;
   unsupported: string[];
   errors: string[];
@@ -28,12 +33,13 @@ interface Viewer {
 
 async function view(port: number): Promise<Viewer> {
   const opener = createStreamOpener(parseSpiceUri(`spice://127.0.0.1:${port}`), { logger: silentLogger });
-  const session = new SpiceSession({ opener, linkTimeoutMs: 5000 });
-  const shared = installDisplayChannels(session);
+  const display = displayFeature();
+  const session = new SpiceSession({ opener, linkTimeoutMs: 5000, features: [display] });
   const decoded = new Set<string>();
-  const table = shared.decoders as unknown as Record<string, ((...a: unknown[]) => unknown) | null>;
-  for (const [name, fn] of Object.entries(table)) {
-    if (fn) table[name] = (...a: unknown[]) => (decoded.add(name), fn(...a));
+  // Instrument the table in place to record which image types the server made us decode.
+  const table = display.shared.decoders as Record<number, ImageDecoder | null | undefined>;
+  for (const [type, fn] of Object.entries(table)) {
+    if (fn) table[Number(type)] = (image) => (decoded.add(imageTypeName(Number(type))), fn(image));
   }
   const unsupported: string[] = [];
   const errors: string[] = [];
@@ -77,14 +83,14 @@ function rgbOf(surface: SurfaceView): RgbImage {
 
 /** Compression mode → the decoder that must have run. */
 const modes: [ImageCompression, string][] = [
-  ['off', 'bitmap'],
-  ['quic', 'quic'],
-  ['lz', 'lz'],
+  ['off', 'BITMAP'],
+  ['quic', 'QUIC'],
+  ['lz', 'LZ_RGB'],
   // The first full-surface push is LZ_RGB even in GLZ modes (GLZ is for QXL drawables, REFERENCES G22);
   // GLZ itself is checked by the drawing test below.
-  ['glz', 'lz'],
-  ['auto_glz', 'lz'],
-  ['lz4', 'lz4'],
+  ['glz', 'LZ_RGB'],
+  ['auto_glz', 'LZ_RGB'],
+  ['lz4', 'LZ4'],
 ];
 
 void test('the served PNG arrives pixel-exact with every lossless image compression', async (t) => {
@@ -138,7 +144,7 @@ void test('fills, image draws, copy-bits and off-screen surfaces match spicy-scr
     await viewer.settled(500);
     const ours = rgbOf(viewer.session.getSurface(0, 0)!);
     assert.ok(
-      viewer.decoded.has('glz'),
+      viewer.decoded.has('GLZ_RGB'),
       `GLZ images were drawn (decoders used: ${[...viewer.decoded].join(', ')})`,
     );
     assert.deepEqual(viewer.unsupported, []);
@@ -171,7 +177,7 @@ void test('an MJPEG video stream is decoded and drawn into the surface', async (
     await server.waitFor((e) => e.event === 'stream_done', { after: mark, timeoutMs: 20000 });
     await viewer.settled(500);
     assert.ok(
-      viewer.decoded.has('jpeg'),
+      viewer.decoded.has('JPEG'),
       `MJPEG frames decoded (decoders used: ${[...viewer.decoded].join(', ')})`,
     );
     assert.deepEqual(viewer.unsupported, []);

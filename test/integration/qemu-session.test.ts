@@ -14,6 +14,9 @@ import {
 import { freePort } from '../support/ports';
 import { startQemu, type Qemu } from '../support/qemu';
 import { runCli } from '../support/run-cli';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['qemu']);
 
 let open: Qemu;
 let locked: Qemu;

@@ -9,6 +9,9 @@ import { EXIT_AUTH_FAILED, EXIT_OK } from '../../main/cli/exit-codes';
 import { startQemu, type Qemu } from '../support/qemu';
 import { runCli } from '../support/run-cli';
 import { countPixelDiffs, readPngRgba, spicyScreenshot, type RgbaImage } from '../support/spicy';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['qemu', 'spicy']);
 
 let dir: string;
 let qemu: Qemu;

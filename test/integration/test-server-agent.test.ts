@@ -11,6 +11,9 @@ import * as E from '../../main/spice/protocol/enums';
 import { RawChannel } from '../server/raw-channel';
 import { RawMain } from '../server/raw-main';
 import { writeSolidPng } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 // spice/vd_agent.h
 const VD_AGENT_MONITORS_CONFIG = 2;
@@ -28,11 +31,13 @@ const CAP_MONITORS_CONFIG = 1;
 const CAP_REPLY = 2;
 const CAP_CLIPBOARD_BY_DEMAND = 5;
 const CAP_CLIPBOARD_SELECTION = 6;
+const CAP_FILE_XFER_DETAILED_ERRORS = 14;
 const CAP_CLIPBOARD_GRAB_SERIAL = 17;
 const CLIPBOARD_UTF8_TEXT = 1;
 const CLIPBOARD_IMAGE_PNG = 2;
 const XFER_CAN_SEND_DATA = 0;
 const XFER_CANCELLED = 1;
+const XFER_ERROR = 2;
 const XFER_SUCCESS = 3;
 const XFER_DISABLED = 7;
 
@@ -122,11 +127,15 @@ void test('agent through libspice-server', async (t) => {
 
   await t.test('client clipboard: grab, then the guest requests and receives the data', async () => {
     const mark = server.eventCount;
-    // selection prefix {u8 selection, 3 reserved} + serial + types
+    // A serial the agent does not expect is stale (spice-vdagentd's rule): dropped, reported.
     await main.sendAgent(VD_AGENT_CLIPBOARD_GRAB, Buffer.concat([u32s(0, 5), u32s(CLIPBOARD_UTF8_TEXT)]));
+    const stale = await server.waitFor((e) => e.event === 'clipboard_grab_stale', { after: mark });
+    assert.deepEqual([stale.serial, stale.expected], [5, 0]);
+    // selection prefix {u8 selection, 3 reserved} + serial + types; serials restart at 0 after our announce
+    await main.sendAgent(VD_AGENT_CLIPBOARD_GRAB, Buffer.concat([u32s(0, 0), u32s(CLIPBOARD_UTF8_TEXT)]));
     const grab = await server.waitFor((e) => e.event === 'clipboard_grab', { after: mark });
     assert.equal(grab.selection, 0);
-    assert.equal(grab.serial, 5);
+    assert.equal(grab.serial, 0);
     assert.deepEqual(grab.types, ['text']);
     await server.sendOk({ cmd: 'clipboard_request', type: 'text' });
     const req = await main.nextAgentOfType(VD_AGENT_CLIPBOARD_REQUEST);
@@ -254,8 +263,12 @@ void test('agent through libspice-server', async (t) => {
     await main.sendAgent(VD_AGENT_FILE_XFER_STATUS, u32s(8, XFER_CANCELLED));
     const done = await server.waitFor((e) => e.event === 'file_xfer_done', { after: mark });
     assert.equal(done.status, 'cancelled');
-    assert.equal(done.path, join(xferDir, 'report.bin (1)'));
-    assert.equal(existsSync(join(xferDir, 'report.bin (1)')), false);
+    assert.equal(
+      done.path,
+      join(xferDir, 'report (1).bin'),
+      'renamed before the extension, as spice-vdagent does',
+    );
+    assert.equal(existsSync(join(xferDir, 'report (1).bin')), false);
     assert.deepEqual(readdirSync(xferDir), ['report.bin']);
   });
 });
@@ -268,9 +281,13 @@ void test('without --xfer-dir transfers are disabled; --client-monitors-config q
     await server.stop();
   });
   main.startAgent();
+  // Without FILE_XFER_DETAILED_ERRORS the agent says only ERROR (spice-vdagentd downgrades newer statuses).
   await announce(main, [CAP_MONITORS_CONFIG, CAP_REPLY]);
   await main.sendAgent(VD_AGENT_FILE_XFER_START, xferStart(1, 'a.txt', 3));
-  assert.equal(await xferStatus(main, 1), XFER_DISABLED);
+  assert.equal(await xferStatus(main, 1), XFER_ERROR);
+  await announce(main, [CAP_MONITORS_CONFIG, CAP_REPLY, CAP_FILE_XFER_DETAILED_ERRORS]);
+  await main.sendAgent(VD_AGENT_FILE_XFER_START, xferStart(2, 'a.txt', 3));
+  assert.equal(await xferStatus(main, 2), XFER_DISABLED);
   const done = await server.waitFor((e) => e.event === 'file_xfer_done');
   assert.equal(done.status, 'disabled');
 

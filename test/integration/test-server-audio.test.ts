@@ -6,6 +6,9 @@ import * as E from '../../main/spice/protocol/enums';
 import { startTestServer } from '../support/test-server';
 import { RawChannel } from '../server/raw-channel';
 import { RawMain } from '../server/raw-main';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 void test('playback: a 1 kHz sine arrives as raw 48 kHz stereo S16', async (t) => {
   const server = await startTestServer({ width: 32, height: 32 });

@@ -20,6 +20,9 @@ import {
   writeTestPng,
 } from '../server/client-tools';
 import type { RgbImage } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'spicy']);
 
 async function shoot(server: TestServer, dir: string, name: string): Promise<RgbImage> {
   const shot = await spicyScreenshot(join(dir, `${name}.ppm`), { port: server.port! });

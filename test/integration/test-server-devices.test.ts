@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../support/test-server';
 import { spicyScreenshot, writeSolidPng } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'spicy']);
 
 const VD_AGENT_CAP_CLIPBOARD_BY_DEMAND = 5;
 const VD_AGENT_CAP_CLIPBOARD_SELECTION = 6;

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { startTestServer } from '../support/test-server';
 import type { ImageCompression } from '../support/test-server';
 import { countDiffs, makeX509Dir, spicyScreenshot, writeTestPng } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'spicy', 'openssl']);
 
 const modes: ImageCompression[] = ['off', 'auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4'];
 

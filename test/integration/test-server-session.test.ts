@@ -15,6 +15,9 @@ import type { SessionEventMap } from '../../main/spice/session-events';
 import type { StreamOpener } from '../../main/spice/transport/stream-opener';
 import { startTestServer } from '../support/test-server';
 import type { TestServer, TestServerEvent } from '../support/test-server';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 function loopbackOpener(port: number): StreamOpener {
   return {

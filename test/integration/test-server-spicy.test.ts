@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../support/test-server';
 import { startSpicyGui } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server', 'spicy', 'xvfb']);
 
 void test('spicy: channels, port echo, playback and record', async (t) => {
   const server = await startTestServer({ width: 320, height: 200, portChannel: 'org.spice.spicy' });

@@ -7,6 +7,9 @@ import * as E from '../../main/spice/protocol/enums';
 import { startTestServer } from '../support/test-server';
 import { RawChannel } from '../server/raw-channel';
 import { RawMain } from '../server/raw-main';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 // usbredirproto.h
 const HELLO = 0;

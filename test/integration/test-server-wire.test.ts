@@ -16,6 +16,9 @@ import type { ImageCompression, TestServer, WanCompression } from '../support/te
 import { RawChannel } from '../server/raw-channel';
 import { RawMain } from '../server/raw-main';
 import { writeTestPng } from '../server/client-tools';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['test-server']);
 
 async function openDisplay(server: TestServer, main: RawMain): Promise<RawChannel> {
   const display = await RawChannel.open({

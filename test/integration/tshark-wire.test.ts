@@ -4,6 +4,9 @@ import { after, before, test } from 'node:test';
 import { startQemu, type Qemu } from '../support/qemu';
 import { runCli } from '../support/run-cli';
 import { dissect, startCapture } from '../support/tshark';
+import { requireTools } from '../support/require-tool';
+
+requireTools(['qemu', 'tshark']);
 
 let qemu: Qemu;
 before(async () => {

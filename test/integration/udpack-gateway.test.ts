@@ -1,7 +1,7 @@
 // UDPack end to end on loopback: `saffron gateway --generate-key`, a gateway in front of the C test server (real
 // libspice-server), and `saffron screenshot spice+udpack://…` giving the same pixels as a direct TCP screenshot;
 // `saffron info` and a .vv file with the x-udpack-* keys; and every failure with its exit code: wrong token (4),
-// wrong public key (12), no gateway (12), a gateway whose SPICE server is down (3), missing key (2).
+// wrong public key (13), no gateway (13), a gateway whose SPICE server is down (3), missing key (2).
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,9 +20,12 @@ import { silentLogger } from '../../main/spice/logger';
 import { loadTokenFile } from '../../main/gateway/token-file';
 import { UdpackGateway } from '../../main/gateway/udpack-gateway';
 import { freePort } from '../support/ports';
+import { requireTools } from '../support/require-tool';
 import { runCli } from '../support/run-cli';
 import { countPixelDiffs, readPngRgba } from '../support/spicy';
 import { startTestServer, type TestServer } from '../support/test-server';
+
+requireTools(['test-server']);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const IMAGE = join(here, '..', 'fixtures', 'quic', 'cap-quic-720x400.expected.png');
@@ -141,7 +144,7 @@ test('a wrong token fails with exit code 4 (authentication failed)', { timeout: 
 });
 
 test(
-  "another gateway's public key fails with exit code 12, naming the key",
+  "another gateway's public key fails with exit code 13, naming the key",
   { timeout: 60_000 },
   async () => {
     const other = await mkdtemp(join(dir, 'other-'));
@@ -162,7 +165,7 @@ test(
 );
 
 test(
-  'no gateway on that port fails with exit code 12 — no fallback to TCP',
+  'no gateway on that port fails with exit code 13 — no fallback to TCP',
   { timeout: 60_000 },
   async () => {
     const port = await freePort();

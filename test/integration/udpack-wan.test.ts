@@ -12,9 +12,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { generateGatewayKeys } from '../../main/gateway/gateway-keys';
+import { requireTools } from '../support/require-tool';
 import { countPixelDiffs, readPngRgba } from '../support/spicy';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { SERVER_ADDRESS, WanEmulator } from '../support/wan-emulator';
+
+requireTools(['test-server', 'wan']);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '..', '..');

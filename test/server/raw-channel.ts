@@ -45,6 +45,7 @@ export class RawChannel {
 
   static async open(opts: RawChannelOptions): Promise<RawChannel> {
     const socket = connect({ host: '127.0.0.1', port: opts.port });
+    socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);

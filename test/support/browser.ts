@@ -1,17 +1,13 @@
 // Test support for the renderer: builds the renderer bundle into a temporary directory (so e2e tests do not
 // depend on, or disturb, dist/), and launches Debian's Chromium through playwright-core with a fresh profile.
-import { cpSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext } from 'playwright-core';
 
-export const CHROMIUM_PATH = process.env.SAFFRON_CHROMIUM ?? '/usr/bin/chromium';
-
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
-}
+import { chromiumPath } from './require-tool';
 
 /** Bundles renderer/index.ts + renderer/static into a fresh temp dir; returns the dir and a cleanup. */
 export async function buildRendererForTest(): Promise<{ dir: string; cleanup(): void }> {
@@ -40,7 +36,7 @@ export interface TestBrowser {
 export async function launchBrowser(options: { deviceScaleFactor?: number } = {}): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'saffron-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
+    executablePath: chromiumPath(),
     headless: true,
     args: [
       '--headless=new',

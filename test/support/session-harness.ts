@@ -1,7 +1,8 @@
 // Connects a real SpiceSession to a ScriptedServer: links main, sends MAIN_INIT, and hands both ends to the test.
 import { parseSpiceUri } from '../../main/spice/connect/uri';
 import * as E from '../../main/spice/protocol/enums';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
+import type { SessionFeature } from '../../main/spice/session-feature';
 import { SpiceSession } from '../../main/spice/session';
 import type { SessionEventMap, SessionEventName } from '../../main/spice/session-events';
 import { createStreamOpener } from '../../main/spice/transport/opener';
@@ -29,7 +30,12 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: ScriptedServerOptions & { sessionPassword?: string; display?: boolean } = {},
+  options: ScriptedServerOptions & {
+    sessionPassword?: string;
+    /** Open display channels with a default display feature (or pass `features`). */
+    display?: boolean;
+    features?: readonly SessionFeature[];
+  } = {},
 ): Promise<Harness> {
   const server = new ScriptedServer(options);
   const port = await server.listen();
@@ -38,8 +44,8 @@ export async function startHarness(
     opener,
     password: options.sessionPassword ?? options.password ?? '',
     linkTimeoutMs: 3000,
+    features: options.features ?? (options.display ? [displayFeature()] : []),
   });
-  if (options.display) installDisplayChannels(session);
   const events: Harness['events'] = [];
   const all: SessionEventName[] = [
     'ready',

@@ -31,7 +31,11 @@ export interface TestServerOptions {
   agent?: boolean;
   xferDir?: string;
   clientMonitorsConfig?: 'agent' | 'qxl';
+  /** No tablet device: client mouse mode is then allowed only through the agent. */
+  noTablet?: boolean;
   usbredir?: boolean;
+  /** usbredir caps the usb-guest announces (names, e.g. ['filter', 'ep_info_max_packet_size']); default all. */
+  usbredirCaps?: string[];
   portChannel?: string;
   /** JSON control channel on stdin/stdout (default true). false = the plain CLI (one "listening" line). */
   control?: boolean;
@@ -40,6 +44,8 @@ export interface TestServerOptions {
   /** A command prefix, e.g. ['ip', 'netns', 'exec', NS] to run the server in a network namespace. */
   wrap?: string[];
 }
+
+export type ClipboardTypeName = 'text' | 'png' | 'bmp' | 'tiff' | 'jpg' | 'file_list';
 
 export type TestServerCommand =
   | { cmd: 'info' }
@@ -96,12 +102,40 @@ export type TestServerCommand =
   | { cmd: 'play_stop' }
   | { cmd: 'record_start' }
   | { cmd: 'record_stop' }
+  | { cmd: 'playback_volume'; left: number; right?: number }
+  | { cmd: 'playback_mute'; mute?: boolean }
+  | { cmd: 'record_volume'; left: number; right?: number }
+  | { cmd: 'record_mute'; mute?: boolean }
   | { cmd: 'agent_connect' }
   | { cmd: 'agent_disconnect' }
   | { cmd: 'agent_announce'; request?: boolean; caps?: number[] }
-  | { cmd: 'clipboard_grab'; text?: string; png?: string; selection?: number }
+  | {
+      cmd: 'clipboard_grab';
+      text?: string;
+      png?: string;
+      file?: string;
+      type?: ClipboardTypeName | number;
+      selection?: number;
+    }
   | { cmd: 'clipboard_release'; selection?: number }
-  | { cmd: 'clipboard_request'; type: 'text' | 'png' | number; selection?: number }
+  | { cmd: 'clipboard_request'; type: ClipboardTypeName | number; selection?: number }
+  | { cmd: 'agent_stall'; stalled: boolean }
+  | {
+      cmd: 'xfer_policy';
+      status:
+        | 'ok'
+        | 'cancelled'
+        | 'error'
+        | 'no_space'
+        | 'locked'
+        | 'not_connected'
+        | 'disabled'
+        | 'unknown'
+        | 'silent';
+      free?: number;
+      io_error?: number;
+      after_bytes?: number;
+    }
   | {
       cmd: 'usb_control';
       endpoint?: number;
@@ -114,6 +148,24 @@ export type TestServerCommand =
     }
   | { cmd: 'usb_bulk'; endpoint: number; length?: number; data?: string }
   | { cmd: 'usb_reset' }
+  | { cmd: 'usb_set_configuration'; configuration: number }
+  | { cmd: 'usb_get_configuration' }
+  | { cmd: 'usb_set_alt_setting'; interface: number; alt: number }
+  | { cmd: 'usb_get_alt_setting'; interface: number }
+  | { cmd: 'usb_interrupt_receiving'; endpoint: number; start: boolean }
+  | {
+      cmd: 'usb_bulk_receiving';
+      endpoint: number;
+      start: boolean;
+      bytes_per_transfer?: number;
+      transfers?: number;
+    }
+  | { cmd: 'usb_iso_stream'; endpoint: number }
+  | { cmd: 'usb_interrupt'; endpoint: number; data: string }
+  | { cmd: 'usb_cancel'; transfer_id: number }
+  | { cmd: 'usb_filter'; filter: string }
+  | { cmd: 'usb_filter_reject' }
+  | { cmd: 'usb_raw'; data: string }
   | { cmd: 'port_send'; text?: string; hex?: string }
   | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' };
 
@@ -139,6 +191,8 @@ export interface WaitOptions {
 export interface TestServer {
   readonly port: number | undefined;
   readonly tlsPort: number | undefined;
+  /** The server process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** The "listening" event (control mode) or the parsed CLI line. */
   readonly listening: Readonly<Record<string, unknown>>;
   /** Every event received so far, in order. */
@@ -202,7 +256,9 @@ function serverArgs(
   if (opts.xferDir !== undefined) args.push('--xfer-dir', opts.xferDir);
   if (opts.clientMonitorsConfig !== undefined)
     args.push('--client-monitors-config', opts.clientMonitorsConfig);
+  if (opts.noTablet === true) args.push('--no-tablet');
   if (opts.usbredir === true) args.push('--usbredir');
+  if (opts.usbredirCaps !== undefined) args.push('--usbredir-caps', opts.usbredirCaps.join(','));
   if (opts.portChannel !== undefined) args.push('--port-channel', opts.portChannel);
   if (opts.control !== false) args.push('--control', 'stdio');
   args.push(...(opts.extraArgs ?? []));
@@ -238,6 +294,7 @@ class RunningServer implements TestServer {
   private exited = false;
   private readonly exitPromise: Promise<number | null>;
   private onListening: ((line: Record<string, unknown>) => void) | undefined;
+  readonly pid: number | undefined;
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -252,6 +309,7 @@ class RunningServer implements TestServer {
       this.stderrText = (this.stderrText + chunk).slice(-STDERR_KEEP_BYTES);
     });
     child.stdin.on('error', () => undefined);
+    this.pid = child.pid;
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code) => {
         this.exited = true;

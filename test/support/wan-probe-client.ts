@@ -11,7 +11,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { resolveTarget } from '../../main/spice/connect/resolve';
-import { installDisplayChannels } from '../../main/spice/channels/display-channel';
+import { displayFeature } from '../../main/spice/channels/display-feature';
 import { silentLogger } from '../../main/spice/logger';
 import * as E from '../../main/spice/protocol/enums';
 import { SpiceSession } from '../../main/spice/session';
@@ -50,9 +50,9 @@ async function main(): Promise<void> {
     opener: createStreamOpener(config, { logger: silentLogger }),
     logger: silentLogger,
     disableChannels: [E.SPICE_CHANNEL_PLAYBACK, E.SPICE_CHANNEL_RECORD, E.SPICE_CHANNEL_USBREDIR],
+    // Decoders in worker threads, as the app runs them: the session's own thread stays free for the transport.
+    features: [displayFeature({ logger: silentLogger })],
   });
-  // Decoders in worker threads, as the app runs them: the session's own thread stays free for the transport.
-  installDisplayChannels(session, { logger: silentLogger });
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
   let frames = 0;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { CliCommand, CliIo } from '../command';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { errorMessage } from '../../spice/errors';
-import { decodeStandalone, isStandaloneFormat } from '../../spice/decoders/standalone';
+import { corpusFormatType, decodeStatelessImage } from '../../spice/decoders/stateless';
 import type { DecodedImage } from '../../spice/decoders/types';
 
 const USAGE = `Usage: saffron bench-decode <manifest.json> [--runs N] [--json]
@@ -155,10 +155,12 @@ async function benchBlob(dir: string, blob: ManifestBlob, runs: number): Promise
   };
   try {
     const format = blob.format;
-    if (!isStandaloneFormat(format)) throw new Error(`unsupported format "${format}"`);
+    const type = corpusFormatType(format);
+    if (type === undefined) throw new Error(`unsupported format "${format}"`);
     const data = new Uint8Array(await readFile(resolve(dir, blob.file)));
     const out = new Uint8Array(blob.width * blob.height * 4);
-    const first = decodeStandalone(format, data, blob.width, blob.height, out);
+    const image = { type, width: blob.width, height: blob.height, data, out };
+    const first = decodeStatelessImage(image);
     result.sha256_ok =
       blob.decoded_sha256_rgba !== undefined
         ? manifestDigest(first, 'rgba') === blob.decoded_sha256_rgba
@@ -166,7 +168,7 @@ async function benchBlob(dir: string, blob: ManifestBlob, runs: number): Promise
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      decodeStandalone(format, data, blob.width, blob.height, out);
+      decodeStatelessImage(image);
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);

@@ -1,5 +1,6 @@
 // `saffron info <uri|file.vv>`: what the server says about itself — name, uuid, channels, caps, mouse modes.
 import { capsToBits } from '../../spice/transport/caps';
+import { channelCapNames, commonCapNames } from '../capability-names';
 import { channelTypeName } from '../../spice/channels/channel-names';
 import * as E from '../../spice/protocol/enums';
 import { numberOption, parseArgs } from '../args';
@@ -31,9 +32,13 @@ export interface InfoReport {
     id: number;
     state: 'open' | 'failed' | 'not-opened';
     secure?: boolean;
+    /** Capability bit numbers, and the same bits by spice-protocol name (MINI_HEADER, CODEC_VP8, …). */
     serverCommonCaps?: number[];
     serverChannelCaps?: number[];
     clientChannelCaps?: number[];
+    serverCommonCapNames?: string[];
+    serverChannelCapNames?: string[];
+    clientChannelCapNames?: string[];
     error?: string;
   }[];
 }
@@ -104,13 +109,18 @@ ${CONNECT_USAGE}`,
           const ch = session!.getChannel(type, id);
           const base = { type: channelTypeName(type), id };
           if (ch?.isReady) {
+            const serverCommonCaps = capsToBits(ch.serverCommonCaps);
+            const serverChannelCaps = capsToBits(ch.serverChannelCaps);
             return {
               ...base,
               state: 'open' as const,
               secure: ch.isSecure,
-              serverCommonCaps: capsToBits(ch.serverCommonCaps),
-              serverChannelCaps: capsToBits(ch.serverChannelCaps),
+              serverCommonCaps,
+              serverChannelCaps,
               clientChannelCaps: ch.offeredCaps,
+              serverCommonCapNames: commonCapNames(serverCommonCaps),
+              serverChannelCapNames: channelCapNames(type, serverChannelCaps),
+              clientChannelCapNames: channelCapNames(type, ch.offeredCaps),
             };
           }
           const error = failures.get(`${type}:${id}`);
@@ -148,7 +158,7 @@ function printReport(r: InfoReport, out: (line: string) => void): void {
     const label = (c.id ? `${c.type}:${c.id}` : c.type).padEnd(12);
     if (c.state === 'open') {
       out(
-        `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${c.serverCommonCaps!.join(',')}] channel [${c.serverChannelCaps!.join(',')}]`,
+        `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${(c.serverCommonCapNames ?? []).join(', ')}] channel [${(c.serverChannelCapNames ?? []).join(', ')}]`,
       );
     } else if (c.state === 'failed') out(`  ${label} failed: ${printable(c.error ?? '')}`);
     else out(`  ${label} not opened (not supported by this version or disabled)`);

@@ -1,39 +1,30 @@
-// `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [--password P]`: the app's renderer served to a browser,
-// with the SPICE session running here in Node and the app contract carried over a WebSocket.
+// `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [connection options]`: the app's renderer served to a browser,
+// with the SPICE session in a session process this command starts (and restarts if it dies), and the contract
+// carried over a WebSocket.
 import type { CliCommand, CliIo } from '../command';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes';
-import { resolveTarget } from '../../spice/connect/resolve';
+import { numberOption, parseArgs, type ParsedArgs } from '../args';
+import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs } from '../connect-options';
+import { EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, exitCodeFor } from '../exit-codes';
 import { errorMessage, isSpiceError } from '../../spice/errors';
 import type { Logger } from '../../spice/logger';
 import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
 
-const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--password PASSWORD] [--verbose]
-                   [--udpack-public-key FILE] [--udpack-token TOKEN]
+const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [connection options]
 
-Serves the Saffron viewer to a web browser: the SPICE session runs in this process and the page talks to it
-over a WebSocket. Without a URI the page shows the connect form.
+Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
+and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
-  --password PASSWORD  SPICE ticket (also: the password= URI parameter or the .vv file)
-  --udpack-public-key FILE, --udpack-token TOKEN
-                       for spice+udpack://GATEWAY:PORT (also SAFFRON_UDPACK_PUBLIC_KEY / SAFFRON_UDPACK_TOKEN)
-  --verbose            log protocol details to stderr
+
+${CONNECT_USAGE}
+For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
+the outcome and offers to reconnect); still connecting after that long, saffron web exits with code 8.
 
 Prints "listening http://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
 lets a page drive the VM; other monitors: add ?monitor=N before the #). Runs until interrupted (Ctrl+C).`;
-
-interface WebArgs {
-  target?: string;
-  listenHost: string;
-  listenPort: number;
-  password?: string;
-  udpackPublicKeyFile?: string;
-  udpackToken?: string;
-  verbose: boolean;
-}
 
 function parseListen(value: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
@@ -43,45 +34,12 @@ function parseListen(value: string): { host: string; port: number } | undefined 
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
-function parseArgs(argv: string[]): WebArgs | string {
-  const args: WebArgs = { listenHost: '127.0.0.1', listenPort: 0, verbose: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const value = (): string | undefined => {
-      const eq = arg.indexOf('=');
-      if (eq >= 0) return arg.slice(eq + 1);
-      i++;
-      return argv[i];
-    };
-    if (arg === '--listen' || arg.startsWith('--listen=')) {
-      const v = value();
-      const listen = v === undefined ? undefined : parseListen(v);
-      if (!listen) return `--listen needs HOST:PORT (got ${v ?? 'nothing'})`;
-      args.listenHost = listen.host;
-      args.listenPort = listen.port;
-    } else if (arg === '--password' || arg.startsWith('--password=')) {
-      const v = value();
-      if (v === undefined) return '--password needs a value';
-      args.password = v;
-    } else if (arg === '--udpack-public-key' || arg.startsWith('--udpack-public-key=')) {
-      const v = value();
-      if (v === undefined) return '--udpack-public-key needs a file';
-      args.udpackPublicKeyFile = v;
-    } else if (arg === '--udpack-token' || arg.startsWith('--udpack-token=')) {
-      const v = value();
-      if (v === undefined) return '--udpack-token needs a value';
-      args.udpackToken = v;
-    } else if (arg === '--verbose' || arg === '-v') {
-      args.verbose = true;
-    } else if (arg.startsWith('-')) {
-      return `unknown option ${arg}`;
-    } else if (args.target === undefined) {
-      args.target = arg;
-    } else {
-      return `unexpected argument ${arg}`;
-    }
-  }
-  return args;
+function parseWebArgs(argv: string[]): ParsedArgs {
+  return parseArgs(argv, {
+    values: [...CONNECT_ARG_SPEC.values, 'listen'],
+    booleans: CONNECT_ARG_SPEC.booleans,
+    aliases: { v: 'verbose', h: 'help' },
+  });
 }
 
 function stderrLogger(io: CliIo, verbose: boolean): Logger {
@@ -97,6 +55,16 @@ function stderrLogger(io: CliIo, verbose: boolean): Logger {
     warn: (m, f) => line('warning', m, f),
     error: (m, f) => line('error', m, f),
   };
+}
+
+/** Resolves with EXIT_TIMEOUT if the host is still connecting after `timeoutMs` (never resolves otherwise). */
+function firstConnectDeadline(host: { readonly currentState: string }, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      // 'idle': the session process has not even reported the attempt yet (it may still be starting).
+      if (host.currentState === 'connecting' || host.currentState === 'idle') resolve(EXIT_TIMEOUT);
+    }, timeoutMs).unref();
+  });
 }
 
 /** Resolves on SIGINT/SIGTERM. */
@@ -117,17 +85,30 @@ export const webCommand: CliCommand = {
   summary: 'serve the viewer to a web browser (session in Node, page over a WebSocket)',
   usage: USAGE,
   async run(argv, io) {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      io.stdout(USAGE);
-      return EXIT_OK;
-    }
-    const parsed = parseArgs(argv);
-    if (typeof parsed === 'string') {
-      io.stderr(`saffron web: ${parsed}`);
+    let args: ParsedArgs;
+    let listen = { host: '127.0.0.1', port: 0 };
+    let timeoutMs: number | undefined;
+    try {
+      args = parseWebArgs(argv);
+      if (args.flags.has('help')) {
+        io.stdout(USAGE);
+        return EXIT_OK;
+      }
+      const listenArg = args.values.get('listen');
+      if (listenArg !== undefined) {
+        const parsed = parseListen(listenArg);
+        if (!parsed) throw new Error(`--listen needs HOST:PORT (got ${listenArg})`);
+        listen = parsed;
+      }
+      if (args.values.has('timeout')) timeoutMs = numberOption(args, 'timeout', 0) * 1000;
+      if (args.positional.length > 1) throw new Error(`unexpected argument ${args.positional[1]}`);
+    } catch (e) {
+      io.stderr(`saffron web: ${errorMessage(e)}`);
       io.stderr(USAGE);
       return EXIT_USAGE;
     }
-    const logger = stderrLogger(io, parsed.verbose);
+    const parsed = { listenHost: listen.host, listenPort: listen.port, target: args.positional[0] };
+    const logger = stderrLogger(io, args.flags.has('verbose'));
     const rendererDir = defaultRendererDir();
     if (!rendererDir) {
       io.stderr('saffron web: the renderer is not built (dist/renderer missing) — run `npm run build`');
@@ -136,14 +117,8 @@ export const webCommand: CliCommand = {
     let config;
     if (parsed.target !== undefined) {
       try {
-        config = await resolveTarget(parsed.target, {
-          env: io.env,
+        config = await configFromArgs(parsed.target, args, io, {
           capabilities: { window: true, hotkeys: true },
-          ...(parsed.password !== undefined ? { password: parsed.password } : {}),
-          ...(parsed.udpackPublicKeyFile !== undefined
-            ? { udpackPublicKeyFile: parsed.udpackPublicKeyFile }
-            : {}),
-          ...(parsed.udpackToken !== undefined ? { udpackToken: parsed.udpackToken } : {}),
         });
       } catch (e) {
         io.stderr(`saffron web: ${errorMessage(e)}`);
@@ -161,6 +136,7 @@ export const webCommand: CliCommand = {
         listenPort: parsed.listenPort,
         logger,
         env: io.env,
+        debug: args.flags.has('verbose'),
         ...(config ? { config } : {}),
       });
     } catch (e) {
@@ -170,8 +146,13 @@ export const webCommand: CliCommand = {
       return EXIT_FAILURE;
     }
     io.stdout(`listening ${harness.url}`);
-    await untilInterrupted();
+    const outcome = await Promise.race([
+      untilInterrupted().then(() => EXIT_OK),
+      ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.views, timeoutMs)] : []),
+    ]);
+    if (outcome === EXIT_TIMEOUT)
+      io.stderr(`saffron web: gave up after ${timeoutMs! / 1000} s waiting for the server`);
     await harness.close();
-    return EXIT_OK;
+    return outcome;
   },
 };

@@ -15,6 +15,8 @@ export class CursorChannel extends SpiceChannel<E.SpiceMsgCursor> {
   x = 0;
   y = 0;
   visible = false;
+  /** The server has said something about the cursor (INIT, SET, MOVE, HIDE) since the start or the last RESET. */
+  known = false;
 
   /** SpiceCursor: u16 flags, then (unless NONE) a header and the shape data to the end of the message. */
   private readCursor(r: SpiceReader): CursorShape | null {
@@ -55,12 +57,14 @@ export class CursorChannel extends SpiceChannel<E.SpiceMsgCursor> {
       this.visible = r.u8() !== 0;
       this.cache.clear();
       this.shape = this.readCursor(r);
+      this.known = true;
       this.emitSet();
     },
     [E.SPICE_MSG_CURSOR_RESET]: () => {
       this.cache.clear();
       this.shape = null;
       this.visible = false;
+      this.known = false;
       this.ctx.emit('cursor-reset', { channelId: this.id });
     },
     [E.SPICE_MSG_CURSOR_SET]: (r) => {
@@ -68,16 +72,19 @@ export class CursorChannel extends SpiceChannel<E.SpiceMsgCursor> {
       this.y = r.i16();
       this.visible = r.u8() !== 0;
       this.shape = this.readCursor(r);
+      this.known = true;
       this.emitSet();
     },
     [E.SPICE_MSG_CURSOR_MOVE]: (r) => {
       this.x = r.i16();
       this.y = r.i16();
       this.visible = true;
+      this.known = true;
       this.ctx.emit('cursor-move', { channelId: this.id, x: this.x, y: this.y });
     },
     [E.SPICE_MSG_CURSOR_HIDE]: () => {
       this.visible = false;
+      this.known = true;
       this.ctx.emit('cursor-hide', { channelId: this.id });
     },
     [E.SPICE_MSG_CURSOR_TRAIL]: () => {

@@ -1,9 +1,10 @@
 // The display channel: sends DISPLAY_INIT right after the link (the server waits for it, G18), decodes every
 // SPICE_MSG_DISPLAY_* message and applies it to this channel's surfaces (surfaces/display-surfaces.ts), then
-// reports surface lifecycle, damage, marks and monitor layouts as session events. The image cache and GLZ
-// window are shared by all display channels of the session (DisplayShared). MJPEG video streams are decoded
-// and drawn into their surface when a JPEG decoder is available; anything we cannot show is reported once
-// through `unsupported` with the exact reason.
+// reports surface lifecycle, damage and marks as session events. It owns its monitors (display-monitors.ts: the
+// MONITORS_CONFIG heads on the primary surface, as spice-gtk does) and its video streams, which it hands to the
+// first VideoBackend (video/video-decoder.ts) that plays their codec. The image cache and GLZ window are shared by
+// all display channels of the session (DisplayShared, created by displayFeature()). Anything we cannot show is
+// reported once through `unsupported` with the exact reason.
 
 import { SpiceError, errorMessage } from '../errors';
 import * as E from '../protocol/enums';
@@ -15,89 +16,51 @@ import {
   SPICE_DISPLAY_CAP_PREF_COMPRESSION,
   SPICE_DISPLAY_CAP_SIZED_STREAM,
 } from '../protocol/protocol';
-import type { SpiceSession } from '../session';
-import type { SurfaceProvider } from '../surfaces/types';
 import * as D from '../codecs/display';
 import * as DD from '../codecs/display-draw';
-import type { SpiceClip } from '../codecs/display';
 import { imageSource } from '../surfaces/canvas';
-import {
-  createDisplayShared,
-  type DisplayShared,
-  type DisplaySharedOptions,
-} from '../surfaces/display-shared';
+import type { DisplayShared } from '../surfaces/display-shared';
 import { DisplaySurfaces } from '../surfaces/display-surfaces';
 import type { Surface } from '../surfaces/surface';
-import type { Rect } from '../surfaces/types';
+import type { MonitorConfig, Rect, SurfaceProvider } from '../surfaces/types';
+import { mjpegCoreBackend } from '../video/mjpeg-core';
+import {
+  videoCodecName,
+  type VideoBackend,
+  type VideoStream,
+  type VideoStreamDecoder,
+  type VideoTarget,
+} from '../video/video-decoder';
 import { SpiceWriter } from '../wire/writer';
 import type { SpiceReader } from '../wire/reader';
 import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
+import { monitorLayout, sameMonitor, type DisplayMonitor } from './display-monitors';
 
-/** spice-protocol SPICE_MAX_NUM_STREAMS. */
-const MAX_STREAMS = 64;
 /** How long INVAL_ALL_PIXMAPS waits for the other channels it names before clearing anyway. */
 const INVAL_WAIT_TIMEOUT_MS = 5000;
 
 export interface DisplayChannelOptions {
   /** SPICE_IMAGE_COMPRESSION_* to ask for with PREFERRED_COMPRESSION (advertises PREF_COMPRESSION). */
   preferredCompression?: number;
+  /** Video backends in order of preference (default: MJPEG decoded in the core). */
+  video?: readonly VideoBackend[];
 }
 
-interface StreamState {
-  id: number;
-  surfaceId: number;
-  codec: number;
-  topDown: boolean;
-  dest: Rect;
-  clip: SpiceClip;
-  playable: boolean;
-}
-
-function codecName(codec: number): string {
-  return ['?', 'MJPEG', 'VP8', 'H264', 'VP9', 'H265'][codec] ?? `codec ${codec}`;
-}
-
-/** Flips RGBA rows in place (bottom-up video frames). */
-function flipRows(pixels: Uint8Array, width: number, height: number): void {
-  const stride = width * 4;
-  const tmp = new Uint8Array(stride);
-  for (let top = 0, bottom = height - 1; top < bottom; top++, bottom--) {
-    const a = top * stride;
-    const b = bottom * stride;
-    tmp.set(pixels.subarray(a, a + stride));
-    pixels.copyWithin(a, b, b + stride);
-    pixels.set(tmp, b);
-  }
-}
-
-/** Width and height from a JPEG's SOF marker (MJPEG frames carry no size of their own), or null. */
-export function jpegDimensions(data: Uint8Array): { width: number; height: number } | null {
-  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return null;
-  let p = 2;
-  while (p + 4 <= data.length) {
-    if (data[p] !== 0xff) return null;
-    const marker = data[p + 1]!;
-    if (marker === 0xff) {
-      p++;
-      continue;
-    }
-    const len = (data[p + 2]! << 8) | data[p + 3]!;
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) {
-      if (p + 9 > data.length) return null;
-      return { height: (data[p + 5]! << 8) | data[p + 6]!, width: (data[p + 7]! << 8) | data[p + 8]! };
-    }
-    if (len < 2) return null;
-    p += 2 + len;
-  }
-  return null;
+interface StreamEntry {
+  stream: VideoStream;
+  /** null: no backend plays the codec (reported once at STREAM_CREATE); frames are dropped. */
+  decoder: VideoStreamDecoder | null;
 }
 
 export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements SurfaceProvider {
   readonly shared: DisplayShared;
   readonly surfaces: DisplaySurfaces;
   private readonly options: DisplayChannelOptions;
-  private readonly streams = new Map<number, StreamState>();
+  private readonly video: readonly VideoBackend[];
+  private readonly streams = new Map<number, StreamEntry>();
+  /** The heads of the last MONITORS_CONFIG (before clipping to the primary surface). */
+  private heads: MonitorConfig[] = [];
+  private monitorList: DisplayMonitor[] = [];
   /** True between MARK and the next RESET / primary destroy. */
   marked = false;
 
@@ -105,14 +68,21 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     super(ctx);
     this.shared = shared;
     this.options = options;
+    this.video = options.video ?? [mjpegCoreBackend(shared.decoders)];
     this.surfaces = new DisplaySurfaces({
       imageCache: shared.imageCache,
       decoders: shared.decoders,
       surfaceBudget: shared.surfaceBudget,
       logger: ctx.logger,
       events: {
-        surfaceCreated: (s) => this.ctx.emit('surface-create', { ...s.info, channelId: this.id }),
-        surfaceDestroyed: (surfaceId) => this.ctx.emit('surface-destroy', { channelId: this.id, surfaceId }),
+        surfaceCreated: (s) => {
+          this.ctx.emit('surface-create', { ...s.info, channelId: this.id });
+          if (s.primary) this.updateMonitors();
+        },
+        surfaceDestroyed: (surfaceId) => {
+          this.ctx.emit('surface-destroy', { channelId: this.id, surfaceId });
+          this.updateMonitors();
+        },
         damage: (surfaceId, rect) => this.ctx.emit('damage', { channelId: this.id, surfaceId, rect }),
       },
     });
@@ -122,6 +92,25 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     return this.surfaces.get(surfaceId);
   }
 
+  /** This channel's monitors: what the shells show as views (see display-monitors.ts). */
+  get monitors(): readonly DisplayMonitor[] {
+    return this.monitorList;
+  }
+
+  private updateMonitors(): void {
+    const p = this.surfaces.primary;
+    const next = monitorLayout(
+      this.id,
+      p ? { surfaceId: p.id, width: p.width, height: p.height } : undefined,
+      this.heads,
+    );
+    const same =
+      next.length === this.monitorList.length && next.every((m, i) => sameMonitor(m, this.monitorList[i]!));
+    if (same) return;
+    this.monitorList = next;
+    this.ctx.emit('monitors', { channelId: this.id, monitors: next });
+  }
+
   protected override channelCaps(): number[] {
     const caps = [
       SPICE_DISPLAY_CAP_SIZED_STREAM,
@@ -129,7 +118,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       SPICE_DISPLAY_CAP_COMPOSITE,
       SPICE_DISPLAY_CAP_A8_SURFACE,
     ];
-    if (this.shared.decoders.lz4) caps.push(SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+    if (this.shared.decoders[E.SPICE_IMAGE_TYPE_LZ4]) caps.push(SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     if (this.options.preferredCompression !== undefined) caps.push(SPICE_DISPLAY_CAP_PREF_COMPRESSION);
     return caps;
   }
@@ -154,7 +143,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   protected override onClose(): void {
-    this.streams.clear();
+    this.destroyStreams(() => true);
     this.surfaces.destroyAll();
   }
 
@@ -204,22 +193,23 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     [E.SPICE_MSG_DISPLAY_STREAM_CREATE]: (r) => this.onStreamCreate(D.decodeSpiceMsgDisplayStreamCreate(r)),
     [E.SPICE_MSG_DISPLAY_STREAM_DATA]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamData(r);
-      return this.onStreamFrame(msg.base.id, msg.data, null);
+      return this.onStreamFrame(msg.base.id, msg.data, msg.base.multi_media_time, null);
     },
     [E.SPICE_MSG_DISPLAY_STREAM_DATA_SIZED]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamDataSized(r);
-      return this.onStreamFrame(msg.base.id, msg.data, msg.dest);
+      return this.onStreamFrame(msg.base.id, msg.data, msg.base.multi_media_time, msg.dest);
     },
     [E.SPICE_MSG_DISPLAY_STREAM_CLIP]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamClip(r);
       const s = this.streams.get(msg.id);
       if (!s) this.log.warn(`STREAM_CLIP for unknown stream ${msg.id}`);
-      else s.clip = msg.clip;
+      else s.stream.clip = msg.clip;
     },
     [E.SPICE_MSG_DISPLAY_STREAM_DESTROY]: (r) => {
-      this.streams.delete(D.decodeSpiceMsgDisplayStreamDestroy(r).id);
+      const id = D.decodeSpiceMsgDisplayStreamDestroy(r).id;
+      this.destroyStreams((s) => s.id === id);
     },
-    [E.SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL]: () => this.streams.clear(),
+    [E.SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL]: () => this.destroyStreams(() => true),
     [E.SPICE_MSG_DISPLAY_DRAW_FILL]: this.draw(DD.decodeSpiceMsgDisplayDrawFill, (m) =>
       this.surfaces.drawFill(m),
     ),
@@ -265,22 +255,20 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     [E.SPICE_MSG_DISPLAY_SURFACE_DESTROY]: (r) => {
       const { surface_id } = D.decodeSpiceMsgSurfaceDestroy(r);
       if (this.surfaces.get(surface_id)?.primary) this.marked = false;
-      for (const [id, s] of this.streams) if (s.surfaceId === surface_id) this.streams.delete(id);
+      this.destroyStreams((s) => s.surfaceId === surface_id);
       this.surfaces.destroy(surface_id);
     },
     [E.SPICE_MSG_DISPLAY_MONITORS_CONFIG]: (r) => {
       const msg = D.decodeSpiceMsgDisplayMonitorsConfig(r);
-      this.ctx.emit('monitors', {
-        channelId: this.id,
-        monitors: msg.heads.map((h) => ({
-          id: h.monitor_id,
-          surfaceId: h.surface_id,
-          x: h.x,
-          y: h.y,
-          width: h.width,
-          height: h.height,
-        })),
-      });
+      this.heads = msg.heads.map((h) => ({
+        id: h.monitor_id,
+        surfaceId: h.surface_id,
+        x: h.x,
+        y: h.y,
+        width: h.width,
+        height: h.height,
+      }));
+      this.updateMonitors();
     },
     [E.SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamActivateReport(r);
@@ -309,11 +297,10 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     const primary = this.surfaces.primary;
     if (primary) {
       primary.data32.fill(primary.alphaRule === 'opaque' ? 0xff000000 : 0);
-      primary.addDamage(primary.bounds);
       this.ctx.emit('damage', { channelId: this.id, surfaceId: primary.id, rect: primary.bounds });
     }
     this.surfaces.paletteCache.clear();
-    this.streams.clear();
+    this.destroyStreams(() => true);
     this.marked = false;
   }
 
@@ -334,63 +321,70 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
   }
 
   private onStreamCreate(msg: D.SpiceMsgDisplayStreamCreate): void {
-    if (msg.id >= MAX_STREAMS) throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
+    if (msg.id >= E.SPICE_MAX_NUM_STREAMS)
+      throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
     if (!this.surfaces.get(msg.surface_id))
       throw new SpiceError('protocol', `stream ${msg.id} on unknown surface ${msg.surface_id}`);
-    const playable = msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG && this.shared.decoders.jpeg !== null;
-    if (!playable) {
-      this.unsupported(
-        msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG
-          ? 'video stream (MJPEG): no JPEG decoder in this build; the stream area stays as last drawn'
-          : `video stream codec ${codecName(msg.codec_type)} (only MJPEG is supported)`,
-      );
-    }
-    this.streams.set(msg.id, {
+    this.destroyStreams((s) => s.id === msg.id);
+    const stream: VideoStream = {
+      channelId: this.id,
       id: msg.id,
       surfaceId: msg.surface_id,
       codec: msg.codec_type,
       topDown: (msg.flags & E.SPICE_STREAM_FLAGS_TOP_DOWN) !== 0,
       dest: msg.dest,
       clip: msg.clip,
-      playable,
-    });
+    };
+    const backend = this.video.find((b) => b.codecs.includes(msg.codec_type));
+    if (!backend) {
+      const played = [...new Set(this.video.flatMap((b) => b.codecs))].map(videoCodecName);
+      this.unsupported(
+        msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG
+          ? 'video stream (MJPEG): no JPEG decoder in this build; the stream area stays as last drawn'
+          : `video stream codec ${videoCodecName(msg.codec_type)} (${
+              played.length
+                ? `only ${played.join(', ')} ${played.length === 1 ? 'is' : 'are'} supported`
+                : 'no video backend'
+            })`,
+      );
+    }
+    this.streams.set(msg.id, { stream, decoder: backend ? backend.create(stream, this.videoTarget) : null });
   }
 
-  private async onStreamFrame(id: number, data: Uint8Array, dest: Rect | null): Promise<void> {
-    const s = this.streams.get(id);
-    if (!s) {
+  private readonly videoTarget: VideoTarget = {
+    drawFrame: (stream, frame, dest) => {
+      if (!this.surfaces.get(stream.surfaceId)) return;
+      this.surfaces.drawFrame(stream.surfaceId, imageSource(frame), dest, stream.clip);
+    },
+    emit: (name, payload) => this.ctx.emit(name, payload),
+  };
+
+  private async onStreamFrame(
+    id: number,
+    data: Uint8Array,
+    mmTimeMs: number,
+    dest: Rect | null,
+  ): Promise<void> {
+    const entry = this.streams.get(id);
+    if (!entry) {
       this.log.warn(`STREAM_DATA for unknown stream ${id}`);
       return;
     }
-    if (dest) s.dest = dest;
-    const jpeg = this.shared.decoders.jpeg;
-    if (!s.playable || !jpeg) return;
-    let frame;
+    if (dest) entry.stream.dest = dest;
+    if (!entry.decoder) return;
     try {
-      const size = jpegDimensions(data);
-      if (!size) throw new SpiceError('protocol', 'not a JPEG frame');
-      frame = await jpeg(data, size.width, size.height);
+      await entry.decoder.frame({ data, dest: entry.stream.dest, mmTimeMs });
     } catch (e) {
       // One bad frame must not end the stream (spice-gtk drops it too).
       this.log.warn(`stream ${id}: frame dropped: ${errorMessage(e)}`);
-      return;
     }
-    if (!s.topDown) flipRows(frame.pixels, frame.width, frame.height);
-    if (!this.surfaces.get(s.surfaceId)) return;
-    this.surfaces.drawFrame(s.surfaceId, imageSource(frame), s.dest, s.clip);
   }
-}
 
-/**
- * Makes `session` open display channels: one DisplayShared (image cache, GLZ window, decoders) for all of
- * them, released when the session ends.
- */
-export function installDisplayChannels(
-  session: SpiceSession,
-  options: DisplaySharedOptions & DisplayChannelOptions = {},
-): DisplayShared {
-  const shared = createDisplayShared(options);
-  session.registerChannelFactory(E.SPICE_CHANNEL_DISPLAY, (ctx) => new DisplayChannel(ctx, shared, options));
-  session.onDispose(() => shared.close());
-  return shared;
+  private destroyStreams(which: (s: VideoStream) => boolean): void {
+    for (const [id, entry] of this.streams) {
+      if (!which(entry.stream)) continue;
+      this.streams.delete(id);
+      entry.decoder?.destroy();
+    }
+  }
 }

@@ -24,8 +24,8 @@ export function packScancode(code: number, release: boolean): number {
 }
 
 export class InputsChannel extends SpiceChannel<E.SpiceMsgInputs> {
-  /** Lock-key state the guest reports (SPICE_KEYBOARD_MODIFIER_FLAGS_*). */
-  guestModifiers = 0;
+  /** Lock-key state the guest reports (SPICE_KEYBOARD_MODIFIER_FLAGS_*); undefined until INPUTS_INIT. */
+  guestModifiers: number | undefined = undefined;
   private unackedMotion = 0;
   private pendingMotion: { dx: number; dy: number; buttons: number } | null = null;
   private pendingPosition: { x: number; y: number; buttons: number; displayId: number } | null = null;

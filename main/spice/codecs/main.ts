@@ -83,3 +83,20 @@ export function decodeSpiceMsgMainMigrationSwitchHost(r: SpiceReader): SpiceMsgM
 export function encodeSpiceMsgcMainMouseModeRequest(mode: number): SpiceWriter {
   return new SpiceWriter(2).u16(mode);
 }
+
+// ---- agent (REFERENCES G27-G28) ----
+
+/** SPICE_MSGC_MAIN_AGENT_START: u32 num_tokens, the client's budget for agent → client AGENT_DATA. */
+export function encodeSpiceMsgcMainAgentStart(numTokens: number): SpiceWriter {
+  return new SpiceWriter(4).u32(numTokens);
+}
+
+/** SPICE_MSG_MAIN_AGENT_TOKEN / AGENT_CONNECTED_TOKENS: u32 num_tokens. */
+export function decodeSpiceMsgMainAgentTokens(r: SpiceReader): number {
+  return r.u32();
+}
+
+/** SPICE_MSG_MAIN_AGENT_DISCONNECTED: u32 error_code (a SPICE_LINK_ERR_*). */
+export function decodeSpiceMsgMainAgentDisconnect(r: SpiceReader): number {
+  return r.u32();
+}

@@ -1,60 +1,57 @@
-// Link-stage constants and capability bit numbers from spice-protocol's protocol.h (REFERENCES §1a, G1-G5).
+// Link-stage constants from spice-protocol's protocol.h (REFERENCES §1a, G1-G5). The numbers protocol.h defines
+// itself (version, capability bits, SPICE_MAX_NUM_STREAMS, motion ack bunch) are generated into
+// shared/spice-enums.ts by scripts/gen-enums.mjs and re-exported here; this file adds only what the header
+// expresses as packed struct sizes or byte-string macros.
 
-export const SPICE_MAGIC = 0x51444552; // bytes "REDQ"
-export const SPICE_VERSION_MAJOR = 2;
-export const SPICE_VERSION_MINOR = 2;
-export const SPICE_TICKET_KEY_PAIR_LENGTH = 1024;
-export const SPICE_TICKET_PUBKEY_BYTES = 162; // DER SubjectPublicKeyInfo of a 1024-bit RSA key
-export const SPICE_ENCRYPTED_TICKET_BYTES = 128;
-export const SPICE_MAX_PASSWORD_LENGTH = 60;
-export const SPICE_LINK_HEADER_BYTES = 16;
-export const SPICE_LINK_MESS_BYTES = 18;
-export const SPICE_LINK_REPLY_BYTES = 178;
-export const SPICE_DATA_HEADER_BYTES = 18;
-export const SPICE_MINI_DATA_HEADER_BYTES = 6;
-export const SPICE_INPUT_MOTION_ACK_BUNCH = 4;
+export {
+  SPICE_VERSION_MAJOR,
+  SPICE_VERSION_MINOR,
+  SPICE_TICKET_KEY_PAIR_LENGTH,
+  SPICE_TICKET_PUBKEY_BYTES,
+  SPICE_MAX_PASSWORD_LENGTH,
+  SPICE_INPUT_MOTION_ACK_BUNCH,
+  SPICE_MAX_NUM_STREAMS,
+  SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION,
+  SPICE_COMMON_CAP_AUTH_SPICE,
+  SPICE_COMMON_CAP_AUTH_SASL,
+  SPICE_COMMON_CAP_MINI_HEADER,
+  SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE,
+  SPICE_MAIN_CAP_NAME_AND_UUID,
+  SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS,
+  SPICE_MAIN_CAP_SEAMLESS_MIGRATE,
+  SPICE_DISPLAY_CAP_SIZED_STREAM,
+  SPICE_DISPLAY_CAP_MONITORS_CONFIG,
+  SPICE_DISPLAY_CAP_COMPOSITE,
+  SPICE_DISPLAY_CAP_A8_SURFACE,
+  SPICE_DISPLAY_CAP_STREAM_REPORT,
+  SPICE_DISPLAY_CAP_LZ4_COMPRESSION,
+  SPICE_DISPLAY_CAP_PREF_COMPRESSION,
+  SPICE_DISPLAY_CAP_GL_SCANOUT,
+  SPICE_DISPLAY_CAP_MULTI_CODEC,
+  SPICE_DISPLAY_CAP_CODEC_MJPEG,
+  SPICE_DISPLAY_CAP_CODEC_VP8,
+  SPICE_DISPLAY_CAP_CODEC_H264,
+  SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE,
+  SPICE_DISPLAY_CAP_CODEC_VP9,
+  SPICE_DISPLAY_CAP_CODEC_H265,
+  SPICE_INPUTS_CAP_KEY_SCANCODE,
+  SPICE_PLAYBACK_CAP_CELT_0_5_1,
+  SPICE_PLAYBACK_CAP_VOLUME,
+  SPICE_PLAYBACK_CAP_LATENCY,
+  SPICE_PLAYBACK_CAP_OPUS,
+  SPICE_RECORD_CAP_CELT_0_5_1,
+  SPICE_RECORD_CAP_VOLUME,
+  SPICE_RECORD_CAP_OPUS,
+  SPICE_SPICEVMC_CAP_DATA_COMPRESS_LZ4,
+} from '../../../shared/spice-enums';
+
+/** SPICE_MAGIC_CONST("REDQ"): the bytes "REDQ" read as a little-endian u32. */
+export const SPICE_MAGIC = 0x51444552;
+export const SPICE_ENCRYPTED_TICKET_BYTES = 128; // SpiceLinkEncryptedTicket: SPICE_TICKET_KEY_PAIR_LENGTH / 8
+export const SPICE_LINK_HEADER_BYTES = 16; // sizeof(SpiceLinkHeader)
+export const SPICE_LINK_MESS_BYTES = 18; // sizeof(SpiceLinkMess)
+export const SPICE_LINK_REPLY_BYTES = 178; // sizeof(SpiceLinkReply)
+export const SPICE_DATA_HEADER_BYTES = 18; // sizeof(SpiceDataHeader)
+export const SPICE_MINI_DATA_HEADER_BYTES = 6; // sizeof(SpiceMiniDataHeader)
+/** Same as SPICE_MAX_NUM_STREAMS (older name kept for existing imports). */
 export const SPICE_MAX_STREAMS = 64;
-
-// Common capabilities
-export const SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION = 0;
-export const SPICE_COMMON_CAP_AUTH_SPICE = 1;
-export const SPICE_COMMON_CAP_AUTH_SASL = 2;
-export const SPICE_COMMON_CAP_MINI_HEADER = 3;
-
-// Main channel
-export const SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE = 0;
-export const SPICE_MAIN_CAP_NAME_AND_UUID = 1;
-export const SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS = 2;
-export const SPICE_MAIN_CAP_SEAMLESS_MIGRATE = 3;
-
-// Display channel
-export const SPICE_DISPLAY_CAP_SIZED_STREAM = 0;
-export const SPICE_DISPLAY_CAP_MONITORS_CONFIG = 1;
-export const SPICE_DISPLAY_CAP_COMPOSITE = 2;
-export const SPICE_DISPLAY_CAP_A8_SURFACE = 3;
-export const SPICE_DISPLAY_CAP_STREAM_REPORT = 4;
-export const SPICE_DISPLAY_CAP_LZ4_COMPRESSION = 5;
-export const SPICE_DISPLAY_CAP_PREF_COMPRESSION = 6;
-export const SPICE_DISPLAY_CAP_GL_SCANOUT = 7;
-export const SPICE_DISPLAY_CAP_MULTI_CODEC = 8;
-export const SPICE_DISPLAY_CAP_CODEC_MJPEG = 9;
-export const SPICE_DISPLAY_CAP_CODEC_VP8 = 10;
-export const SPICE_DISPLAY_CAP_CODEC_H264 = 11;
-export const SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE = 12;
-export const SPICE_DISPLAY_CAP_CODEC_VP9 = 13;
-export const SPICE_DISPLAY_CAP_CODEC_H265 = 14;
-
-// Inputs
-export const SPICE_INPUTS_CAP_KEY_SCANCODE = 0;
-
-// Playback / record
-export const SPICE_PLAYBACK_CAP_CELT_0_5_1 = 0;
-export const SPICE_PLAYBACK_CAP_VOLUME = 1;
-export const SPICE_PLAYBACK_CAP_LATENCY = 2;
-export const SPICE_PLAYBACK_CAP_OPUS = 3;
-export const SPICE_RECORD_CAP_CELT_0_5_1 = 0;
-export const SPICE_RECORD_CAP_VOLUME = 1;
-export const SPICE_RECORD_CAP_OPUS = 2;
-
-// Spicevmc (usbredir, port, webdav)
-export const SPICE_SPICEVMC_CAP_DATA_COMPRESS_LZ4 = 0;

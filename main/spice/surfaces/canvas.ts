@@ -111,11 +111,6 @@ export class Canvas {
     return colorToPixel(this.surface.format, color);
   }
 
-  private damage(region: Region): void {
-    const e = regionExtents(region);
-    if (e) this.surface.addDamage(e);
-  }
-
   /** Restores the format's alpha invariant after raw bit operations. */
   private fixAlpha(region: Region): void {
     const rule = this.surface.alphaRule;
@@ -148,7 +143,6 @@ export class Canvas {
         for (let y = r.top; y < r.bottom; y++) ropSpanColor(rop, d, y * w + r.left, n, pixel);
       }
       if (!alphaKept) this.fixAlpha(region);
-      this.damage(region);
       return;
     } else {
       const { tile, offsetX, offsetY } = brush;
@@ -169,7 +163,6 @@ export class Canvas {
     }
     if (!(rop === ROP_COPY && (!brush.tile.hasAlpha || this.surface.alphaRule === 'keep')))
       this.fixAlpha(region);
-    this.damage(region);
   }
 
   /**
@@ -222,7 +215,6 @@ export class Canvas {
       }
     }
     if (!(rop === ROP_COPY && (!source.hasAlpha || this.surface.alphaRule === 'keep'))) this.fixAlpha(done);
-    this.damage(done);
   }
 
   /**
@@ -265,7 +257,6 @@ export class Canvas {
       }
     }
     this.fixAlpha(done);
-    this.damage(done);
   }
 
   /**
@@ -314,7 +305,6 @@ export class Canvas {
       }
     }
     this.fixAlpha(done);
-    this.damage(done);
   }
 
   /** COPY_BITS: moves the pixels at region − (dx, dy) to region, overlap-safe. */
@@ -339,7 +329,6 @@ export class Canvas {
     };
     if (dy > 0) for (let y = r.bottom - 1; y >= r.top; y--) copyRow(y);
     else for (let y = r.top; y < r.bottom; y++) copyRow(y);
-    s.addDamage(r);
   }
 
   /**
@@ -374,7 +363,6 @@ export class Canvas {
       }
     }
     this.fixAlpha(done);
-    this.damage(done);
   }
 
   /** Draws `color` through an 8-bit coverage mask (OVER; used for text). Mask origin at (mx, my). */
@@ -412,7 +400,6 @@ export class Canvas {
       }
     }
     this.fixAlpha(done);
-    this.damage(done);
   }
 
   /** One pixel through a binary rop (stroke spans use fill; this is for callers that need it). */

@@ -2,12 +2,13 @@
 // window (both keyed by the ids we announce in DISPLAY_INIT), and the image decoders bound to them.
 // The session creates one with createDisplayShared() and closes it when the session ends.
 
-import { DecodePool } from '../decoders/decode-pool';
+import { DecodePool } from '../decoders/pool/decode-pool';
 import { GlzWindow } from '../decoders/glz-window';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { ImageCache } from './image-cache';
-import { createImageDecoders, type ImageDecoders } from './image-decoders';
+import { createImageDecoders } from '../decoders/image-decoders';
+import type { ImageDecoderTable } from '../decoders/image-decoder';
 import { SurfaceBudget } from './surface-budget';
 
 /** spice-gtk's pixmap cache: 80 MiB of 32-bit pixels. */
@@ -23,8 +24,8 @@ export interface DisplaySharedOptions {
   /** Most pixels all surfaces of the session may hold together (default DEFAULT_MAX_TOTAL_SURFACE_PIXELS). */
   maxTotalSurfacePixels?: number;
   logger?: Logger;
-  /** Replaces decoders (tests). */
-  decoders?: Partial<ImageDecoders>;
+  /** Replaces entries of the decoder table by SPICE_IMAGE_TYPE_* (tests; null = not available in this build). */
+  decoders?: ImageDecoderTable;
   /**
    * Decode large QUIC/LZ/LZ4 images on worker threads (default true), so a big image never stalls the inputs
    * or other channels. A one-shot CLI turns it off: starting a worker costs more than one image's decode.
@@ -42,7 +43,7 @@ export interface DisplayShared {
   readonly surfaceBudget: SurfaceBudget;
   /** The GLZ dictionary (decoded images later GLZ images refer to). */
   readonly glzWindow: GlzWindow;
-  readonly decoders: ImageDecoders;
+  readonly decoders: ImageDecoderTable;
   /** Worker threads for large stateless decodes (null: everything decodes inline). */
   readonly decodePool: DecodePool | null;
   readonly logger: Logger;
@@ -57,7 +58,7 @@ export function createDisplayShared(options: DisplaySharedOptions = {}): Display
   const imageCache = new ImageCache(pixmapCacheSizePixels);
   const glzWindow = new GlzWindow(glzWindowPixels);
   const pool = options.decodeInWorkers === false ? null : new DecodePool();
-  const decoders: ImageDecoders = { ...createImageDecoders(glzWindow, pool), ...options.decoders };
+  const decoders: ImageDecoderTable = { ...createImageDecoders(glzWindow, pool), ...options.decoders };
   return {
     pixmapCacheId: PIXMAP_CACHE_ID,
     glzDictionaryId: GLZ_DICTIONARY_ID,

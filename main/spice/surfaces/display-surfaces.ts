@@ -40,7 +40,7 @@ import type {
 import type { SpiceImage } from '../codecs/image';
 import { Canvas, imageSource, surfaceSource, scaleToBox, type CanvasBrush, type PixelSource } from './canvas';
 import type { ImageCache } from './image-cache';
-import type { ImageDecoders } from './image-decoders';
+import type { ImageDecoderTable } from '../decoders/image-decoder';
 import { ImageResolver, type ResolvedImage } from './image-resolver';
 import { PaletteCache } from './palette-cache';
 import { compositeOnto } from './raster-composite';
@@ -67,7 +67,7 @@ export interface DisplaySurfacesEvents {
 
 export interface DisplaySurfacesDeps {
   imageCache: ImageCache;
-  decoders: ImageDecoders;
+  decoders: ImageDecoderTable;
   logger: Logger;
   events: DisplaySurfacesEvents;
   /** Total pixels of all surfaces (shared by the session's display channels); a default-sized one if absent. */

@@ -17,9 +17,6 @@ import {
   SPICE_IMAGE_TYPE_GLZ_RGB,
   SPICE_IMAGE_TYPE_JPEG,
   SPICE_IMAGE_TYPE_JPEG_ALPHA,
-  SPICE_IMAGE_TYPE_LZ4,
-  SPICE_IMAGE_TYPE_LZ_RGB,
-  SPICE_IMAGE_TYPE_QUIC,
   SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB,
 } from '../protocol/enums';
 import { MAX_IMAGE_PIXELS, type DecodedImage } from '../decoders/types';
@@ -27,14 +24,14 @@ import { imageTypeName, type SpiceBitmap, type SpiceImage, type SpicePalette } f
 import type { ImageCache } from './image-cache';
 import type { PaletteCache } from './palette-cache';
 import type { Surface } from './surface';
-import type { ImageDecoders } from './image-decoders';
+import { decodeImage, type EncodedImage, type ImageDecoderTable } from '../decoders/image-decoder';
 
 export type ResolvedImage = { kind: 'image'; image: DecodedImage } | { kind: 'surface'; surface: Surface };
 
 export interface ImageResolverDeps {
   imageCache: ImageCache;
   paletteCache: PaletteCache;
-  decoders: ImageDecoders;
+  decoders: ImageDecoderTable;
   getSurface: (id: number) => Surface | undefined;
   logger: Logger;
 }
@@ -111,78 +108,45 @@ export class ImageResolver {
     return palette ? palette.ents : null;
   }
 
-  private unsupported(type: number): never {
-    throw new SpiceError(
-      'unsupported',
-      `image type ${imageTypeName(type)} cannot be shown yet: its decoder is not available in this build`,
-    );
-  }
-
-  private async decode(image: SpiceImage): Promise<DecodedImage> {
+  /** The descriptor and body as the decoder table's EncodedImage (palettes resolved through the cache). */
+  private encoded(image: SpiceImage): EncodedImage {
     const { descriptor: desc, body } = image;
-    const d = this.deps.decoders;
-    let out: DecodedImage;
+    const base = { type: desc.type, width: desc.width, height: desc.height };
     switch (body.kind) {
       case 'bitmap': {
         const bm = body.bitmap;
-        const palette = this.palette(bm.flags, bm.palette, bm.paletteId);
-        if (!d.bitmap) this.unsupported(desc.type);
-        out = d.bitmap({
-          format: bm.format,
-          flags: bm.flags,
+        // The bitmap's own x/y are its size; the descriptor's must agree (checked after decoding).
+        return {
+          ...base,
           width: bm.x,
           height: bm.y,
-          stride: bm.stride,
-          palette,
           data: bm.data,
-        });
-        break;
+          palette: this.palette(bm.flags, bm.palette, bm.paletteId),
+          bitmap: { format: bm.format, flags: bm.flags, stride: bm.stride },
+        };
       }
       case 'lz-plt': {
         const lz = body.lzPlt;
-        const palette = this.palette(lz.flags, lz.palette, lz.paletteId);
-        if (!d.lz) this.unsupported(desc.type);
-        out = await d.lz(lz.data, { palette });
-        break;
+        return { ...base, data: lz.data, palette: this.palette(lz.flags, lz.palette, lz.paletteId) };
       }
       case 'binary':
-        switch (desc.type) {
-          case SPICE_IMAGE_TYPE_QUIC:
-            if (!d.quic) this.unsupported(desc.type);
-            out = await d.quic(body.data);
-            break;
-          case SPICE_IMAGE_TYPE_LZ_RGB:
-            if (!d.lz) this.unsupported(desc.type);
-            out = await d.lz(body.data, {});
-            break;
-          case SPICE_IMAGE_TYPE_GLZ_RGB:
-            if (!d.glz) this.unsupported(desc.type);
-            out = await d.glz(body.data);
-            break;
-          case SPICE_IMAGE_TYPE_JPEG:
-            if (!d.jpeg) this.unsupported(desc.type);
-            out = await d.jpeg(body.data, desc.width, desc.height);
-            break;
-          case SPICE_IMAGE_TYPE_LZ4:
-            if (!d.lz4) this.unsupported(desc.type);
-            out = await d.lz4(body.data, desc.width, desc.height);
-            break;
-          default:
-            this.unsupported(desc.type);
-        }
-        break;
+        return { ...base, data: body.data };
       case 'zlib-glz':
-        if (!d.zlibGlz) this.unsupported(desc.type);
-        out = await d.zlibGlz(body.zlibGlz.raw);
-        break;
+        return { ...base, data: body.zlibGlz.raw };
       case 'jpeg-alpha':
-        if (!d.jpegAlpha) this.unsupported(desc.type);
-        out = await d.jpegAlpha(body.jpegAlpha.raw, desc.width, desc.height);
-        break;
+        return { ...base, data: body.jpegAlpha.raw };
       case 'surface':
       case 'none':
-        this.unsupported(desc.type);
+        throw new SpiceError(
+          'unsupported',
+          `image type ${imageTypeName(desc.type)} cannot be shown yet: its decoder is not available in this build`,
+        );
     }
+  }
+
+  private async decode(image: SpiceImage): Promise<DecodedImage> {
+    const { descriptor: desc } = image;
+    const out = await decodeImage(this.deps.decoders, this.encoded(image));
     if (out.width !== desc.width || out.height !== desc.height) {
       throw new ProtocolError(
         `${imageTypeName(desc.type)} image ${desc.id}: decoded ${out.width}x${out.height}, descriptor says ${desc.width}x${desc.height}`,
@@ -231,5 +195,3 @@ export function maskFromBitmap(bm: SpiceBitmap): DecodedImage {
   }
   return { width, height, pixels, hasAlpha: true };
 }
-
-export type { ImageDecoders };

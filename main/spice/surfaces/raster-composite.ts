@@ -251,5 +251,4 @@ export function compositeOnto(
       }
     }
   }
-  for (const r of region) surface.addDamage(r);
 }

@@ -1,6 +1,6 @@
-// A SPICE surface held as an RGBA8888 framebuffer (bytes R,G,B,A; stride = width*4) with damage tracking:
-// draw operations add the rectangles they touched, and the consumer (renderer stream, screenshot) takes the
-// coalesced list. The server's pixel format is remembered for the raster semantics that depend on it.
+// A SPICE surface held as an RGBA8888 framebuffer (bytes R,G,B,A; stride = width*4). The server's pixel format is
+// remembered for the raster semantics that depend on it. Damage is not kept here: DisplaySurfaces reports the
+// extents of every draw as a 'damage' event, and each view accumulates what it has not sent yet (one pipeline).
 
 import { ProtocolError } from '../errors';
 import {
@@ -13,10 +13,10 @@ import {
 } from '../protocol/enums';
 import type { Rect, SurfaceInfo } from './types';
 
+export { intersectRect, rectIsEmpty } from '../../../shared/rect';
+
 /** Largest surface accepted (pixels); the server's max is far lower (qxl: 8192×8192). */
 export const MAX_SURFACE_PIXELS = 16384 * 16384;
-/** Damage rectangles kept before they are merged into their bounding box. */
-const MAX_DAMAGE_RECTS = 32;
 
 const KNOWN_FORMATS = new Set<number>([
   SPICE_SURFACE_FMT_1_A,
@@ -40,31 +40,6 @@ export function alphaRuleFor(format: number): AlphaRule {
     default:
       return 'opaque';
   }
-}
-
-export function rectIsEmpty(r: Rect): boolean {
-  return r.right <= r.left || r.bottom <= r.top;
-}
-
-export function intersectRect(a: Rect, b: Rect): Rect | null {
-  const left = Math.max(a.left, b.left);
-  const top = Math.max(a.top, b.top);
-  const right = Math.min(a.right, b.right);
-  const bottom = Math.min(a.bottom, b.bottom);
-  return right > left && bottom > top ? { left, top, right, bottom } : null;
-}
-
-function area(r: Rect): number {
-  return (r.right - r.left) * (r.bottom - r.top);
-}
-
-function union(a: Rect, b: Rect): Rect {
-  return {
-    left: Math.min(a.left, b.left),
-    top: Math.min(a.top, b.top),
-    right: Math.max(a.right, b.right),
-    bottom: Math.max(a.bottom, b.bottom),
-  };
 }
 
 export class Surface {
@@ -116,56 +91,5 @@ export class Surface {
 
   get bounds(): Rect {
     return { left: 0, top: 0, right: this.width, bottom: this.height };
-  }
-
-  /** Records that `rect` changed (clipped to the surface). */
-  addDamage(rect: Rect): void {
-    const r = intersectRect(rect, this.bounds);
-    if (!r) return;
-    let merged = r;
-    // Absorb every existing rect that overlaps the new one when the union is not much bigger than the parts.
-    for (let again = true; again;) {
-      again = false;
-      for (let i = 0; i < this.damage.length; i++) {
-        const d = this.damage[i]!;
-        const u = union(d, merged);
-        const contained =
-          u.left === d.left && u.top === d.top && u.right === d.right && u.bottom === d.bottom;
-        if (contained) return;
-        if (area(u) <= (area(d) + area(merged)) * 1.25 || intersectRect(d, merged)) {
-          merged = u;
-          this.damage.splice(i, 1);
-          again = true;
-          break;
-        }
-      }
-    }
-    this.damage.push(merged);
-    if (this.damage.length > MAX_DAMAGE_RECTS) {
-      this.damage = [this.damage.reduce(union)];
-    }
-  }
-
-  /** Damage accumulated since the last call, as non-overlapping rectangles; clears it. */
-  takeDamage(): Rect[] {
-    const out = this.damage;
-    this.damage = [];
-    return out;
-  }
-
-  get hasDamage(): boolean {
-    return this.damage.length > 0;
-  }
-
-  /** Copies the pixels of `rect` (clipped) into a new tightly packed RGBA buffer. */
-  readRect(rect: Rect): { rect: Rect; pixels: Uint8Array } {
-    const r = intersectRect(rect, this.bounds) ?? { left: 0, top: 0, right: 0, bottom: 0 };
-    const w = r.right - r.left;
-    const out = new Uint8Array(w * (r.bottom - r.top) * 4);
-    for (let y = r.top; y < r.bottom; y++) {
-      const from = (y * this.width + r.left) * 4;
-      out.set(this.pixels.subarray(from, from + w * 4), (y - r.top) * w * 4);
-    }
-    return { rect: r, pixels: out };
   }
 }

@@ -1,12 +1,8 @@
 // Shapes shared by the display path: rectangles, surfaces, monitors. Plain data only.
 
-/** A rectangle in surface pixels, half-open: [left, right) × [top, bottom). */
-export interface Rect {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+/** A rectangle in surface pixels, half-open: [left, right) × [top, bottom) — the one rectangle type from
+ * surface to view (shared/rect.ts). */
+export type { Rect } from '../../../shared/rect';
 
 export interface SurfaceInfo {
   surfaceId: number;
@@ -34,6 +30,8 @@ export interface SurfaceView {
   readonly height: number;
   readonly format: number;
   readonly pixels: Uint8Array;
+  /** 'opaque': every alpha byte is 255 (xRGB and 16-bit formats keep it so after every operation). */
+  readonly alphaRule: 'opaque' | 'keep' | 'alpha-only';
 }
 
 /** Implemented by display channels: look up a surface by id. */

@@ -1,6 +1,8 @@
 /* The guest's vdagent on the "vdagent" char device: VDIChunkHeader framing and message reassembly, capability
  * announce, monitors config, mouse state, clipboard (grab/request/data/release, with the selection and serial
- * extensions when both sides have them) and file transfer into --xfer-dir. */
+ * extensions when both sides have them; serials and the MAX_CLIPBOARD cap behave as spice-vdagentd's) and file
+ * transfer into --xfer-dir (with injectable failures, reported in detail when FILE_XFER_DETAILED_ERRORS is
+ * negotiated, as spice-vdagentd does). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #define CLIPBOARD_INLINE_MAX (64 * 1024)
 #define NUM_SELECTIONS 3
 #define CAP_WORDS 1
+#define XFER_SILENT 1000 /* xfer_policy "silent": FILE_XFER_START is never answered */
 
 typedef struct {
     uint32_t id;
@@ -47,8 +50,14 @@ typedef struct {
     /* clipboard */
     Owned owned[NUM_SELECTIONS];
     uint32_t serial[NUM_SELECTIONS];
+    int32_t client_max_clipboard; /* VD_AGENT_MAX_CLIPBOARD from the client; -1 = no limit */
+    gboolean stalled;             /* agent_stall: the device takes no bytes, so spice-server holds the tokens */
     /* file transfer */
     GHashTable *xfers; /* id -> Xfer* */
+    uint32_t xfer_fail_status;    /* xfer_policy: 0 = succeed, else the VD_AGENT_FILE_XFER_STATUS_* to answer */
+    guint64 xfer_free_bytes;      /* detail for NOT_ENOUGH_SPACE */
+    int xfer_io_error;            /* detail for ERROR (a G_IO_ERROR_* code), -1 = none */
+    gint64 xfer_after_bytes;      /* fail once this many bytes arrived (-1: at FILE_XFER_START) */
 } Agent;
 
 static Agent ag;
@@ -141,6 +150,43 @@ static void send_xfer_status(uint32_t id, uint32_t result)
     send_message(VD_AGENT_FILE_XFER_STATUS, st, sizeof(st), NULL, 0);
 }
 
+/* A failure status with its detail, as spice-vdagentd: without FILE_XFER_DETAILED_ERRORS on both sides every
+ * status past SUCCESS becomes a plain ERROR without data. */
+static void send_xfer_failure(uint32_t id, uint32_t result)
+{
+    if (result > VD_AGENT_FILE_XFER_STATUS_SUCCESS && !negotiated(VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS)) {
+        send_xfer_status(id, VD_AGENT_FILE_XFER_STATUS_ERROR);
+        return;
+    }
+    uint32_t st[2] = { id, result };
+    if (result == VD_AGENT_FILE_XFER_STATUS_NOT_ENOUGH_SPACE && negotiated(VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS)) {
+        guint64 free_bytes = ag.xfer_free_bytes;
+        send_message(VD_AGENT_FILE_XFER_STATUS, st, sizeof(st), &free_bytes, sizeof(free_bytes));
+    } else if (result == VD_AGENT_FILE_XFER_STATUS_ERROR && ag.xfer_io_error >= 0 &&
+               negotiated(VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS)) {
+        uint8_t detail[5] = { VD_AGENT_FILE_XFER_STATUS_ERROR_GLIB_IO, 0, 0, 0, 0 };
+        uint32_t code = (uint32_t)ag.xfer_io_error;
+        memcpy(detail + 1, &code, 4);
+        send_message(VD_AGENT_FILE_XFER_STATUS, st, sizeof(st), detail, sizeof(detail));
+    } else {
+        send_xfer_status(id, result);
+    }
+}
+
+static const char *xfer_status_name(uint32_t status)
+{
+    switch (status) {
+    case VD_AGENT_FILE_XFER_STATUS_CANCELLED: return "cancelled";
+    case VD_AGENT_FILE_XFER_STATUS_ERROR: return "error";
+    case VD_AGENT_FILE_XFER_STATUS_SUCCESS: return "success";
+    case VD_AGENT_FILE_XFER_STATUS_NOT_ENOUGH_SPACE: return "no_space";
+    case VD_AGENT_FILE_XFER_STATUS_SESSION_LOCKED: return "locked";
+    case VD_AGENT_FILE_XFER_STATUS_VDAGENT_NOT_CONNECTED: return "not_connected";
+    case VD_AGENT_FILE_XFER_STATUS_DISABLED: return "disabled";
+    default: return "unknown";
+    }
+}
+
 /* The selection prefix exists only when both sides announced CLIPBOARD_SELECTION. */
 static gsize selection_prefix(uint8_t selection, uint8_t out[4])
 {
@@ -190,16 +236,20 @@ static void xfer_fail(Xfer *x, const char *status, uint32_t code, gboolean tell_
     }
     if (x->path) unlink(x->path);
     emit_xfer_done(x, status);
-    if (tell_client) send_xfer_status(x->id, code);
+    if (tell_client) send_xfer_failure(x->id, code);
     g_hash_table_remove(ag.xfers, GUINT_TO_POINTER(x->id));
 }
 
+/* A free path for `name` in `dir`: an existing name gets " (1)", " (2)", … before its extension, as
+ * spice-vdagent names copies ("report (1).txt"). */
 static char *unique_path(const char *dir, const char *name)
 {
     char *path = g_build_filename(dir, name, NULL);
+    const char *dot = strrchr(name, '.');
+    int stem = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
     for (int i = 1; g_file_test(path, G_FILE_TEST_EXISTS) && i < 1000; i++) {
         g_free(path);
-        char *alt = g_strdup_printf("%s (%d)", name, i);
+        char *alt = g_strdup_printf("%.*s (%d)%s", stem, name, i, name + stem);
         path = g_build_filename(dir, alt, NULL);
         g_free(alt);
     }
@@ -248,6 +298,11 @@ static void handle_xfer_start(const uint8_t *d, gsize len)
         xfer_fail(x, "disabled", VD_AGENT_FILE_XFER_STATUS_DISABLED, TRUE);
         return;
     }
+    if (ag.xfer_fail_status == XFER_SILENT) return; /* an agent that never answers */
+    if (ag.xfer_fail_status && ag.xfer_after_bytes < 0) {
+        xfer_fail(x, xfer_status_name(ag.xfer_fail_status), ag.xfer_fail_status, TRUE);
+        return;
+    }
     x->path = unique_path(app.xfer_dir, x->name);
     x->fd = open(x->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (x->fd < 0) {
@@ -276,6 +331,10 @@ static void handle_xfer_data(const uint8_t *d, gsize len)
     }
     if (size != len - 12 || x->received + size > x->size) {
         xfer_fail(x, "error", VD_AGENT_FILE_XFER_STATUS_ERROR, TRUE);
+        return;
+    }
+    if (ag.xfer_fail_status && ag.xfer_after_bytes >= 0 && x->received + size > (guint64)ag.xfer_after_bytes) {
+        xfer_fail(x, xfer_status_name(ag.xfer_fail_status), ag.xfer_fail_status, TRUE);
         return;
     }
     const uint8_t *p = d + 12;
@@ -439,7 +498,12 @@ static void handle_message(uint32_t port, uint32_t type, const uint8_t *d, gsize
         jo_raw(&o, "caps", caps);
         ev_emit(&o);
         g_free(caps);
-        if (request) send_announce(FALSE);
+        if (request) {
+            /* a (new) client: grab serials restart, as in spice-vdagentd */
+            memset(ag.serial, 0, sizeof(ag.serial));
+            ag.client_max_clipboard = -1;
+            send_announce(FALSE);
+        }
         return;
     }
     case VD_AGENT_MONITORS_CONFIG:
@@ -494,7 +558,20 @@ static void handle_message(uint32_t port, uint32_t type, const uint8_t *d, gsize
             memcpy(&serial, d, 4);
             d += 4;
             len -= 4;
-            ag.serial[sel] = serial;
+            /* spice-vdagentd: the serial it expects wins; one behind means both grabbed at once and the client
+             * wins; anything else is a stale grab and is dropped */
+            if (serial == ag.serial[sel]) {
+                ag.serial[sel]++;
+            } else if (serial != ag.serial[sel] - 1) {
+                jo_clear(&o);
+                JOut st;
+                ev_begin(&st, "clipboard_grab_stale");
+                jo_int(&st, "selection", sel);
+                jo_int(&st, "serial", serial);
+                jo_int(&st, "expected", ag.serial[sel]);
+                ev_emit(&st);
+                return;
+            }
             jo_int(&o, "serial", serial);
         }
         GString *types = g_string_new("[");
@@ -532,7 +609,12 @@ static void handle_message(uint32_t port, uint32_t type, const uint8_t *d, gsize
         if (have) {
             gsize n;
             const void *p = g_bytes_get_data(own->data, &n);
-            send_clipboard(sel, t, p, n);
+            if (ag.client_max_clipboard >= 0 && n > (gsize)ag.client_max_clipboard) {
+                /* spice-vdagentd: too large for the client, so the type goes out without data */
+                send_clipboard(sel, t, NULL, 0);
+            } else {
+                send_clipboard(sel, t, p, n);
+            }
         } else {
             send_clipboard(sel, VD_AGENT_CLIPBOARD_NONE, NULL, 0);
         }
@@ -565,6 +647,7 @@ static void handle_message(uint32_t port, uint32_t type, const uint8_t *d, gsize
     case VD_AGENT_CLIENT_DISCONNECTED: {
         cancel_all_xfers();
         ag.client_caps_known = FALSE;
+        ag.client_max_clipboard = -1;
         JOut o;
         ev_begin(&o, "agent_client_disconnected");
         ev_emit(&o);
@@ -576,6 +659,7 @@ static void handle_message(uint32_t port, uint32_t type, const uint8_t *d, gsize
         if (len >= 4) {
             int32_t max;
             memcpy(&max, d, 4);
+            ag.client_max_clipboard = max < 0 ? -1 : max;
             jo_int(&o, "max", max);
         }
         ev_emit(&o);
@@ -626,6 +710,7 @@ static void feed_port(uint32_t port, const uint8_t *data, gsize len)
 
 static int agent_write(SpiceCharDeviceInstance *sin G_GNUC_UNUSED, const uint8_t *buf, int len)
 {
+    if (ag.stalled) return 0; /* spice-server keeps the bytes and retries; its client tokens stay spent */
     int used = 0;
     while (used < len) {
         if (ag.chunk_left == 0 && ag.chunk_header_len < sizeof(VDIChunkHeader)) {
@@ -691,11 +776,14 @@ static void reset_streams(void)
     for (int p = 0; p < VDP_END_PORT; p++) g_byte_array_set_size(ag.message[p], 0);
     g_byte_array_set_size(ag.out, 0);
     ag.client_caps_known = FALSE;
+    ag.client_max_clipboard = -1;
+    memset(ag.serial, 0, sizeof(ag.serial));
 }
 
 static void plug(void)
 {
     reset_streams();
+    ag.stalled = FALSE; /* a freshly started agent reads its port */
     ag.plugged = TRUE;
     spice_server_add_interface(app.server, &ag.sin.base);
     /* a freshly started vdagent announces itself and asks for the client's capabilities */
@@ -718,6 +806,9 @@ void agent_init(SpiceServer *server G_GNUC_UNUSED, gboolean connect)
     for (int p = 0; p < VDP_END_PORT; p++) ag.message[p] = g_byte_array_new();
     ag.xfers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, xfer_free);
     set_default_caps();
+    ag.client_max_clipboard = -1;
+    ag.xfer_io_error = -1;
+    ag.xfer_after_bytes = -1;
     if (connect) plug();
 }
 
@@ -776,31 +867,63 @@ static gboolean arg_selection(Cmd *c, uint8_t *out)
     return TRUE;
 }
 
-gboolean cmd_clipboard_grab(Cmd *c)
+/* "text", "png", "bmp", "tiff", "jpg", "file_list" or a VD_AGENT_CLIPBOARD_* number */
+static gboolean clipboard_type_arg(const JsonValue *tv, uint32_t *type)
 {
-    const char *text, *png;
-    uint8_t sel = 0;
-    if (!need_agent(c) || !arg_str(c, "text", FALSE, NULL, &text) || !arg_str(c, "png", FALSE, NULL, &png) ||
-        !arg_selection(c, &sel)) {
+    static const struct {
+        const char *name;
+        uint32_t type;
+    } names[] = {
+        { "text", VD_AGENT_CLIPBOARD_UTF8_TEXT }, { "png", VD_AGENT_CLIPBOARD_IMAGE_PNG },
+        { "bmp", VD_AGENT_CLIPBOARD_IMAGE_BMP },  { "tiff", VD_AGENT_CLIPBOARD_IMAGE_TIFF },
+        { "jpg", VD_AGENT_CLIPBOARD_IMAGE_JPG },  { "file_list", VD_AGENT_CLIPBOARD_FILE_LIST },
+    };
+    if (tv && tv->type == JSON_STRING) {
+        for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+            if (strcmp(tv->string, names[i].name) == 0) {
+                *type = names[i].type;
+                return TRUE;
+            }
+        }
         return FALSE;
     }
-    if (!text == !png) return cmd_fail(c, "give exactly one of text or png");
+    if (tv && tv->type == JSON_NUMBER && tv->number >= 0 && tv->number <= 255 && tv->number == (double)(int)tv->number) {
+        *type = (uint32_t)tv->number;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean cmd_clipboard_grab(Cmd *c)
+{
+    const char *text, *png, *file;
+    uint8_t sel = 0;
+    if (!need_agent(c) || !arg_str(c, "text", FALSE, NULL, &text) || !arg_str(c, "png", FALSE, NULL, &png) ||
+        !arg_str(c, "file", FALSE, NULL, &file) || !arg_selection(c, &sel)) {
+        return FALSE;
+    }
+    if ((text != NULL) + (png != NULL) + (file != NULL) != 1) return cmd_fail(c, "give exactly one of text, png or file");
     GBytes *data;
     uint32_t type;
     if (text) {
         data = g_bytes_new(text, strlen(text));
         type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
     } else {
+        const char *path = png ? png : file;
+        if (png) {
+            type = VD_AGENT_CLIPBOARD_IMAGE_PNG;
+        } else if (!clipboard_type_arg(arg_value(c, "type"), &type)) {
+            return cmd_fail(c, "file needs a type: text, png, bmp, tiff, jpg, file_list or a number");
+        }
         char *contents = NULL;
         gsize n = 0;
         GError *err = NULL;
-        if (!g_file_get_contents(png, &contents, &n, &err)) {
-            gboolean r = cmd_fail(c, "cannot read %s: %s", png, err->message);
+        if (!g_file_get_contents(path, &contents, &n, &err)) {
+            gboolean r = cmd_fail(c, "cannot read %s: %s", path, err->message);
             g_error_free(err);
             return r;
         }
         data = g_bytes_new_take(contents, n);
-        type = VD_AGENT_CLIPBOARD_IMAGE_PNG;
     }
     if (ag.owned[sel].data) g_bytes_unref(ag.owned[sel].data);
     ag.owned[sel].data = data;
@@ -808,7 +931,7 @@ gboolean cmd_clipboard_grab(Cmd *c)
     uint8_t head[12];
     gsize n = selection_prefix(sel, head);
     if (negotiated(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)) {
-        uint32_t serial = ++ag.serial[sel];
+        uint32_t serial = ag.serial[sel]++; /* spice-vdagentd sends its counter, then bumps it */
         memcpy(head + n, &serial, 4);
         n += 4;
         jo_int(&c->out, "serial", serial);
@@ -836,15 +959,58 @@ gboolean cmd_clipboard_request(Cmd *c)
 {
     uint8_t sel = 0;
     if (!need_agent(c) || !arg_selection(c, &sel)) return FALSE;
-    const JsonValue *tv = arg_value(c, "type");
     uint32_t type;
-    if (tv && tv->type == JSON_STRING && strcmp(tv->string, "text") == 0) type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
-    else if (tv && tv->type == JSON_STRING && strcmp(tv->string, "png") == 0) type = VD_AGENT_CLIPBOARD_IMAGE_PNG;
-    else if (tv && tv->type == JSON_NUMBER && tv->number >= 0 && tv->number <= 255) type = (uint32_t)tv->number;
-    else return cmd_fail(c, "type must be \"text\", \"png\" or a VD_AGENT_CLIPBOARD_* number");
+    if (!clipboard_type_arg(arg_value(c, "type"), &type)) {
+        return cmd_fail(c, "type must be text, png, bmp, tiff, jpg, file_list or a VD_AGENT_CLIPBOARD_* number");
+    }
     uint8_t head[8];
     gsize n = selection_prefix(sel, head);
     memcpy(head + n, &type, 4);
     send_message(VD_AGENT_CLIPBOARD_REQUEST, head, n + 4, NULL, 0);
     return TRUE;
+}
+
+gboolean cmd_agent_stall(Cmd *c)
+{
+    gboolean stalled;
+    if (!need_agent(c) || !arg_bool(c, "stalled", TRUE, &stalled)) return FALSE;
+    ag.stalled = stalled;
+    if (!stalled) spice_server_char_device_wakeup(&ag.sin);
+    return TRUE;
+}
+
+gboolean cmd_xfer_policy(Cmd *c)
+{
+    static const struct {
+        const char *name;
+        uint32_t status;
+    } statuses[] = {
+        { "ok", 0 },
+        { "cancelled", VD_AGENT_FILE_XFER_STATUS_CANCELLED },
+        { "error", VD_AGENT_FILE_XFER_STATUS_ERROR },
+        { "no_space", VD_AGENT_FILE_XFER_STATUS_NOT_ENOUGH_SPACE },
+        { "locked", VD_AGENT_FILE_XFER_STATUS_SESSION_LOCKED },
+        { "not_connected", VD_AGENT_FILE_XFER_STATUS_VDAGENT_NOT_CONNECTED },
+        { "disabled", VD_AGENT_FILE_XFER_STATUS_DISABLED },
+        { "unknown", 99 },
+        { "silent", XFER_SILENT },
+    };
+    const char *name;
+    gint64 io_error, after;
+    double free_bytes;
+    if (!arg_str(c, "status", TRUE, NULL, &name) || !arg_double(c, "free", FALSE, 0, 0, 9.0e15, &free_bytes) ||
+        !arg_int(c, "io_error", FALSE, -1, -1, 1000, &io_error) ||
+        !arg_int(c, "after_bytes", FALSE, -1, -1, G_MAXINT64, &after)) {
+        return FALSE;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(statuses); i++) {
+        if (strcmp(name, statuses[i].name) == 0) {
+            ag.xfer_fail_status = statuses[i].status;
+            ag.xfer_free_bytes = (guint64)free_bytes;
+            ag.xfer_io_error = (int)io_error;
+            ag.xfer_after_bytes = after;
+            return TRUE;
+        }
+    }
+    return cmd_fail(c, "status must be ok, cancelled, error, no_space, locked, not_connected, disabled, unknown or silent");
 }

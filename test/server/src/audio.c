@@ -25,6 +25,8 @@ typedef struct {
     guint64 rec_frames;
     double rec_sum_sq_l;
     double rec_sum_sq_r;
+    guint64 rec_crossings_left;
+    gboolean rec_last_negative;
     gint64 rec_last_report_us;
 } Audio;
 
@@ -153,6 +155,9 @@ static void record_drain(void)
             double l = (int16_t)(buf[i] & 0xffff), r = (int16_t)(buf[i] >> 16);
             au.rec_sum_sq_l += l * l;
             au.rec_sum_sq_r += r * r;
+            gboolean negative = l < 0;
+            if (au.rec_frames + i > 0 && negative != au.rec_last_negative) au.rec_crossings_left++;
+            au.rec_last_negative = negative;
         }
         au.rec_frames += n;
     }
@@ -167,6 +172,9 @@ static void add_record_stats(JOut *o)
     jo_double(o, "rms", rms_of(au.rec_sum_sq_l + au.rec_sum_sq_r, au.rec_frames * 2));
     jo_double(o, "rms_left", rms_of(au.rec_sum_sq_l, au.rec_frames));
     jo_double(o, "rms_right", rms_of(au.rec_sum_sq_r, au.rec_frames));
+    /* sign changes of the left channel: a sine of f Hz gives 2 f per second */
+    jo_int(o, "crossings_left", (gint64)au.rec_crossings_left);
+    jo_double(o, "freq_left", au.rec_frames ? (double)au.rec_crossings_left / 2.0 * RATE / (double)au.rec_frames : 0.0);
 }
 
 static gboolean record_tick(gpointer data G_GNUC_UNUSED)
@@ -190,6 +198,8 @@ gboolean cmd_record_start(Cmd *c G_GNUC_UNUSED)
     au.recording = TRUE;
     au.rec_frames = 0;
     au.rec_sum_sq_l = au.rec_sum_sq_r = 0;
+    au.rec_crossings_left = 0;
+    au.rec_last_negative = FALSE;
     au.rec_last_report_us = g_get_monotonic_time();
     spice_server_record_start(&au.record);
     au.rec_source = g_timeout_add(TICK_MS, record_tick, NULL);
@@ -205,5 +215,50 @@ gboolean cmd_record_stop(Cmd *c)
     spice_server_record_stop(&au.record);
     au.recording = FALSE;
     add_record_stats(&c->out);
+    return TRUE;
+}
+
+/* The guest mixer: spice-server forwards volume and mute to a client that announced the VOLUME cap (now if
+ * one is connected, else when one connects). */
+static gboolean volume_args(Cmd *c, uint16_t vol[2])
+{
+    gint64 left, right;
+    if (!arg_int(c, "left", TRUE, 0, 0, 65535, &left) || !arg_int(c, "right", FALSE, left, 0, 65535, &right)) {
+        return FALSE;
+    }
+    vol[0] = (uint16_t)left;
+    vol[1] = (uint16_t)right;
+    return TRUE;
+}
+
+gboolean cmd_playback_volume(Cmd *c)
+{
+    uint16_t vol[2];
+    if (!volume_args(c, vol)) return FALSE;
+    spice_server_playback_set_volume(&au.playback, 2, vol);
+    return TRUE;
+}
+
+gboolean cmd_playback_mute(Cmd *c)
+{
+    gboolean mute;
+    if (!arg_bool(c, "mute", TRUE, &mute)) return FALSE;
+    spice_server_playback_set_mute(&au.playback, mute ? 1 : 0);
+    return TRUE;
+}
+
+gboolean cmd_record_volume(Cmd *c)
+{
+    uint16_t vol[2];
+    if (!volume_args(c, vol)) return FALSE;
+    spice_server_record_set_volume(&au.record, 2, vol);
+    return TRUE;
+}
+
+gboolean cmd_record_mute(Cmd *c)
+{
+    gboolean mute;
+    if (!arg_bool(c, "mute", TRUE, &mute)) return FALSE;
+    spice_server_record_set_mute(&au.record, mute ? 1 : 0);
     return TRUE;
 }

@@ -161,7 +161,7 @@ void inputs_init(SpiceServer *server)
     in.tablet.base.sif = &tablet_sif.base;
     spice_server_add_interface(server, &in.kbd.base);
     spice_server_add_interface(server, &in.mouse.base);
-    spice_server_add_interface(server, &in.tablet.base);
+    if (!app.no_tablet) spice_server_add_interface(server, &in.tablet.base);
 }
 
 gboolean cmd_kbd_leds(Cmd *c)

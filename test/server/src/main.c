@@ -123,7 +123,9 @@ static void usage(FILE *f)
             "  --agent                  plug in the vdagent char device at start\n"
             "  --xfer-dir DIR           agent file transfers land here (default: transfers disabled)\n"
             "  --client-monitors-config agent|qxl  who receives client monitor configs (default agent)\n"
+            "  --no-tablet              no tablet device: client mouse mode then needs the agent\n"
             "  --usbredir               add a usbredir char device (usb-guest side)\n"
+            "  --usbredir-caps LIST     usbredir caps the usb-guest announces (names, comma-separated)\n"
             "  --port-channel NAME      add an echoing spiceport named NAME\n"
             "  --control stdio|unix:PATH  JSON command channel (see docs/test-server.md)\n");
 }
@@ -257,7 +259,7 @@ gboolean cmd_set_password(Cmd *c)
 enum {
     OPT_PORT = 1000, OPT_TLS_PORT, OPT_X509, OPT_ADDR, OPT_IMAGE, OPT_WIDTH, OPT_HEIGHT, OPT_COMPRESSION,
     OPT_JPEG, OPT_ZLIB, OPT_STREAMING, OPT_CODECS, OPT_PLAYBACK_COMPRESSION, OPT_PASSWORD, OPT_AGENT,
-    OPT_XFER_DIR, OPT_CMC, OPT_USBREDIR, OPT_PORT_CHANNEL, OPT_CONTROL, OPT_HELP,
+    OPT_XFER_DIR, OPT_CMC, OPT_NO_TABLET, OPT_USBREDIR, OPT_USBREDIR_CAPS, OPT_PORT_CHANNEL, OPT_CONTROL, OPT_HELP,
 };
 
 static int parse_int_arg(const char *name, const char *s, int min, int max)
@@ -291,7 +293,9 @@ int main(int argc, char **argv)
         { "agent", no_argument, NULL, OPT_AGENT },
         { "xfer-dir", required_argument, NULL, OPT_XFER_DIR },
         { "client-monitors-config", required_argument, NULL, OPT_CMC },
+        { "no-tablet", no_argument, NULL, OPT_NO_TABLET },
         { "usbredir", no_argument, NULL, OPT_USBREDIR },
+        { "usbredir-caps", required_argument, NULL, OPT_USBREDIR_CAPS },
         { "port-channel", required_argument, NULL, OPT_PORT_CHANNEL },
         { "control", required_argument, NULL, OPT_CONTROL },
         { "help", no_argument, NULL, OPT_HELP },
@@ -335,7 +339,14 @@ int main(int argc, char **argv)
             }
             app.client_monitors_via_qxl = strcmp(optarg, "qxl") == 0;
             break;
+        case OPT_NO_TABLET: app.no_tablet = TRUE; break;
         case OPT_USBREDIR: app.usbredir = TRUE; break;
+        case OPT_USBREDIR_CAPS:
+            if (!usbredir_set_caps(optarg)) {
+                fprintf(stderr, "bad --usbredir-caps %s\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_PORT_CHANNEL: app.port_name = g_strdup(optarg); break;
         case OPT_CONTROL: app.control = g_strdup(optarg); break;
         case OPT_HELP: usage(stdout); return 0;

@@ -31,6 +31,7 @@ typedef struct {
     char *control;
     gboolean agent;
     gboolean usbredir;
+    gboolean no_tablet;
     char *port_name;
     gboolean client_monitors_via_qxl;
     char *video_codecs_accepted;
@@ -105,6 +106,10 @@ gboolean cmd_play_sine(Cmd *c);
 gboolean cmd_play_stop(Cmd *c);
 gboolean cmd_record_start(Cmd *c);
 gboolean cmd_record_stop(Cmd *c);
+gboolean cmd_playback_volume(Cmd *c);
+gboolean cmd_playback_mute(Cmd *c);
+gboolean cmd_record_volume(Cmd *c);
+gboolean cmd_record_mute(Cmd *c);
 
 /* agent.c — the guest's vdagent */
 void agent_init(SpiceServer *server, gboolean connect);
@@ -114,12 +119,27 @@ gboolean cmd_agent_announce(Cmd *c);
 gboolean cmd_clipboard_grab(Cmd *c);
 gboolean cmd_clipboard_release(Cmd *c);
 gboolean cmd_clipboard_request(Cmd *c);
+gboolean cmd_agent_stall(Cmd *c);
+gboolean cmd_xfer_policy(Cmd *c);
 
 /* usbredir.c — the usb-guest side */
 void usbredir_init(SpiceServer *server);
 gboolean cmd_usb_control(Cmd *c);
 gboolean cmd_usb_bulk(Cmd *c);
 gboolean cmd_usb_reset(Cmd *c);
+gboolean usbredir_set_caps(const char *list);
+gboolean cmd_usb_set_configuration(Cmd *c);
+gboolean cmd_usb_get_configuration(Cmd *c);
+gboolean cmd_usb_set_alt_setting(Cmd *c);
+gboolean cmd_usb_get_alt_setting(Cmd *c);
+gboolean cmd_usb_interrupt_receiving(Cmd *c);
+gboolean cmd_usb_bulk_receiving(Cmd *c);
+gboolean cmd_usb_iso_stream(Cmd *c);
+gboolean cmd_usb_interrupt(Cmd *c);
+gboolean cmd_usb_cancel(Cmd *c);
+gboolean cmd_usb_filter(Cmd *c);
+gboolean cmd_usb_filter_reject(Cmd *c);
+gboolean cmd_usb_raw(Cmd *c);
 
 /* port.c — an echoing spiceport */
 void port_init(SpiceServer *server, const char *name);

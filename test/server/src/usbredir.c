@@ -2,6 +2,8 @@
  * is the usb-host). A parser is created (and sends its hello) whenever a client opens the channel; device
  * descriptions and transfer results from the client are reported as events. */
 #include <string.h>
+#include <stdlib.h>
+#include <usbredirfilter.h>
 #include <usbredirparser.h>
 
 #include "server.h"
@@ -20,6 +22,8 @@ typedef struct {
 } Usb;
 
 static Usb usb;
+/* usbredir caps the guest announces (--usbredir-caps); all of ours by default */
+static uint32_t usb_caps_mask = 0xffffffffu;
 
 static char *hex_of(const uint8_t *data, int len)
 {
@@ -228,6 +232,63 @@ static void p_interrupt_packet(void *priv G_GNUC_UNUSED, uint64_t id, struct usb
     if (data) usbredirparser_free_packet_data(usb.parser, data);
 }
 
+static void p_interrupt_receiving_status(void *priv G_GNUC_UNUSED, uint64_t id,
+                                         struct usb_redir_interrupt_receiving_status_header *st)
+{
+    JOut o;
+    ev_begin(&o, "usb_interrupt_receiving_status");
+    jo_int(&o, "id", (gint64)id);
+    jo_int(&o, "status", st->status);
+    jo_int(&o, "endpoint", st->endpoint);
+    ev_emit(&o);
+}
+
+static void p_bulk_receiving_status(void *priv G_GNUC_UNUSED, uint64_t id,
+                                    struct usb_redir_bulk_receiving_status_header *st)
+{
+    JOut o;
+    ev_begin(&o, "usb_bulk_receiving_status");
+    jo_int(&o, "id", (gint64)id);
+    jo_int(&o, "status", st->status);
+    jo_int(&o, "endpoint", st->endpoint);
+    ev_emit(&o);
+}
+
+static void p_buffered_bulk_packet(void *priv G_GNUC_UNUSED, uint64_t id,
+                                   struct usb_redir_buffered_bulk_packet_header *h, uint8_t *data, int len)
+{
+    JOut o;
+    ev_begin(&o, "usb_buffered_bulk_packet");
+    jo_int(&o, "id", (gint64)id);
+    jo_int(&o, "endpoint", h->endpoint);
+    jo_int(&o, "status", h->status);
+    char *hex = hex_of(data, data ? len : 0);
+    jo_str(&o, "data", hex);
+    g_free(hex);
+    ev_emit(&o);
+    if (data) usbredirparser_free_packet_data(usb.parser, data);
+}
+
+static void p_iso_stream_status(void *priv G_GNUC_UNUSED, uint64_t id, struct usb_redir_iso_stream_status_header *st)
+{
+    JOut o;
+    ev_begin(&o, "usb_iso_stream_status");
+    jo_int(&o, "id", (gint64)id);
+    jo_int(&o, "status", st->status);
+    jo_int(&o, "endpoint", st->endpoint);
+    ev_emit(&o);
+}
+
+static void p_bulk_streams_status(void *priv G_GNUC_UNUSED, uint64_t id,
+                                  struct usb_redir_bulk_streams_status_header *st)
+{
+    JOut o;
+    ev_begin(&o, "usb_bulk_streams_status");
+    jo_int(&o, "id", (gint64)id);
+    jo_int(&o, "status", st->status);
+    ev_emit(&o);
+}
+
 static void p_filter_filter(void *priv G_GNUC_UNUSED, struct usbredirfilter_rule *rules, int count)
 {
     JOut o;
@@ -255,6 +316,11 @@ static void parser_start(void)
     usb.parser->bulk_packet_func = p_bulk_packet;
     usb.parser->interrupt_packet_func = p_interrupt_packet;
     usb.parser->filter_filter_func = p_filter_filter;
+    usb.parser->interrupt_receiving_status_func = p_interrupt_receiving_status;
+    usb.parser->bulk_receiving_status_func = p_bulk_receiving_status;
+    usb.parser->buffered_bulk_packet_func = p_buffered_bulk_packet;
+    usb.parser->iso_stream_status_func = p_iso_stream_status;
+    usb.parser->bulk_streams_status_func = p_bulk_streams_status;
     uint32_t caps[USB_REDIR_CAPS_SIZE] = { 0 };
     usbredirparser_caps_set_cap(caps, usb_redir_cap_connect_device_version);
     usbredirparser_caps_set_cap(caps, usb_redir_cap_filter);
@@ -262,6 +328,8 @@ static void parser_start(void)
     usbredirparser_caps_set_cap(caps, usb_redir_cap_ep_info_max_packet_size);
     usbredirparser_caps_set_cap(caps, usb_redir_cap_64bits_ids);
     usbredirparser_caps_set_cap(caps, usb_redir_cap_32bits_bulk_length);
+    usbredirparser_caps_set_cap(caps, usb_redir_cap_bulk_receiving);
+    caps[0] &= usb_caps_mask;
     /* flags 0: the usb-guest role; the parser queues our hello now */
     usbredirparser_init(usb.parser, "saffron-test-server usb-guest", caps, USB_REDIR_CAPS_SIZE, 0);
     flush();
@@ -436,5 +504,210 @@ gboolean cmd_usb_reset(Cmd *c)
     if (!need_device(c)) return FALSE;
     usbredirparser_send_reset(usb.parser);
     flush();
+    return TRUE;
+}
+
+/* ---- more commands: configuration, alt settings, receiving loops, cancel, filters, raw bytes ---- */
+
+static const struct {
+    int cap;
+    const char *name;
+} cap_names[] = {
+    { usb_redir_cap_connect_device_version, "connect_device_version" },
+    { usb_redir_cap_filter, "filter" },
+    { usb_redir_cap_device_disconnect_ack, "device_disconnect_ack" },
+    { usb_redir_cap_ep_info_max_packet_size, "ep_info_max_packet_size" },
+    { usb_redir_cap_64bits_ids, "64bits_ids" },
+    { usb_redir_cap_32bits_bulk_length, "32bits_bulk_length" },
+    { usb_redir_cap_bulk_receiving, "bulk_receiving" },
+};
+
+gboolean usbredir_set_caps(const char *list)
+{
+    uint32_t mask = 0;
+    gchar **names = g_strsplit(list, ",", -1);
+    gboolean ok = TRUE;
+    for (gchar **n = names; *n && ok; n++) {
+        if (!**n) continue;
+        gboolean found = FALSE;
+        for (gsize i = 0; i < G_N_ELEMENTS(cap_names); i++) {
+            if (g_str_equal(*n, cap_names[i].name)) {
+                mask |= 1u << cap_names[i].cap;
+                found = TRUE;
+            }
+        }
+        ok = found;
+    }
+    g_strfreev(names);
+    if (ok) usb_caps_mask = mask;
+    return ok;
+}
+
+static gboolean need_parser(Cmd *c)
+{
+    if (!usb.added) return cmd_fail(c, "no usbredir device (start with --usbredir)");
+    if (!usb.parser) return cmd_fail(c, "no client has opened the usbredir channel");
+    return TRUE;
+}
+
+static void reply_id(Cmd *c, uint64_t id)
+{
+    flush();
+    jo_int(&c->out, "transfer_id", (gint64)id);
+}
+
+gboolean cmd_usb_set_configuration(Cmd *c)
+{
+    gint64 v;
+    if (!need_device(c) || !arg_int(c, "configuration", TRUE, 0, 0, 255, &v)) return FALSE;
+    struct usb_redir_set_configuration_header h = { .configuration = (uint8_t)v };
+    uint64_t id = ++usb.next_id;
+    usbredirparser_send_set_configuration(usb.parser, id, &h);
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_get_configuration(Cmd *c)
+{
+    if (!need_device(c)) return FALSE;
+    uint64_t id = ++usb.next_id;
+    usbredirparser_send_get_configuration(usb.parser, id);
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_set_alt_setting(Cmd *c)
+{
+    gint64 i, a;
+    if (!need_device(c) || !arg_int(c, "interface", TRUE, 0, 0, 255, &i) || !arg_int(c, "alt", TRUE, 0, 0, 255, &a))
+        return FALSE;
+    struct usb_redir_set_alt_setting_header h = { .interface = (uint8_t)i, .alt = (uint8_t)a };
+    uint64_t id = ++usb.next_id;
+    usbredirparser_send_set_alt_setting(usb.parser, id, &h);
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_get_alt_setting(Cmd *c)
+{
+    gint64 i;
+    if (!need_device(c) || !arg_int(c, "interface", TRUE, 0, 0, 255, &i)) return FALSE;
+    struct usb_redir_get_alt_setting_header h = { .interface = (uint8_t)i };
+    uint64_t id = ++usb.next_id;
+    usbredirparser_send_get_alt_setting(usb.parser, id, &h);
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_interrupt_receiving(Cmd *c)
+{
+    gint64 ep;
+    gboolean start;
+    if (!need_device(c) || !arg_int(c, "endpoint", TRUE, 0, 0x80, 0x8f, &ep) || !arg_bool(c, "start", TRUE, &start))
+        return FALSE;
+    uint64_t id = ++usb.next_id;
+    if (start) {
+        struct usb_redir_start_interrupt_receiving_header h = { .endpoint = (uint8_t)ep };
+        usbredirparser_send_start_interrupt_receiving(usb.parser, id, &h);
+    } else {
+        struct usb_redir_stop_interrupt_receiving_header h = { .endpoint = (uint8_t)ep };
+        usbredirparser_send_stop_interrupt_receiving(usb.parser, id, &h);
+    }
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_bulk_receiving(Cmd *c)
+{
+    gint64 ep, bytes, count;
+    gboolean start;
+    if (!need_device(c) || !arg_int(c, "endpoint", TRUE, 0, 0x80, 0x8f, &ep) || !arg_bool(c, "start", TRUE, &start) ||
+        !arg_int(c, "bytes_per_transfer", FALSE, 512, 1, USB_MAX_TRANSFER, &bytes) ||
+        !arg_int(c, "transfers", FALSE, 2, 1, 255, &count))
+        return FALSE;
+    uint64_t id = ++usb.next_id;
+    if (start) {
+        struct usb_redir_start_bulk_receiving_header h = {
+            .stream_id = 0, .bytes_per_transfer = (uint32_t)bytes, .endpoint = (uint8_t)ep, .no_transfers = (uint8_t)count
+        };
+        usbredirparser_send_start_bulk_receiving(usb.parser, id, &h);
+    } else {
+        struct usb_redir_stop_bulk_receiving_header h = { .stream_id = 0, .endpoint = (uint8_t)ep };
+        usbredirparser_send_stop_bulk_receiving(usb.parser, id, &h);
+    }
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_iso_stream(Cmd *c)
+{
+    gint64 ep;
+    if (!need_device(c) || !arg_int(c, "endpoint", TRUE, 0, 0, 255, &ep)) return FALSE;
+    struct usb_redir_start_iso_stream_header h = { .endpoint = (uint8_t)ep, .pkts_per_urb = 8, .no_urbs = 2 };
+    uint64_t id = ++usb.next_id;
+    usbredirparser_send_start_iso_stream(usb.parser, id, &h);
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_interrupt(Cmd *c)
+{
+    gint64 ep;
+    GByteArray *data = NULL;
+    if (!need_device(c) || !arg_int(c, "endpoint", TRUE, 0, 1, 0x0f, &ep) || !parse_hex_arg(c, "data", &data))
+        return FALSE;
+    if (!data) return cmd_fail(c, "an interrupt OUT transfer needs data");
+    if (data->len > 65535) {
+        g_byte_array_unref(data);
+        return cmd_fail(c, "interrupt data is at most 65535 bytes");
+    }
+    struct usb_redir_interrupt_packet_header h = { .endpoint = (uint8_t)ep, .status = 0, .length = (uint16_t)data->len };
+    uint64_t id = ++usb.next_id;
+    usbredirparser_send_interrupt_packet(usb.parser, id, &h, data->data, (int)data->len);
+    g_byte_array_unref(data);
+    reply_id(c, id);
+    return TRUE;
+}
+
+gboolean cmd_usb_cancel(Cmd *c)
+{
+    gint64 id;
+    if (!need_device(c) || !arg_int(c, "transfer_id", TRUE, 0, 0, G_MAXINT64, &id)) return FALSE;
+    usbredirparser_send_cancel_data_packet(usb.parser, (uint64_t)id);
+    flush();
+    return TRUE;
+}
+
+gboolean cmd_usb_filter(Cmd *c)
+{
+    const char *text;
+    if (!need_parser(c) || !arg_str(c, "filter", TRUE, NULL, &text)) return FALSE;
+    struct usbredirfilter_rule *rules = NULL;
+    int count = 0;
+    if (usbredirfilter_string_to_rules(text, ",", "|", &rules, &count) != 0) return cmd_fail(c, "bad filter");
+    usbredirparser_send_filter_filter(usb.parser, rules, count);
+    free(rules);
+    flush();
+    return TRUE;
+}
+
+gboolean cmd_usb_filter_reject(Cmd *c)
+{
+    if (!need_device(c)) return FALSE;
+    usbredirparser_send_filter_reject(usb.parser);
+    flush();
+    return TRUE;
+}
+
+/* Raw bytes to the client, bypassing the parser (malformed packets). */
+gboolean cmd_usb_raw(Cmd *c)
+{
+    GByteArray *data = NULL;
+    if (!need_parser(c) || !parse_hex_arg(c, "data", &data)) return FALSE;
+    if (!data) return cmd_fail(c, "data is required");
+    flush();
+    g_byte_array_append(usb.out, data->data, data->len);
+    g_byte_array_unref(data);
+    spice_server_char_device_wakeup(&usb.sin);
     return TRUE;
 }

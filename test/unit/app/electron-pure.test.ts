@@ -1,15 +1,23 @@
-// The Electron shell's pure parts: launch arguments, recent-connections file, IPC sender/payload gate, menu.
+// The Electron shell's pure parts: launch arguments, recent-connections file, the app origin, a window's port as a
+// view (over real node:worker_threads ports: structured clones, guarded requests), menus.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchTarget, userArgs } from '../../../main/app/launch-args';
-import { fileRecentStore } from '../../../main/app/recent-store';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { fileRecentStore } from '../../../main/session/bridges/recent-store';
 import { menuTemplate } from '../../../main/app/menu-template';
-import { RequestRouter, isAppUrl } from '../../../main/ipc/request-router';
-import type { ViewHandle } from '../../../main/display-stream/session-host';
-import type { SendKeyCombo, ViewCommand } from '../../../shared/ipc';
+import { isAppUrl } from '../../../main/ipc/app-origin';
+import { attachPortView, type PortLike } from '../../../main/session/port-view';
+import { SessionService } from '../../../main/session/session-service';
+import { parseSpiceUri } from '../../../main/spice/connect/uri';
+import { parseVvFile } from '../../../main/spice/connect/vv-file';
+import { silentLogger } from '../../../main/spice/logger';
+import type { PortMessage, SendKeyCombo, ViewCommand } from '../../../shared/contract';
+import { isPortMessage } from '../../../shared/contract-guards';
+import { FakeSession } from './fake-session';
 
 void test('launch targets: URI or .vv among the arguments, switches skipped, paths resolved', () => {
   assert.deepEqual(launchTarget(['--no-sandbox', 'spice://h:5900'], '/home/u'), {
@@ -42,39 +50,68 @@ void test('recent store round-trips entries, never keeps extra fields, and ignor
   }
 });
 
-void test('IPC router: only registered senders on the app origin with valid payloads reach the view', () => {
-  const seen: unknown[] = [];
-  let detached = 0;
-  const view: ViewHandle = {
-    monitor: 0,
-    request: (method, payload) => seen.push([method, payload]),
-    detach: () => detached++,
+/** A node:worker_threads port shaped like Electron's MessagePortMain ('message' events carry {data}). */
+function electronLike(port: MessagePort): PortLike {
+  return {
+    on(event: 'message' | 'close', listener: ((e: { data: unknown }) => void) | (() => void)) {
+      if (event === 'message') port.on('message', (data: unknown) => listener({ data }));
+      else port.on('close', listener);
+      return this;
+    },
+    postMessage: (m) => port.postMessage(m),
+    close: () => port.close(),
   };
-  const router = new RequestRouter();
-  router.register(7, view);
-  const good = { webContentsId: 7, frameUrl: 'saffron-app://app/index.html', isMainFrame: true };
-  assert.equal(router.route(good, 'key', { scancode: 0x1e, down: true }), 'ok');
-  assert.equal(
-    router.route({ ...good, webContentsId: 8 }, 'key', { scancode: 0x1e, down: true }),
-    'unknown-sender',
-  );
-  assert.equal(
-    router.route({ ...good, frameUrl: 'https://evil.example/' }, 'key', { scancode: 0x1e, down: true }),
-    'bad-origin',
-  );
-  assert.equal(
-    router.route({ ...good, frameUrl: 'saffron-app://app.evil/x' }, 'viewReady', {}),
-    'bad-origin',
-  );
-  assert.equal(router.route({ ...good, isMainFrame: false }, 'viewReady', {}), 'bad-origin');
-  assert.equal(router.route(good, 'exec', {}), 'bad-method');
-  assert.equal(router.route(good, 'key', { scancode: 0x1e, down: true, extra: 1 }), 'bad-payload');
-  assert.deepEqual(seen, [['key', { scancode: 0x1e, down: true }]]);
-  router.unregister(7);
-  assert.equal(detached, 1);
-  assert.equal(router.route(good, 'viewReady', {}), 'unknown-sender');
+}
+
+void test('a window port: guarded requests reach the session, messages (pixels too) arrive as valid clones', async () => {
+  const sessions: FakeSession[] = [];
+  const service = new SessionService({
+    createSession: () => {
+      const s = new FakeSession();
+      sessions.push(s);
+      return s;
+    },
+    parseUri: parseSpiceUri,
+    parseVv: (text) => parseVvFile(text),
+    logger: silentLogger,
+    shell: 'electron',
+  });
+  const { port1, port2 } = new MessageChannel();
+  const received: PortMessage[] = [];
+  let invalid = 0;
+  port2.on('message', (m: unknown) => (isPortMessage(m) ? received.push(m) : invalid++));
+  attachPortView(service, 0, electronLike(port1), silentLogger);
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(what());
+  };
+  port2.postMessage({ method: 'connectUri', payload: { uri: 'spice://127.0.0.1:5930' } });
+  await until(() => received.some((m) => m.kind === 'status' && m.state === 'connected'));
+  const s = sessions[0]!;
+  s.addPrimary(0, 0, 8, 4, () => [1, 2, 3]);
+  await until(() => received.some((m) => m.kind === 'frame-end'));
+  const damage = received.find((m) => m.kind === 'damage');
+  assert.ok(damage?.kind === 'damage' && damage.pixels instanceof Uint8Array);
+  assert.deepEqual([...damage.pixels.subarray(0, 4)], [1, 2, 3, 255]);
+  port2.postMessage({ method: 'key', payload: { scancode: 0x1e, down: true, extra: 1 } }); // invalid: dropped
+  port2.postMessage({ method: 'exec', payload: {} }); // unknown: dropped
+  port2.postMessage({ method: 'key', payload: { scancode: 0x1e, down: true } });
+  await until(() => s.calls.length === 1);
+  assert.deepEqual(s.calls, [{ op: 'keyDown', code: 0x1e }]);
+  // The window goes away: its port closes and its held key is released.
+  port2.close();
+  await until(() => s.calls.length === 2);
+  assert.deepEqual(s.calls[1], { op: 'keyUp', code: 0x1e });
+  assert.equal(invalid, 0);
+  service.close();
+});
+
+void test('the app origin check accepts only saffron-app://app', () => {
   assert.equal(isAppUrl(undefined), false);
   assert.equal(isAppUrl('saffron-app://app'), true);
+  assert.equal(isAppUrl('saffron-app://app/index.html'), true);
+  assert.equal(isAppUrl('saffron-app://app.evil/x'), false);
+  assert.equal(isAppUrl('https://evil.example/'), false);
 });
 
 void test('menu: send-key entries for every combo, view commands, non-registered hotkey accelerators', () => {
@@ -112,4 +149,34 @@ void test('menu: send-key entries for every combo, view commands, non-registered
   assert.equal(byLabel('Release Cursor')?.accelerator, 'Shift+F12');
   const sendKey = template.find((m) => m.label === 'Send Key');
   assert.equal(Array.isArray(sendKey?.submenu) ? sendKey.submenu.length : 0, 15);
+  assert.equal(
+    template.some((m) => m.role === 'appMenu' || m.role === 'editMenu'),
+    false,
+  );
+  assert.ok(byLabel('Quit'), 'Quit is in the File menu off macOS');
+});
+
+void test('macOS menu: App, Edit and Window roles (Cmd+Q, copy/paste in the connect form), no Quit in File', () => {
+  const noop = () => {};
+  const template = menuTemplate(
+    {
+      openFile: noop,
+      disconnect: noop,
+      reconnect: noop,
+      quit: noop,
+      viewCommand: noop,
+      sendKeys: noop,
+      about: noop,
+    },
+    true,
+  );
+  const roles = template.map((m) => m.role).filter((r) => r !== undefined);
+  assert.deepEqual(roles, ['appMenu', 'editMenu', 'windowMenu', 'help']);
+  assert.equal(template[0]?.role, 'appMenu', 'the app menu comes first on macOS');
+  const file = template.find((m) => m.label === 'File');
+  const items = Array.isArray(file?.submenu) ? file.submenu : [];
+  assert.equal(
+    items.some((i) => /quit/i.test(i.label ?? '')),
+    false,
+  );
 });

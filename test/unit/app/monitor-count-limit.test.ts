@@ -2,8 +2,9 @@
 // window in the Electron shell, so a hostile server announcing thousands must not open thousands of windows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { SessionHost, MAX_MONITORS } from '../../../main/display-stream/session-host';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { SessionService, MAX_MONITORS } from '../../../main/session/session-service';
+import { noShellEvents } from '../../../main/session/shell-events';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { silentLogger } from '../../../main/spice/logger';
@@ -12,7 +13,7 @@ import { FakeSession } from './fake-session';
 void test('the monitor count (windows) is bounded however many heads the server announces', async () => {
   const sessions: FakeSession[] = [];
   const counts: number[] = [];
-  const host = new SessionHost({
+  const host = new SessionService({
     createSession: () => {
       const s = new FakeSession();
       sessions.push(s);
@@ -22,7 +23,7 @@ void test('the monitor count (windows) is bounded however many heads the server 
     parseVv: (text) => parseVvFile(text),
     logger: silentLogger,
     shell: 'electron',
-    onMonitorCount: (n) => counts.push(n),
+    events: { ...noShellEvents, monitorCount: (n) => counts.push(n) },
     streamOptions: { schedule: (cb) => (cb(), { cancel() {} }) },
   });
   const messages: ViewMessage[] = [];
@@ -31,9 +32,9 @@ void test('the monitor count (windows) is bounded however many heads the server 
   await new Promise((r) => setImmediate(r));
   const s = sessions[0]!;
   s.addPrimary(0, 0, 64, 8, () => [0, 0, 0]);
-  s.emit('monitors', {
-    channelId: 0,
-    monitors: Array.from({ length: 5000 }, (_, id) => ({
+  s.setMonitorsConfig(
+    0,
+    Array.from({ length: 5000 }, (_, id) => ({
       id,
       surfaceId: 0,
       x: 0,
@@ -41,7 +42,7 @@ void test('the monitor count (windows) is bounded however many heads the server 
       width: 64,
       height: 8,
     })),
-  });
+  );
   assert.ok(MAX_MONITORS >= 4 && MAX_MONITORS <= 64, String(MAX_MONITORS));
   assert.equal(host.monitorCount, MAX_MONITORS);
   assert.ok(Math.max(...counts) <= MAX_MONITORS, `onMonitorCount saw ${Math.max(...counts)}`);

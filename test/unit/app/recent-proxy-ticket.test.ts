@@ -2,8 +2,9 @@
 // a place one can connect to: it must not be stored in (or shown from) the recent-connections list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { SessionHost, memoryRecentStore } from '../../../main/display-stream/session-host';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { SessionService } from '../../../main/session/session-service';
+import { memoryRecentStore } from '../../../main/session/bridges/recent-store';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { silentLogger } from '../../../main/spice/logger';
@@ -13,7 +14,7 @@ const TOKEN = 'pvespiceproxy:65f1a2b3:100:pve1::0123456789abcdef0123456789abcdef
 
 void test('a Proxmox proxy ticket host is not remembered as a recent connection', async () => {
   const recent = memoryRecentStore();
-  const host = new SessionHost({
+  const host = new SessionService({
     createSession: () => new FakeSession(),
     parseUri: parseSpiceUri,
     parseVv: (text) => parseVvFile(text),

@@ -2,8 +2,8 @@
 // honour delete-this-file=1 for it. The one-time password then stays on disk — the user must be told.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ViewMessage } from '../../../shared/ipc';
-import { SessionHost } from '../../../main/display-stream/session-host';
+import type { PortMessage as ViewMessage } from '../../../shared/contract';
+import { SessionService } from '../../../main/session/session-service';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { silentLogger } from '../../../main/spice/logger';
@@ -22,7 +22,7 @@ function vv(deleteThisFile: boolean): string {
 }
 
 void test('opening a delete-this-file .vv from the window tells the user to delete it', async () => {
-  const host = new SessionHost({
+  const host = new SessionService({
     createSession: () => new FakeSession(),
     parseUri: parseSpiceUri,
     parseVv: (text) => parseVvFile(text),

@@ -2,7 +2,7 @@
 // refused for foreign origins / Host names (DNS rebinding), invalid requests dropped, binary requests refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { startWebHarness } from '../../../main/web/harness';
 import type { WebHarness } from '../../../main/web/harness';
 import { readStaticFile } from '../../../main/web/static-files';
+import { CONTENT_SECURITY_POLICY } from '../../../shared/csp';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
 import { silentLogger } from '../../../main/spice/logger';
@@ -83,6 +84,7 @@ void test('listens on loopback and serves the renderer with a CSP; nothing else'
   const index = await get('/');
   assert.equal(index.status, 200);
   assert.match(String(index.headers['content-security-policy']), /default-src 'none'/);
+  assert.equal(index.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
   assert.equal((await get('/app.js')).status, 200);
   assert.equal((await get('/secret.txt')).status, 404);
   assert.equal((await get('/../../etc/passwd')).status, 404);
@@ -127,4 +129,9 @@ void test('WebSocket: foreign origins are refused; the page origin gets the cont
   for (let i = 0; i < 100 && (sessions[0]?.calls.length ?? 0) < 2; i++)
     await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(sessions[0]?.calls[1], { op: 'keyUp', code: 30 });
+});
+
+void test('one CSP: the page carries no <meta> policy of its own (both shells send shared/csp.ts)', () => {
+  const html = readFileSync('renderer/static/index.html', 'utf8');
+  assert.doesNotMatch(html, /http-equiv\s*=\s*["']?content-security-policy/i);
 });

@@ -6,15 +6,25 @@ import * as E from '../../../main/spice/protocol/enums';
 import { SpiceReader } from '../../../main/spice/wire/reader';
 import { SpiceWriter } from '../../../main/spice/wire/writer';
 import * as D from '../../../main/spice/codecs/display';
-import { installDisplayChannels, jpegDimensions } from '../../../main/spice/channels/display-channel';
-import { startHarness, type Harness } from '../../support/session-harness';
+import { displayFeature, type DisplayFeature } from '../../../main/spice/channels/display-feature';
+import { jpegDimensions } from '../../../main/spice/video/mjpeg-core';
+import { startHarness as startSessionHarness, type Harness } from '../../support/session-harness';
 import type { ScriptedConnection } from '../../support/scripted-server';
 import * as B from '../../support/display-builders';
 
+/** A session with display channels whose caches are small enough to observe. */
+const features = new WeakMap<Harness, DisplayFeature>();
+async function startHarness(): Promise<Harness> {
+  const feature = displayFeature({ pixmapCacheSizePixels: 1000, glzWindowPixels: 5000 });
+  const h = await startSessionHarness({ features: [feature] });
+  features.set(h, feature);
+  return h;
+}
+
 async function openDisplay(
   h: Harness,
-): Promise<{ display: ScriptedConnection; shared: ReturnType<typeof installDisplayChannels> }> {
-  const shared = installDisplayChannels(h.session, { pixmapCacheSizePixels: 1000, glzWindowPixels: 5000 });
+): Promise<{ display: ScriptedConnection; shared: DisplayFeature['shared'] }> {
+  const shared = features.get(h)!.shared;
   h.main.send(
     E.SPICE_MSG_MAIN_CHANNELS_LIST,
     new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_DISPLAY).u8(0).finish(),
@@ -89,9 +99,12 @@ void test('surfaces, draws, damage, mark and monitors reach the session; caches 
     display.send(
       E.SPICE_MSG_DISPLAY_MONITORS_CONFIG,
       B.encodeMonitorsConfig({
-        count: 1,
+        count: 2,
         max_allowed: 4,
-        heads: [{ monitor_id: 0, surface_id: 0, width: 16, height: 8, x: 0, y: 0, flags: 0 }],
+        heads: [
+          { monitor_id: 0, surface_id: 0, width: 8, height: 8, x: 0, y: 0, flags: 0 },
+          { monitor_id: 1, surface_id: 0, width: 8, height: 8, x: 8, y: 0, flags: 0 },
+        ],
       }),
     );
     display.send(E.SPICE_MSG_DISPLAY_MARK);
@@ -108,7 +121,7 @@ void test('surfaces, draws, damage, mark and monitors reach the session; caches 
     assert.ok(shared.imageCache.has(77n));
     assert.deepEqual(
       events.map((e) => e.name),
-      ['surface-create', 'damage', 'damage', 'monitors', 'mark'],
+      ['surface-create', 'monitors', 'damage', 'damage', 'monitors', 'mark'],
     );
     assert.deepEqual(events[0]!.payload, {
       surfaceId: 0,
@@ -118,11 +131,20 @@ void test('surfaces, draws, damage, mark and monitors reach the session; caches 
       primary: true,
       channelId: 0,
     });
-    assert.deepEqual(events[1]!.payload, { channelId: 0, surfaceId: 0, rect: B.rect(2, 1, 6, 3) });
-    assert.deepEqual(events[3]!.payload, {
+    // The channel owns its monitors: the whole primary surface until MONITORS_CONFIG splits it into heads.
+    assert.deepEqual(events[1]!.payload, {
       channelId: 0,
-      monitors: [{ id: 0, surfaceId: 0, x: 0, y: 0, width: 16, height: 8 }],
+      monitors: [{ channelId: 0, surfaceId: 0, displayId: 0, area: B.rect(0, 0, 16, 8) }],
     });
+    assert.deepEqual(events[2]!.payload, { channelId: 0, surfaceId: 0, rect: B.rect(2, 1, 6, 3) });
+    assert.deepEqual(events[4]!.payload, {
+      channelId: 0,
+      monitors: [
+        { channelId: 0, surfaceId: 0, displayId: 0, area: B.rect(0, 0, 8, 8) },
+        { channelId: 0, surfaceId: 0, displayId: 1, area: B.rect(8, 0, 16, 8) },
+      ],
+    });
+    assert.deepEqual(h.session.monitors(), (events[4]!.payload as { monitors: unknown }).monitors);
 
     // INVAL_LIST evicts; INVAL_ALL_PIXMAPS (waiting for nobody) clears; SURFACE_DESTROY is reported
     display.send(E.SPICE_MSG_DISPLAY_INVAL_LIST, B.encodeInvalList([77n]));

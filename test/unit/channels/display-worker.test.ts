@@ -5,14 +5,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { installDisplayChannels } from '../../../main/spice/channels/display-channel';
+import { displayFeature } from '../../../main/spice/channels/display-feature';
 import * as E from '../../../main/spice/protocol/enums';
 import { SpiceReader } from '../../../main/spice/wire/reader';
 import { SpiceWriter } from '../../../main/spice/wire/writer';
 import * as B from '../../support/display-builders';
 import { startHarness } from '../../support/session-harness';
+import { CORPUS_DIR } from '../../support/fixture-paths';
 
-const CORPUS = join(import.meta.dirname, '../../../../shared/corpus');
+const CORPUS = CORPUS_DIR;
 
 test('a 1920x1080 QUIC image decodes on a worker thread, bit-exact, while the channel keeps answering', async () => {
   const manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as {
@@ -20,8 +21,9 @@ test('a 1920x1080 QUIC image decodes on a worker thread, bit-exact, while the ch
   };
   const expected = manifest.images.find((i) => i.name === 'photo_1920x1080')!.sha256_rgba;
   const quic = readFileSync(join(CORPUS, 'photo_1920x1080.quic'));
-  const h = await startHarness();
-  const shared = installDisplayChannels(h.session);
+  const display = displayFeature();
+  const shared = display.shared;
+  const h = await startHarness({ features: [display] });
   try {
     assert.ok(shared.decodePool, 'display decodes use a pool by default');
     assert.equal(shared.decodePool.threadCount, 0, 'no thread before a large image');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../../main/spice/protocol/enums';
 import { SpiceWriter } from '../../../main/spice/wire/writer';
-import { installDisplayChannels } from '../../../main/spice/channels/display-channel';
+import { displayFeature } from '../../../main/spice/channels/display-feature';
 import { startHarness } from '../../support/session-harness';
 import * as B from '../../support/display-builders';
 
@@ -41,9 +41,10 @@ void test('a LIST nested in a LIST is refused, not expanded exponentially (no ha
 });
 
 void test('SURFACE_CREATE beyond the session-wide surface budget is a protocol error; destroying frees it', async () => {
-  const h = await startHarness();
+  const feature = displayFeature({ maxTotalSurfacePixels: 1000, decodeInWorkers: false });
+  const h = await startHarness({ features: [feature] });
   try {
-    const shared = installDisplayChannels(h.session, { maxTotalSurfacePixels: 1000, decodeInWorkers: false });
+    const shared = feature.shared;
     h.main.send(
       E.SPICE_MSG_MAIN_CHANNELS_LIST,
       new SpiceWriter().u32(1).u8(E.SPICE_CHANNEL_DISPLAY).u8(0).finish(),

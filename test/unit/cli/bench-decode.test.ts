@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDecodeCommand } from '../../../main/cli/commands/bench-decode';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../../main/cli/exit-codes';
+import { CORPUS_DIR } from '../../support/fixture-paths';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 
 function io(): { out: string[]; err: string[]; io: Parameters<typeof benchDecodeCommand.run>[1] } {
   const out: string[] = [];

@@ -15,6 +15,8 @@ const ITERATIONS: Record<string, number> = {
   quic: 600,
   jpeg: 120,
   'jpeg-alpha': 120,
+  bmp: 3000,
+  agent: 1500,
 };
 
 for (const [name, target] of Object.entries(FUZZ_TARGETS)) {

@@ -1,4 +1,4 @@
-// Fuzz targets for every image decoder, shared by the unit suite (decoders-fuzz.test.ts: fixed seed, bounded count)
+// Fuzz targets for every image decoder (and the guest agent's message stream), shared by the unit suite (decoders-fuzz.test.ts: fixed seed, bounded count)
 // and `npm run fuzz` (scripts/fuzz.ts: long campaigns). Each iteration is a pure function of (seed, iteration):
 // pick a seed input (real-server fixtures, corpus, synthetic streams), mutate it (bit flips, byte writes, inserts,
 // deletes, truncation, splices, header-field overwrites) or replace it with random bytes, decode, and classify:
@@ -16,8 +16,11 @@ import { decodeLz4Image } from '../../../main/spice/decoders/lz4';
 import { decodeQuic } from '../../../main/spice/decoders/quic';
 import type { DecodedImage } from '../../../main/spice/decoders/types';
 import { decodeZlibGlz } from '../../../main/spice/decoders/zlib-glz';
+import { agentFuzzSeeds, runAgentStream } from '../agent/agent-fuzz-target';
+import { bmpFuzzSeeds, runBmp } from '../agent/bmp-fuzz-target';
 import { encodeLzPass, lzHeader, rng32, testPicture } from './lz-test-encoder';
 import { FIXTURES, bodyOf, loadFixture } from './replay';
+import { corpusPath } from '../../support/fixture-paths';
 
 /** One seed input plus the side information a decoder needs (descriptor size, bitmap fields). */
 export interface FuzzSeed {
@@ -63,7 +66,7 @@ function fixtureSeeds(name: string, types: number[], max = 40): FuzzSeed[] {
 
 function corpusSeeds(ext: string): FuzzSeed[] {
   return ['boot_screen_720x400', 'terminal_640x480'].map((n) => {
-    const data = new Uint8Array(readFileSync(`/work/shared/corpus/${n}.${ext}`));
+    const data = new Uint8Array(readFileSync(corpusPath(`${n}.${ext}`)));
     const [w, h] = n.split('_').pop()!.split('x').map(Number) as [number, number];
     return { data, width: w, height: h };
   });
@@ -186,6 +189,18 @@ export const FUZZ_TARGETS: Record<string, FuzzTarget> = {
     run: async (input) =>
       checkSize(await decodeJpegAlpha(input.data, input.width, input.height), input, true),
     maxRandomBytes: 1024,
+  },
+  // Guest clipboard BMPs (main/spice/agent/bmp-decoder.ts).
+  bmp: {
+    seeds: bmpFuzzSeeds,
+    run: (input) => checkSize(runBmp(input.data), input, false),
+    maxRandomBytes: 2048,
+  },
+  // A guest agent's message stream into a connected GuestAgent; "rejected" = the agent reported it malformed.
+  agent: {
+    seeds: agentFuzzSeeds,
+    run: (input) => runAgentStream(input.data),
+    maxRandomBytes: 4096,
   },
 };
 

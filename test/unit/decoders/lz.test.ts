@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { decodeLz, decodeLzAlphaInto } from '../../../main/spice/decoders/lz';
 import { ProtocolError } from '../../../main/spice/errors';
+import { CORPUS_DIR } from '../../support/fixture-paths';
 import { encodeLzPass, lzHeader, rng32, testPicture, type UnitKind } from './lz-test-encoder';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 
 interface Blob {
   file: string;

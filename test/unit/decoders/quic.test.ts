@@ -11,8 +11,9 @@ import { decodeQuic } from '../../../main/spice/decoders/quic';
 import type { DecodedImage } from '../../../main/spice/decoders/types';
 import { MAX_IMAGE_PIXELS } from '../../../main/spice/decoders/types';
 import { ProtocolError } from '../../../main/spice/errors';
+import { CORPUS_DIR } from '../../support/fixture-paths';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const FIXTURES = join(import.meta.dirname, '../../fixtures/quic');
 
 interface CorpusBlob {

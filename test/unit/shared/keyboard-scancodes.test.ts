@@ -9,8 +9,8 @@ import {
   sendKeyLabel,
   sendKeyStrokes,
 } from '../../../shared/keyboard-map';
-import { SEND_KEY_COMBOS } from '../../../shared/ipc';
-import { isScancode } from '../../../shared/ipc-guards';
+import { SEND_KEY_COMBOS } from '../../../shared/contract';
+import { isScancode } from '../../../shared/contract-guards';
 
 void test('known KeyboardEvent.code → set-1 pairs', () => {
   const known: [string, number][] = [

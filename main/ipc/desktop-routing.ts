@@ -1,0 +1,34 @@
+// How the desktop app's main process answers its session process, as a pure function (unit-tested; the Electron
+// glue in main/app only supplies the actions): monitor counts open and close windows, fullscreen is a window
+// operation, any other view command goes back to the views, a launch target that cannot be opened is a dialog.
+import type { HostMessage, ProcessMessage } from './host-protocol';
+
+export interface DesktopShell {
+  setMonitorCount(count: number): void;
+  toggleFullscreen(monitor: number, on?: boolean): void;
+  /** Sends a control message to the session process. */
+  send(message: HostMessage): void;
+  showError(message: string, detail: string): void;
+}
+
+export function routeProcessMessage(
+  message: Exclude<ProcessMessage, { t: 'log' }>,
+  shell: DesktopShell,
+): void {
+  switch (message.t) {
+    case 'monitor-count':
+      shell.setMonitorCount(message.count);
+      return;
+    case 'command':
+      if (message.command === 'fullscreen') shell.toggleFullscreen(message.monitor, message.on);
+      else shell.send({ t: 'command', command: message.command, monitor: message.monitor });
+      return;
+    case 'open-failed':
+      shell.showError('Cannot open the connection', message.message);
+      return;
+    case 'connecting':
+      return; // the supervisor keeps it for a restart after a crash
+    case 'state':
+      return; // the windows learn it from their own view contract
+  }
+}

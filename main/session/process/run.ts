@@ -1,0 +1,135 @@
+// The session process's main loop: waits for its shell's init, builds the SessionService (real SPICE sessions unless
+// a test gives its own), and carries out the shell's control messages (attach/detach views, connect, open a launch
+// target, menu actions). Log records and shell events go back over the link. Plain Node: entry.ts runs it as a
+// process; tests and `saffron web --in-process` style harnesses run it in-process over a socket pair.
+import { errorMessage } from '../../spice/errors';
+import type { Logger } from '../../spice/logger';
+import { redact } from '../../spice/logger';
+import { isHostMessage, type LogLevel } from '../../ipc/host-protocol';
+import { fileRecentStore, memoryRecentStore } from '../bridges/recent-store';
+import { SessionService, type SessionServiceDeps, type ViewHandle } from '../session-service';
+import { realSessionDeps } from '../session-wiring';
+import type { ParentLink } from './parent-link';
+
+export interface SessionProcessOptions {
+  env: Record<string, string | undefined>;
+  /** Test seam: replace the real session factory and parsers. */
+  sessionDeps?: Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv'> &
+    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges'>>;
+  /** The shell asked to shut down, or went away. */
+  onExit(): void;
+}
+
+/** JSON-safe log fields (bigints as strings, errors as their messages), with secrets redacted. */
+function safeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  try {
+    return JSON.parse(
+      JSON.stringify(redact(fields), (_k, v: unknown) =>
+        typeof v === 'bigint' ? v.toString() : v instanceof Error ? v.message : v,
+      ),
+    ) as Record<string, unknown>;
+  } catch {
+    return { fields: 'unprintable' };
+  }
+}
+
+function linkLogger(link: ParentLink, debug: () => boolean): Logger {
+  const log = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+    if (level === 'debug' && !debug()) return;
+    const clean = safeFields(fields);
+    link.send({ t: 'log', level, message, ...(clean ? { fields: clean } : {}) });
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+export function runSessionProcess(
+  link: ParentLink,
+  options: SessionProcessOptions,
+): { readonly logger: Logger } {
+  let debug = false;
+  const logger = linkLogger(link, () => debug);
+  let service: SessionService | undefined;
+  const views = new Map<number, ViewHandle>();
+  let exited = false;
+  const exit = (): void => {
+    if (exited) return;
+    exited = true;
+    for (const view of views.values()) view.detach();
+    views.clear();
+    service?.close();
+    link.close();
+    options.onExit();
+  };
+  link.onClose(exit);
+
+  link.onMessage((m, ports) => {
+    if (!isHostMessage(m)) {
+      logger.warn('ignored an invalid control message from the shell');
+      return;
+    }
+    if (m.t === 'init') {
+      if (service) return;
+      debug = m.debug;
+      service = new SessionService({
+        ...(options.sessionDeps ?? realSessionDeps(logger, options.env)),
+        logger,
+        shell: m.shell,
+        recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
+        events: {
+          monitorCount: (count) => link.send({ t: 'monitor-count', count }),
+          command: (monitor, command, on) =>
+            link.send({ t: 'command', monitor, command, ...(on !== undefined ? { on } : {}) }),
+          openFailed: (message) => link.send({ t: 'open-failed', message }),
+          connecting: (config) => link.send({ t: 'connecting', config }),
+          state: (state) => link.send({ t: 'state', state }),
+        },
+      });
+      if (m.crashed) service.showError(m.crashed.message, 'session-process', m.crashed.config);
+      return;
+    }
+    if (!service) {
+      logger.warn(`'${m.t}' arrived before init; ignored`);
+      return;
+    }
+    try {
+      switch (m.t) {
+        case 'attach': {
+          views.get(m.viewId)?.detach();
+          const view = link.attachView(service, m.viewId, m.monitor, ports);
+          if (view) views.set(m.viewId, view);
+          else logger.warn(`view ${m.viewId} attached without a port`);
+          return;
+        }
+        case 'detach':
+          views.get(m.viewId)?.detach();
+          views.delete(m.viewId);
+          return;
+        case 'connect':
+          void service.connect(m.config);
+          return;
+        case 'open':
+          void service.open(m.target);
+          return;
+        case 'disconnect':
+          service.disconnect();
+          return;
+        case 'reconnect':
+          service.reconnect();
+          return;
+        case 'command':
+          service.command(m.command, m.monitor);
+          return;
+        case 'send-keys':
+          service.sendKeys(m.combo);
+          return;
+        case 'shutdown':
+          exit();
+          return;
+      }
+    } catch (e) {
+      logger.error(`control message '${m.t}' failed: ${errorMessage(e)}`);
+    }
+  });
+  return { logger };
+}

@@ -1,0 +1,42 @@
+// The slice of SpiceSession (main/spice/session.ts) the session process uses: its events, its surfaces, and the
+// protocol state the core owns (monitors, cursor, mouse mode, lock keys, VM name). Declared here so the bridges can
+// be driven by a fake in tests; the real session satisfies it structurally.
+import type { DisplayMonitor } from '../spice/channels/display-monitors';
+import type { CursorState } from '../spice/session';
+import type { SessionEventMap, SessionEventName } from '../spice/session-events';
+
+export interface SurfacePixels {
+  width: number;
+  height: number;
+  /** RGBA, stride width*4. */
+  pixels: Uint8Array;
+  /** 'opaque' when every alpha byte is already 255 (the core's xRGB surfaces): copied without touching alpha. */
+  alphaRule?: string;
+}
+
+export interface InputsLike {
+  keyDown(scancode: number): void;
+  keyUp(scancode: number): void;
+  setModifiers(modifiers: number): void;
+  mouseMotion(dx: number, dy: number, buttons: number): void;
+  mousePosition(x: number, y: number, buttons: number, displayId: number): void;
+  mousePress(button: number, buttons: number): void;
+  mouseRelease(button: number, buttons: number): void;
+}
+
+export interface SessionLike {
+  on<K extends SessionEventName>(event: K, listener: (payload: SessionEventMap[K]) => void): unknown;
+  connect(): Promise<unknown>;
+  close(): unknown;
+  getSurface(channelId: number, surfaceId: number): SurfacePixels | undefined;
+  /** Every display channel's monitors (the display channels own the layout). */
+  monitors(): DisplayMonitor[];
+  /** What cursor channel `channelId` last said, if anything. */
+  cursor(channelId: number): CursorState | undefined;
+  readonly mouseMode: { current: number; supported: number };
+  readonly guestModifiers: number | undefined;
+  /** The VM name from the server ('' until received). */
+  readonly vmName: string;
+  requestMouseMode(mode: number): void;
+  readonly inputs: InputsLike;
+}

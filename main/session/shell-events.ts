@@ -1,0 +1,26 @@
+// What the session process tells its shell (Electron main or the `saffron web` server) because only the shell can
+// act on it: open or close monitor windows, run a window command, show a dialog, and remember the last connection
+// so a crashed session process can be replaced and reconnected (main/ipc/host-protocol.ts carries these).
+import type { SessionState, ViewCommand } from '../../shared/contract';
+import type { ConnectionConfig } from '../spice/connect/config';
+
+export interface ShellEvents {
+  /** The number of monitors changed (Electron opens or closes windows). */
+  monitorCount(count: number): void;
+  /** A view asked the shell to run a command (Electron: window fullscreen). `on` forces a state. */
+  command(monitor: number, command: ViewCommand, on?: boolean): void;
+  /** A launch target (command line, OS file association) could not be opened. */
+  openFailed(message: string): void;
+  /** A connection attempt started with this config (kept by the shell for a restart after a crash). */
+  connecting(config: ConnectionConfig): void;
+  /** The session's state changed (saffron web's first-connection deadline watches it). */
+  state(state: SessionState): void;
+}
+
+export const noShellEvents: ShellEvents = {
+  monitorCount() {},
+  command() {},
+  openFailed() {},
+  connecting() {},
+  state() {},
+};

@@ -1,0 +1,71 @@
+// The control messages between a shell and its session process are guarded both ways; the desktop app's routing
+// of what the session process says is a pure function.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isHostMessage, isProcessMessage, type HostMessage } from '../../../main/ipc/host-protocol';
+import { routeProcessMessage } from '../../../main/ipc/desktop-routing';
+import { parseSpiceUri } from '../../../main/spice/connect/uri';
+
+const config = parseSpiceUri('spice://h:1');
+
+void test('host messages: valid ones pass, anything else is refused', () => {
+  const valid: HostMessage[] = [
+    { t: 'init', shell: 'electron', debug: false, recentFile: '/u/recent.json' },
+    { t: 'init', shell: 'web', debug: true, crashed: { message: 'gone', config } },
+    { t: 'attach', viewId: 1, monitor: 0 },
+    { t: 'detach', viewId: 1 },
+    { t: 'connect', config },
+    { t: 'open', target: '/tmp/a.vv' },
+    { t: 'disconnect' },
+    { t: 'reconnect' },
+    { t: 'command', command: 'zoom-in', monitor: 1 },
+    { t: 'send-keys', combo: 'ctrl-alt-del' },
+    { t: 'shutdown' },
+  ];
+  for (const m of valid) assert.equal(isHostMessage(m), true, JSON.stringify(m));
+  const invalid: unknown[] = [
+    null,
+    { t: 'eval', code: '1' },
+    { t: 'attach', viewId: 0, monitor: 0 },
+    { t: 'attach', viewId: 1, monitor: -1 },
+    { t: 'init', shell: 'other', debug: false },
+    { t: 'connect', config: { host: 5 } },
+    { t: 'command', command: 'format' },
+    { t: 'send-keys', combo: 'rm' },
+    { t: 'shutdown', now: true },
+  ];
+  for (const m of invalid) assert.equal(isHostMessage(m), false, JSON.stringify(m));
+});
+
+void test('process messages: valid ones pass, anything else is refused', () => {
+  assert.equal(isProcessMessage({ t: 'log', level: 'info', message: 'x', fields: { a: 1 } }), true);
+  assert.equal(isProcessMessage({ t: 'monitor-count', count: 3 }), true);
+  assert.equal(isProcessMessage({ t: 'command', monitor: 0, command: 'fullscreen', on: true }), true);
+  assert.equal(isProcessMessage({ t: 'connecting', config }), true);
+  assert.equal(isProcessMessage({ t: 'log', level: 'loud', message: 'x' }), false);
+  assert.equal(isProcessMessage({ t: 'monitor-count', count: 1e9 }), false);
+  assert.equal(isProcessMessage({ t: 'exec' }), false);
+});
+
+void test('desktop routing: windows, fullscreen, commands back to the views, dialogs', () => {
+  const calls: unknown[] = [];
+  const shell = {
+    setMonitorCount: (n: number) => calls.push(['count', n]),
+    toggleFullscreen: (m: number, on?: boolean) => calls.push(['fullscreen', m, on]),
+    send: (m: HostMessage) => calls.push(['send', m]),
+    showError: (m: string, d: string) => calls.push(['error', m, d]),
+  };
+  routeProcessMessage({ t: 'monitor-count', count: 2 }, shell);
+  routeProcessMessage({ t: 'command', monitor: 1, command: 'fullscreen' }, shell);
+  routeProcessMessage({ t: 'command', monitor: 0, command: 'fullscreen', on: true }, shell);
+  routeProcessMessage({ t: 'command', monitor: 1, command: 'screenshot' }, shell);
+  routeProcessMessage({ t: 'open-failed', message: 'no such file' }, shell);
+  routeProcessMessage({ t: 'connecting', config }, shell);
+  assert.deepEqual(calls, [
+    ['count', 2],
+    ['fullscreen', 1, undefined],
+    ['fullscreen', 0, true],
+    ['send', { t: 'command', command: 'screenshot', monitor: 1 }],
+    ['error', 'Cannot open the connection', 'no such file'],
+  ]);
+});
