@@ -1,7 +1,7 @@
 // UDPack end to end on loopback: `saffron gateway --generate-key`, a gateway in front of the C test server (real
 // libspice-server), and `saffron screenshot spice+udpack://…` giving the same pixels as a direct TCP screenshot;
 // `saffron info` and a .vv file with the x-udpack-* keys; and every failure with its exit code: wrong token (4),
-// wrong public key (13), no gateway (13), a gateway whose SPICE server is down (3), missing key (2).
+// wrong public key (13), no gateway (13), a gateway whose SPICE server is down (3), missing key (2); and `saffron web`'s session process connecting through the gateway.
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,9 @@ import {
   EXIT_UNREACHABLE,
   EXIT_USAGE,
 } from '../../main/cli/exit-codes';
+import { resolveTarget } from '../../main/spice/connect/resolve';
 import { silentLogger } from '../../main/spice/logger';
+import { startWebHarness, type WebHarness } from '../../main/web/harness';
 import { loadTokenFile } from '../../main/gateway/token-file';
 import { UdpackGateway } from '../../main/gateway/udpack-gateway';
 import { freePort } from '../support/ports';
@@ -218,5 +220,52 @@ test(
     ]);
     assert.equal(listen.code, EXIT_USAGE);
     assert.match(listen.stderr, /udp:\/\/ADDR:PORT/);
+  },
+);
+
+/** Polls `harness.views.currentState` until it is one of `states` (the session process reports its state). */
+async function waitForState(harness: WebHarness, states: string[], timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!states.includes(harness.views.currentState)) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `still '${harness.views.currentState}' after ${timeoutMs} ms (wanted ${states.join('/')})`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return harness.views.currentState;
+}
+
+test(
+  'saffron web: the session process opens a spice+udpack:// connection through the gateway, as the CLI does',
+  { timeout: 90_000 },
+  async () => {
+    const accepted = gateway.stats.handshakesAccepted;
+    const config = await resolveTarget(uri, {
+      env: {},
+      udpackPublicKeyFile: publicKeyPath,
+      udpackToken: 'right-token',
+    });
+    const harness = await startWebHarness({ rendererDir: dir, logger: silentLogger, env: {}, config });
+    try {
+      assert.equal(await waitForState(harness, ['connected', 'error'], 60_000), 'connected');
+      const pid = harness.views.sessionProcessId;
+      assert.ok(pid !== undefined && pid !== process.pid, 'the session runs in its own process');
+      assert.ok(gateway.stats.handshakesAccepted > accepted, 'the session went through the gateway');
+    } finally {
+      await harness.close();
+    }
+    // A wrong token ends in the error state, not a fallback to TCP.
+    const bad = await startWebHarness({
+      rendererDir: dir,
+      logger: silentLogger,
+      env: {},
+      config: { ...config, udpack: { ...config.udpack!, token: 'wrong-token' } },
+    });
+    try {
+      assert.equal(await waitForState(bad, ['connected', 'error'], 60_000), 'error');
+    } finally {
+      await bad.close();
+    }
   },
 );
