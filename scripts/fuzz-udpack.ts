@@ -1,5 +1,5 @@
 // Long fuzz campaigns for UDPack's parsers and for a session fed by a hostile authenticated peer (the unit suite
-// runs short, seeded ones: test/unit/transport/udpack/fuzz.test.ts). Targets: frame, records, hello, session.
+// runs short, seeded ones: test/unit/udpack/fuzz.test.ts). Targets: frame, records, hello, session.
 //   npm run fuzz:udpack -- [--target NAME|all] [--seconds T] [--seed S]
 // Prints each failure with the seed and iteration that reproduce it; exit status 1 if anything failed.
 import {

@@ -3,12 +3,12 @@
 // FRAG units, flow control, congestion control against a bottleneck, interactive redundancy, close and reset.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PRIORITY_DEFAULT, PRIORITY_INTERACTIVE } from '../../../../main/spice/transport/udpack/connection';
+import { PRIORITY_DEFAULT, PRIORITY_INTERACTIVE } from '../../../main/spice/transport/udpack/connection';
 import {
   INITIAL_STREAM_WINDOW_BYTES,
   RESET_TARGET_UNREACHABLE,
-} from '../../../../main/spice/transport/udpack/codes';
-import { makePair, openClientStream, patternBytes, type LinkProfile } from '../../../support/udpack-sim';
+} from '../../../main/spice/transport/udpack/codes';
+import { makePair, openClientStream, patternBytes, type LinkProfile } from '../../support/udpack-sim';
 
 const lossy = (delayMs: number, loss: number): Record<'up' | 'down', LinkProfile> => ({
   up: { delayMs, loss, duplicate: 0.01, reorder: 0.02, reorderExtraMs: 7 },

@@ -8,10 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ProtocolError, SpiceError } from '../../../../main/spice/errors';
-import { HandshakeResponder, type HelloOutcome } from '../../../../main/gateway/handshake-responder';
-import { loadTokenFile, parseTokens, tokenMatches } from '../../../../main/gateway/token-file';
-import { ClientHandshake } from '../../../../main/spice/transport/udpack/client-handshake';
+import { ProtocolError, SpiceError } from '../../../main/spice/errors';
+import { HandshakeResponder, type HelloOutcome } from '../../../main/gateway/handshake-responder';
+import { loadTokenFile, parseTokens, tokenMatches } from '../../../main/gateway/token-file';
+import { ClientHandshake } from '../../../main/spice/transport/udpack/client-handshake';
 import {
   HANDSHAKE_AUTH_FAILED,
   HANDSHAKE_FAILED,
@@ -21,15 +21,15 @@ import {
   encodeHelloPayload,
   helloFrame,
   loadGatewayPublicKey,
-} from '../../../../main/spice/transport/udpack/handshake';
+} from '../../../main/spice/transport/udpack/handshake';
 import {
   OPCODE_HANDSHAKE,
   OPCODE_HELLO,
   decodeFrame,
   gatewayHalf,
-} from '../../../../main/spice/transport/udpack/header';
-import { AEAD_AES_128_GCM, AEAD_CHACHA20_POLY1305 } from '../../../../main/spice/transport/udpack/protection';
-import { VirtualClock } from '../../../support/udpack-sim';
+} from '../../../main/spice/transport/udpack/header';
+import { AEAD_AES_128_GCM, AEAD_CHACHA20_POLY1305 } from '../../../main/spice/transport/udpack/protection';
+import { VirtualClock } from '../../support/udpack-sim';
 
 const gatewayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const strangerKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });

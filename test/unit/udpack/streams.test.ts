@@ -3,15 +3,15 @@
 // with duplicates, and the bound on out-of-order pieces.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProtocolError } from '../../../../main/spice/errors';
+import { ProtocolError } from '../../../main/spice/errors';
 import {
   FlowControlError,
   MAX_OUT_OF_ORDER_PIECES,
   RecvStream,
-} from '../../../../main/spice/transport/udpack/recv-stream';
-import { RangeSet } from '../../../../main/spice/transport/udpack/range-set';
-import { SendStream } from '../../../../main/spice/transport/udpack/send-stream';
-import { prng } from '../../../support/prng';
+} from '../../../main/spice/transport/udpack/recv-stream';
+import { RangeSet } from '../../../main/spice/transport/udpack/range-set';
+import { SendStream } from '../../../main/spice/transport/udpack/send-stream';
+import { prng } from '../../support/prng';
 
 test('chunks never span two write units; FRAG marks a chunk that does not end its unit', () => {
   const s = new SendStream(0, 2, 1 << 20);

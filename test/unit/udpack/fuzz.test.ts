@@ -3,8 +3,8 @@
 // all escapes a session's receive().
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fuzzStep, udpackFuzzer, UDPACK_FUZZ_TARGETS } from '../../../support/udpack-fuzz';
-import { prng } from '../../../support/prng';
+import { fuzzStep, udpackFuzzer, UDPACK_FUZZ_TARGETS } from '../../support/udpack-fuzz';
+import { prng } from '../../support/prng';
 
 for (const target of UDPACK_FUZZ_TARGETS) {
   test(`fuzz ${target}: 3000 seeded inputs`, () => {

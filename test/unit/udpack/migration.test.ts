@@ -4,10 +4,10 @@
 // replayed and tampered datagrams are rejected without harming the stream.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeFrame } from '../../../../main/spice/transport/udpack/header';
-import type { PathEvent, PeerAddress } from '../../../../main/spice/transport/udpack/path';
-import { PRIORITY_DEFAULT } from '../../../../main/spice/transport/udpack/connection';
-import { makePair, openClientStream, patternBytes, type Pair } from '../../../support/udpack-sim';
+import { decodeFrame } from '../../../main/spice/transport/udpack/header';
+import type { PathEvent, PeerAddress } from '../../../main/spice/transport/udpack/path';
+import { PRIORITY_DEFAULT } from '../../../main/spice/transport/udpack/connection';
+import { makePair, openClientStream, patternBytes, type Pair } from '../../support/udpack-sim';
 
 function waitFor(pair: Pair, condition: () => boolean, ms: number, what: string): void {
   assert.ok(pair.clock.run(condition, ms), `waited ${ms} ms for ${what}`);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { ProtocolError } from '../../../../main/spice/errors';
+import { ProtocolError } from '../../../main/spice/errors';
 import {
   FLAG_FIN,
   FLAG_FRAG,
@@ -18,7 +18,7 @@ import {
   decodeFrame,
   encodeFrame,
   writeHeader,
-} from '../../../../main/spice/transport/udpack/header';
+} from '../../../main/spice/transport/udpack/header';
 import {
   AEAD_AES_128_GCM,
   AEAD_AES_256_GCM,
@@ -27,15 +27,15 @@ import {
   PN_BYTES,
   PacketProtection,
   TAG_BYTES,
-} from '../../../../main/spice/transport/udpack/protection';
+} from '../../../main/spice/transport/udpack/protection';
 import {
   decodeRecords,
   encodeRecords,
   flagsFor,
   type UdpackRecord,
-} from '../../../../main/spice/transport/udpack/records';
-import { REPLAY_WINDOW, ReplayWindow } from '../../../../main/spice/transport/udpack/replay-window';
-import { mutate, prng } from '../../../support/prng';
+} from '../../../main/spice/transport/udpack/records';
+import { REPLAY_WINDOW, ReplayWindow } from '../../../main/spice/transport/udpack/replay-window';
+import { mutate, prng } from '../../support/prng';
 
 test('the header is laid out as the specification draws it', () => {
   const frame = encodeFrame(
