@@ -18,6 +18,13 @@ const entries = [
   },
   // the session process (a Node child of `saffron web`, Electron's utilityProcess in the app)
   { in: 'main/session/process/entry.ts', out: 'dist/session-process.cjs', platform: 'node', format: 'cjs' },
+  // the UDPack transport's worker thread (packets and timers away from decoding)
+  {
+    in: 'main/spice/transport/udpack/transport-worker.ts',
+    out: 'dist/udpack-worker.cjs',
+    platform: 'node',
+    format: 'cjs',
+  },
   // Electron
   { in: 'main/index.ts', out: 'dist/main/index.cjs', platform: 'node', format: 'cjs' },
   { in: 'preload/index.ts', out: 'dist/preload/index.cjs', platform: 'node', format: 'cjs' },

@@ -28,8 +28,8 @@ const consoleLogger: Logger = {
   error: (m, f) => console.error(m, f ?? ''),
 };
 
-/** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt). */
-export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix'] as const;
+/** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt; spice+udpack: docs/udpack.md). */
+export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix', 'spice+udpack'] as const;
 
 export function startApp(): void {
   if (!app.requestSingleInstanceLock()) {

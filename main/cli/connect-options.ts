@@ -25,6 +25,8 @@ export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = 
     'secure-channels',
     'timeout',
     'max-memory',
+    'udpack-public-key',
+    'udpack-token',
   ],
   booleans: ['verbose'],
 };
@@ -38,6 +40,8 @@ export const CONNECT_USAGE = `Connection options:
   --secure-channels L channels that must use TLS: 'all' or a list such as main,display,inputs
   --timeout SECONDS   give up after this long, whatever the server does (default 30)
   --max-memory MIB    most memory the server may make Saffron hold (default ${DEFAULT_MEMORY_BUDGET_BYTES / 1024 / 1024})
+  --udpack-public-key FILE  the UDPack gateway's public key (gateway-pub.pem), for spice+udpack://GATEWAY:PORT
+  --udpack-token T    the token the UDPack gateway checks (default: SAFFRON_UDPACK_TOKEN)
   --verbose           log protocol progress to stderr`;
 
 /** Default --timeout in seconds. */
@@ -82,6 +86,8 @@ export async function configFromArgs(
   set('caFile', 'ca-file');
   set('hostSubject', 'host-subject');
   set('tlsCiphers', 'tls-ciphers');
+  set('udpackPublicKeyFile', 'udpack-public-key');
+  set('udpackToken', 'udpack-token');
   const secure = args.values.get('secure-channels');
   if (secure !== undefined) options.secureChannels = parseChannelList(secure);
   const config = await resolveTarget(target, options);

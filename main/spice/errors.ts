@@ -18,6 +18,7 @@ export type SpiceErrorCode =
   | 'proxy' // HTTP CONNECT proxy refused or failed
   | 'config' // bad .vv file, bad URI, bad option
   | 'migration' // server asked to migrate; we disconnect cleanly
+  | 'udpack' // the UDPack gateway did not answer over UDP, refused the handshake, or the UDP session was lost
   | 'cancelled';
 
 export class SpiceError extends Error {

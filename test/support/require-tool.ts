@@ -3,7 +3,7 @@
 // and the command; nothing is skipped silently. Opting out is explicit (SAFFRON_TEST_SKIP=e2e,integration or
 // tool names), never allowed in CI, and scripts/test.mjs (which reads these declarations to leave opted-out
 // files out and prints what it skipped) is the only runner that honours it. See README "Tests".
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 
@@ -56,6 +56,14 @@ function pkgConfigHas(modules: string[], env: NodeJS.ProcessEnv): boolean {
   } catch {
     return false;
   }
+}
+
+/** Network namespaces and TUN devices (the UDPack WAN emulator, test/support/wan-emulator.ts): root, /dev/net/tun,
+ * and a kernel that lets this process create a network namespace (a container needs CAP_NET_ADMIN/CAP_SYS_ADMIN). */
+function netnsAndTun(env: NodeJS.ProcessEnv): boolean {
+  if (process.getuid?.() !== 0 || !existsSync('/dev/net/tun')) return false;
+  if (!onPath('ip', env) || !onPath('unshare', env)) return false;
+  return spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore', timeout: 10_000, env }).status === 0;
 }
 
 export const TOOLS = {
@@ -124,6 +132,13 @@ export const TOOLS = {
     packages: ['gstreamer1.0-plugins-ugly'],
     what: "GStreamer's x264 plugin (libgstx264.so: spice-server's H.264 encoder)",
     present: () => gstreamerPlugin('libgstx264.so'),
+  },
+  wan: {
+    packages: ['iproute2', 'gcc'],
+    what:
+      'ip (iproute2) and gcc for the WAN emulator, run as root with /dev/net/tun and the right to create network ' +
+      'namespaces (a container: --cap-add NET_ADMIN --cap-add SYS_ADMIN --device /dev/net/tun, or --privileged)',
+    present: (env) => onPath('gcc', env) && netnsAndTun(env),
   },
 } satisfies Record<string, ToolSpec>;
 

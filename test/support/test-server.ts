@@ -43,6 +43,8 @@ export interface TestServerOptions {
   control?: boolean;
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** A command prefix, e.g. ['ip', 'netns', 'exec', NS] to run the server in a network namespace. */
+  wrap?: string[];
 }
 
 export type ClipboardTypeName = 'text' | 'png' | 'bmp' | 'tiff' | 'jpg' | 'file_list';
@@ -484,7 +486,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     const [a, b] = await freePorts(2);
     const port = wantPlain ? (opts.port ?? a) : undefined;
     const tlsPort = wantTls ? b : undefined;
-    const child = spawn(binary, serverArgs(opts, port, tlsPort), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, ...prefixArgs] = [...(opts.wrap ?? []), binary];
+    const child = spawn(command, [...prefixArgs, ...serverArgs(opts, port, tlsPort)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const server = new RunningServer(child, port, tlsPort, controlMode);
     const outcome = await server.waitListening(opts.startTimeoutMs ?? 10000);
     if (outcome === 'listening') return server;

@@ -17,6 +17,10 @@ export interface ResolveOptions {
   tlsCiphers?: string;
   /** Channel types to force onto TLS ('all' or SPICE_CHANNEL_* values), added to the file's. */
   secureChannels?: 'all' | number[];
+  /** The UDPack gateway's public key file (wins over the .vv's inline key and SAFFRON_UDPACK_PUBLIC_KEY). */
+  udpackPublicKeyFile?: string;
+  /** The UDPack token (wins over the .vv's x-udpack-token and SAFFRON_UDPACK_TOKEN). */
+  udpackToken?: string;
   env: Record<string, string | undefined>;
   capabilities?: VvCapabilities;
 }
@@ -53,7 +57,8 @@ export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target))
     throw new SpiceError(
       'config',
-      `'${target.split('://')[0] ?? ''}://' addresses are not supported — use spice://, spice+tls://, spice+unix:// or a .vv file`,
+      `'${target.split('://')[0] ?? ''}://' addresses are not supported — use spice://, spice+tls://, spice+unix://, ` +
+        'spice+udpack:// or a .vv file',
     );
   else {
     const loadOptions = opts.capabilities
@@ -109,6 +114,7 @@ export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): Co
     config.notes.push('the proxy is not used for a UNIX socket connection');
     delete config.proxy;
   }
+  applyUdpackOverrides(config, opts);
   if (opts.caFile !== undefined) {
     if (config.ca !== undefined)
       config.notes.push('the CA carried in the connection file wins over --ca-file');
@@ -121,4 +127,37 @@ export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): Co
     else config.secureChannels = [...new Set([...config.secureChannels, ...opts.secureChannels])];
   }
   return config;
+}
+
+/** UDPack key and token: option > connection file > environment. Refuses UDPack options without a gateway. */
+function applyUdpackOverrides(config: ConnectionConfig, opts: ResolveOptions): void {
+  if (!config.udpack) {
+    if (opts.udpackPublicKeyFile !== undefined || opts.udpackToken !== undefined)
+      throw new SpiceError(
+        'config',
+        '--udpack-public-key and --udpack-token apply only to spice+udpack://GATEWAY:PORT or a .vv file with ' +
+          'x-udpack-gateway',
+      );
+    return;
+  }
+  const udpack = { ...config.udpack };
+  if (opts.udpackPublicKeyFile !== undefined) {
+    if (udpack.publicKeyPem !== undefined)
+      config.notes.push('--udpack-public-key wins over the public key carried in the connection file');
+    delete udpack.publicKeyPem;
+    udpack.publicKeyFile = opts.udpackPublicKeyFile;
+  } else if (udpack.publicKeyPem === undefined && udpack.publicKeyFile === undefined) {
+    const envKey = opts.env.SAFFRON_UDPACK_PUBLIC_KEY;
+    if (envKey !== undefined && envKey.trim() !== '') udpack.publicKeyFile = envKey;
+  }
+  if (opts.udpackToken !== undefined) udpack.token = opts.udpackToken;
+  else if (udpack.token === undefined && opts.env.SAFFRON_UDPACK_TOKEN !== undefined)
+    udpack.token = opts.env.SAFFRON_UDPACK_TOKEN;
+  config.udpack = udpack;
+  if (config.proxy) {
+    config.notes.push(
+      'the HTTP proxy is not used: UDPack talks UDP to its gateway, which HTTP CONNECT cannot carry',
+    );
+    delete config.proxy;
+  }
 }

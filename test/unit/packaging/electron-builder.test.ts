@@ -25,7 +25,7 @@ import {
 
 const require = createRequire(import.meta.url);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const SCHEMES = ['spice', 'spice+tls', 'spice+unix'];
+const SCHEMES = ['spice', 'spice+tls', 'spice+unix', 'spice+udpack'];
 const MIME_TYPES = ['application/x-virt-viewer', ...SCHEMES.map((s) => `x-scheme-handler/${s}`)];
 const asar = require('@electron/asar') as {
   listPackage(path: string): string[];
@@ -173,6 +173,7 @@ void test('the packed app (app.asar) holds every entry point; native modules and
   const unpacked = join(appDir, 'resources', 'app.asar.unpacked');
   for (const path of [
     'dist/decode-worker.cjs',
+    'dist/udpack-worker.cjs',
     'node_modules/sharp/package.json',
     'node_modules/usb/package.json',
   ])
