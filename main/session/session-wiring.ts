@@ -7,8 +7,10 @@ import { applyOverrides, resolveTarget } from '../spice/connect/resolve';
 import { parseSpiceUri } from '../spice/connect/uri';
 import { checkVvVersion, parseVvFile } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
+import { createOpusEncoder } from '../audio/opus-encoder-node';
 import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
+import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
@@ -17,17 +19,21 @@ import type { SessionLike } from './session-like';
 /** What the app (window) can act on in a .vv file. */
 const APP_CAPABILITIES = { window: true, hotkeys: true };
 
-export function createRealSession(config: ConnectionConfig, logger: Logger): SessionLike {
+export function createRealSession(
+  config: ConnectionConfig,
+  logger: Logger,
+  bridgeFeatures: SessionFeature[] = [],
+): SessionLike {
   return new SpiceSession({
     opener: createStreamOpener(config, { logger }),
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
-    features: [displayFeature({ logger })],
+    features: [displayFeature({ logger }), ...bridgeFeatures],
   });
 }
 
-/** The bridges of session-wide features, after the built-in ones (none yet: clipboard, audio, USB, video). */
+/** The bridges of session-wide features, after the built-in ones (audio is built in: session-service.ts). */
 export function featureBridges(_ctx: SessionContext): SessionBridge[] {
   return [];
 }
@@ -35,9 +41,12 @@ export function featureBridges(_ctx: SessionContext): SessionBridge[] {
 export function realSessionDeps(
   logger: Logger,
   env: Record<string, string | undefined>,
-): Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges'> {
+): Pick<
+  SessionServiceDeps,
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'audio'
+> {
   return {
-    createSession: (config) => createRealSession(config, logger),
+    createSession: (config, features) => createRealSession(config, logger, features),
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
       const config = parseVvFile(text, { capabilities: APP_CAPABILITIES });
@@ -46,5 +55,7 @@ export function realSessionDeps(
     },
     resolveTarget: (target) => resolveTarget(target, { env, capabilities: APP_CAPABILITIES }),
     bridges: featureBridges,
+    // The microphone is encoded in Node when Opus recording is on (opusscript; docs/audio.md).
+    audio: { opusEncoder: createOpusEncoder },
   };
 }

@@ -1,6 +1,6 @@
 // The `saffron web` server: serves the renderer over HTTP and carries the contract (shared/contract.ts) over a
 // WebSocket per browser tab to the session process (web-views.ts) — JSON text frames for requests and most
-// messages, binary frames for pixels, forwarded without being decoded here; the session process guards every
+// messages, binary frames for pixels, sound and microphone samples, forwarded without being decoded here; the session process guards every
 // request. Binds loopback by default and refuses WebSocket upgrades from other origins or Host names (cross-site
 // WebSocket hijacking, DNS rebinding) and without the run's access token.
 import { createServer } from 'node:http';
@@ -133,12 +133,10 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       close: (code, reason) => ws.close(code, reason),
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) {
-        ws.close(1003, 'binary requests are not part of the contract');
-        return;
-      }
+      // Binary frames are the requests that carry bulk data (microphone samples, port-codec.ts).
       view.fromTab(
         Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data),
+        isBinary,
       );
     });
     ws.on('close', () => view.detach());

@@ -1,11 +1,17 @@
 // The session process's side of the socket to `saffron web` (mux.ts): control messages as JSON frames, each view's
-// requests as text frames, its messages as text or binary frames. Damage frames are built in place: the pixels go
+// requests as text frames (binary for microphone samples), its messages as text or binary frames. Damage frames are built in place: the pixels go
 // from the surface into the frame that is written to the socket, and nowhere else.
 import type { Duplex } from 'node:stream';
 import type { PortMessage } from '../../../shared/contract';
 import { LIMITS } from '../../../shared/contract';
+import type { RequestEnvelope } from '../../../shared/contract';
 import { parseRequestText } from '../../../shared/contract-guards';
-import { DAMAGE_HEADER_BYTES, encodePortMessage, writeDamageHeader } from '../../../shared/port-codec';
+import {
+  DAMAGE_HEADER_BYTES,
+  decodeRequestBinary,
+  encodePortMessage,
+  writeDamageHeader,
+} from '../../../shared/port-codec';
 import { rectHeight, rectWidth } from '../../../shared/rect';
 import type { ProcessMessage } from '../../ipc/host-protocol';
 import { MUX_HEADER_BYTES, MuxReader, MuxType, allocMuxFrame, muxFrame, wholeFrames } from '../../ipc/mux';
@@ -40,8 +46,9 @@ export function socketParentLink(socket: Duplex): ParentLink {
         value = undefined;
       }
       for (const listener of controlListeners) listener(value, []);
-    } else if (type === MuxType.text) {
-      const envelope = parseRequestText(payload.toString('utf8'));
+    } else if (type === MuxType.text || type === MuxType.binary) {
+      const envelope: RequestEnvelope | undefined =
+        type === MuxType.text ? parseRequestText(payload.toString('utf8')) : decodeRequestBinary(payload);
       if (envelope) views.get(viewId)?.receive(envelope);
       else if (!warned.has(viewId)) {
         warned.add(viewId);

@@ -29,6 +29,18 @@ const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   requestMouseMode: { mode: 2 },
   frameAck: { seq: 12 },
   command: { command: 'zoom-fit' },
+  audioOutput: { opusDecoder: true, opusEncoder: false, microphone: true },
+  audioReport: {
+    stream: 1,
+    receivedMs: 100,
+    bufferedMs: 40,
+    outputLatencyMs: 12.5,
+    underruns: 0,
+    overruns: 1,
+  },
+  audioSettings: { volume: 80, micEnabled: true },
+  recordData: { stream: 2, codec: 'pcm', data: new Uint8Array(1024) },
+  recordStatus: { stream: 2, state: 'denied', message: 'Permission denied' },
 };
 
 void test('every method has a guard that accepts a valid payload', () => {
@@ -124,6 +136,48 @@ const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }
   },
   'mouse-mode': { kind: 'mouse-mode', mode: 2, supported: 3 },
   modifiers: { kind: 'modifiers', modifiers: 4 },
+  'audio-state': {
+    kind: 'audio-state',
+    output: true,
+    playback: 'playing',
+    record: 'idle',
+    volume: 100,
+    muted: false,
+    guestMuted: false,
+    micEnabled: false,
+    micMuted: false,
+    micProcessing: true,
+    micOpus: false,
+    micStatus: 'off',
+  },
+  'audio-start': {
+    kind: 'audio-start',
+    stream: 1,
+    codec: 'opus',
+    channels: 2,
+    sampleRate: 48000,
+    minLatencyMs: 0,
+  },
+  'audio-frame': {
+    kind: 'audio-frame',
+    stream: 1,
+    timeMs: 5,
+    samples: 480,
+    sentAtMs: 1.5,
+    data: new Uint8Array(40),
+  },
+  'audio-stop': { kind: 'audio-stop', stream: 1 },
+  'audio-gain': { kind: 'audio-gain', gains: [1, 0.5] },
+  'record-start': {
+    kind: 'record-start',
+    stream: 2,
+    codec: 'pcm',
+    channels: 2,
+    sampleRate: 48000,
+    frameSamples: 480,
+    processing: true,
+  },
+  'record-stop': { kind: 'record-stop', stream: 2 },
 };
 
 void test('every message kind has a guard that accepts a valid message (what the view checks on arrival)', () => {
