@@ -135,7 +135,7 @@ void test('WebSocket: foreign origins are refused; the page origin gets the cont
   for (let i = 0; i < 100 && (sessions[0]?.calls.length ?? 0) < 4; i++)
     await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(
-    sessions[0]?.calls.slice(2).sort((a, b) => a.code - b.code),
+    sessions[0]?.calls.slice(2).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     [
       { op: 'keyUp', code: 30 },
       { op: 'keyUp', code: 31 },
