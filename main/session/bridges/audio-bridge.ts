@@ -19,6 +19,7 @@ import type {
   OpusEncoderFactory,
   PlaybackFormat,
   PlaybackFrame,
+  PlaybackSink,
   RecordFormat,
   RecordSource,
   RecordWriter,
@@ -113,8 +114,20 @@ export class AudioBridge implements SessionBridge, AudioPagePlayer {
     this.epochNow = options.epochNow ?? (() => performance.timeOrigin + performance.now());
   }
 
-  /** The sound channels of a new session (the previous session's adapters fall silent). */
+  /** The sound channels of a new session. */
   sessionFeatures(): SessionFeature[] {
+    const { sink, source } = this.adapters();
+    return [
+      playbackFeature(sink),
+      recordFeature(source, {
+        ...(this.options.opusEncoder ? { opusEncoder: this.options.opusEncoder } : {}),
+        preferOpus: this.settings.micOpus,
+      }),
+    ];
+  }
+
+  /** The playback sink and record source of a new session (the previous session's fall silent). */
+  adapters(): { sink: PlaybackSink; source: RecordSource } {
     const generation = ++this.generation;
     const isCurrent = (): boolean => generation === this.generation;
     const source: RecordSource = {
@@ -123,13 +136,7 @@ export class AudioBridge implements SessionBridge, AudioPagePlayer {
       stop: () => isCurrent() && this.recordStop(),
       close: () => isCurrent() && this.recordStop(),
     };
-    return [
-      playbackFeature(createPageSink(this, this.options.createDecoder, isCurrent)),
-      recordFeature(source, {
-        ...(this.options.opusEncoder ? { opusEncoder: this.options.opusEncoder } : {}),
-        preferOpus: this.settings.micOpus,
-      }),
-    ];
+    return { sink: createPageSink(this, this.options.createDecoder, isCurrent), source };
   }
 
   readonly handlers: Pick<
@@ -158,7 +165,9 @@ export class AudioBridge implements SessionBridge, AudioPagePlayer {
   }
 
   viewDetached(view: ViewPort): void {
-    const wasOutput = this.output()?.view === view;
+    // Whether it is still in ctx.views or already gone from there.
+    const first = [...this.offers.values()].find((o) => o.view === view || this.ctx.views.has(o.view));
+    const wasOutput = first?.view === view;
     this.offers.delete(view.id);
     if (this.recording?.view === view) this.recording.view = undefined;
     if (wasOutput) this.outputChanged();
