@@ -241,6 +241,12 @@ export class AudioPlayer {
     });
   }
 
+  /** The output's own latency (AudioContext outputLatency + baseLatency), ms. */
+  get outputLatencyMs(): number {
+    const c = this.context;
+    return c ? ((c.outputLatency || 0) + (c.baseLatency || 0)) * 1000 : 0;
+  }
+
   get contextState(): string {
     return this.context?.state ?? 'none';
   }

@@ -16,6 +16,7 @@ export interface AudioTestHooks {
   tap(frames: number): Promise<number[][]>;
   played(): readonly PlayedFrame[];
   contextState(): string;
+  outputLatencyMs(): number;
   settings(changes: AudioSettingsRequest): void;
   capabilities(): AudioOutputRequest | undefined;
 }
@@ -100,6 +101,7 @@ export class AudioView {
       tap: async (frames) => (await this.player.tap(frames)).map((plane) => Array.from(plane)),
       played: () => this.player.playedFrames(),
       contextState: () => this.player.contextState,
+      outputLatencyMs: () => this.player.outputLatencyMs,
       settings: (changes) => this.bridge.request('audioSettings', changes),
       capabilities: () => this.capabilities,
     };

@@ -8,6 +8,10 @@
 export const MIN_TARGET_MS = 30;
 /** Audio held beyond target + this is cut back to the target. */
 const OVERRUN_SLACK_MS = 80;
+/** Over each window, the least the buffer held beyond the target is delay nobody needed: it is dropped. */
+const TRIM_WINDOW_MS = 500;
+/** Excess kept after a trim (so one late frame does not underrun at once). */
+const TRIM_MARGIN_MS = 5;
 /** Ring capacity. */
 const CAPACITY_MS = 2000;
 
@@ -40,6 +44,9 @@ export class JitterBuffer {
   private marks: (FrameMark & { at: number })[] = [];
   private underruns = 0;
   private overruns = 0;
+  private trims = 0;
+  private windowRendered = 0;
+  private windowMinBuffered = Number.POSITIVE_INFINITY;
   private tap: Float32Array[] | undefined;
   private tapFilled = 0;
   private tapDone: Float32Array[] | undefined;
@@ -78,6 +85,9 @@ export class JitterBuffer {
     this.receivedFrames = 0;
     this.underruns = 0;
     this.overruns = 0;
+    this.trims = 0;
+    this.windowRendered = 0;
+    this.windowMinBuffered = Number.POSITIVE_INFINITY;
   }
 
   /** Appends `frames` samples per channel (planes shorter than that, or missing, are silence). */
@@ -126,10 +136,33 @@ export class JitterBuffer {
         this.underruns++;
         this.filling = true;
       }
+      this.trimSteadyExcess(frames);
     }
     for (const target of out) target.fill(0, n, frames);
     this.feedTap(out, frames);
     return played;
+  }
+
+  /**
+   * A stall followed by a burst leaves the buffer fuller than the target for good (the stream comes in at the rate
+   * it plays). The least it held over a window is that excess: drop it, keeping a small margin.
+   */
+  private trimSteadyExcess(frames: number): void {
+    if (this.filling) {
+      this.windowRendered = 0;
+      this.windowMinBuffered = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.windowMinBuffered = Math.min(this.windowMinBuffered, this.bufferedFrames);
+    this.windowRendered += frames;
+    if (this.windowRendered < this.framesOf(TRIM_WINDOW_MS)) return;
+    const excess = this.windowMinBuffered - this.targetFrames - this.framesOf(TRIM_MARGIN_MS);
+    if (excess > 0) {
+      this.trims++;
+      this.skipTo(this.read + excess);
+    }
+    this.windowRendered = 0;
+    this.windowMinBuffered = Number.POSITIVE_INFINITY;
   }
 
   /** Records the next `frames` output samples per channel (a test tap; takeTap hands them over once full). */
@@ -165,7 +198,7 @@ export class JitterBuffer {
       receivedMs: (this.receivedFrames * 1000) / this.sampleRate,
       bufferedMs: (this.bufferedFrames * 1000) / this.sampleRate,
       underruns: this.underruns,
-      overruns: this.overruns,
+      overruns: this.overruns + this.trims,
     };
   }
 }

@@ -86,3 +86,21 @@ void test('the tap records the output from the first sound on', () => {
   assert.equal(tap[0]![255], Math.fround(255 / 1e6));
   assert.equal(tap[1]![255], Math.fround(-255 / 1e6));
 });
+
+void test('a steady excess over the target is trimmed after a window (delay does not stay after a burst)', () => {
+  const buffer = new JitterBuffer(2, RATE);
+  // 100 ms arrive at once (within target + slack, no overrun), then the stream flows at the rate it plays.
+  buffer.push(frame(0, 4800), 4800, 0, 0);
+  let pushed = 4800;
+  for (let q = 0; q < 400; q++) {
+    render(buffer);
+    if ((q * QUANTUM) % 480 < QUANTUM) {
+      buffer.push(frame(pushed, 480), 480, 0, 0);
+      pushed += 480;
+    }
+  }
+  const stats = buffer.stats();
+  assert.ok(stats.bufferedMs < MIN_TARGET_MS + 20, `buffered ${stats.bufferedMs.toFixed(1)} ms`);
+  assert.ok(stats.overruns >= 1, 'the trim is counted');
+  assert.equal(stats.underruns, 0);
+});
