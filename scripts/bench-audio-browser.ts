@@ -103,6 +103,9 @@ export async function browserLatencyBench(seconds: number): Promise<void> {
         console.log(
           `  ${'  of which sent → output (socket, page, jitter buffer, device)'.padEnd(56)} ${stats(inPage)}`,
         );
+        console.log(
+          `  ${'  the output device (AudioContext outputLatency + baseLatency)'.padEnd(56)} ${outputLatencyMs.toFixed(1)} ms`,
+        );
       } finally {
         await page.close();
         await harness.close();
