@@ -1,4 +1,5 @@
-// The primitive checks every guard is built from (contract-guards.ts and the feature families' guard files).
+// The building blocks of the contract's runtime guards (contract-guards.ts, agent-guards.ts): exact keys, integers in
+// range, bounded strings, members of a list. No imports, so every guard module can use them without a cycle.
 
 export type Guard<T> = (value: unknown) => value is T;
 
