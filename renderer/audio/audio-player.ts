@@ -231,7 +231,7 @@ export class AudioPlayer {
     return this.played;
   }
 
-  /** Records the next `frames` output samples per channel from the first sound on (tests). */
+  /** Records the next `frames` samples per channel that reach the worklet, with the gains (tests). */
   tap(frames: number): Promise<Float32Array[]> {
     return new Promise((resolve) => {
       this.tapWaiter = resolve;

@@ -102,6 +102,7 @@ export class JitterBuffer {
     }
     this.written += frames;
     this.receivedFrames += frames;
+    this.feedTap(planes, frames);
     const slack = this.framesOf(OVERRUN_SLACK_MS);
     if (this.bufferedFrames > Math.min(this.targetFrames + slack, this.capacity)) {
       this.overruns++;
@@ -139,7 +140,6 @@ export class JitterBuffer {
       this.trimSteadyExcess(frames);
     }
     for (const target of out) target.fill(0, n, frames);
-    this.feedTap(out, frames);
     return played;
   }
 
@@ -165,21 +165,26 @@ export class JitterBuffer {
     this.windowMinBuffered = Number.POSITIVE_INFINITY;
   }
 
-  /** Records the next `frames` output samples per channel (a test tap; takeTap hands them over once full). */
+  /** Records the next `frames` samples per channel that arrive (a test tap; takeTap hands them over once full). */
   startTap(frames: number): void {
     if (frames <= 0 || frames > this.capacity * 30) return;
     this.tap = Array.from({ length: this.channels }, () => new Float32Array(frames));
     this.tapFilled = 0;
   }
 
-  private feedTap(out: Float32Array[], frames: number): void {
+  /**
+   * The tap takes the samples as they reach the worklet, with the gains applied: the stream itself, not what a
+   * loaded machine's underruns and trims make of it at the output (the render order is unit-tested).
+   */
+  private feedTap(planes: readonly Float32Array[], frames: number): void {
     const tap = this.tap;
     if (!tap) return;
-    // Counted from the first sound, so a test gets the stream, not the start-up silence.
-    if (this.tapFilled === 0 && (this.filling || this.receivedFrames === 0)) return;
     const n = Math.min(frames, tap[0]!.length - this.tapFilled);
-    for (let c = 0; c < tap.length; c++)
-      tap[c]!.set(out[Math.min(c, out.length - 1)]!.subarray(0, n), this.tapFilled);
+    for (let c = 0; c < tap.length; c++) {
+      const plane = planes[Math.min(c, planes.length - 1)];
+      const gain = this.gains[c]!;
+      for (let i = 0; i < n; i++) tap[c]![this.tapFilled + i] = (plane?.[i] ?? 0) * gain;
+    }
     this.tapFilled += n;
     if (this.tapFilled === tap[0]!.length) {
       this.tapDone = tap;
