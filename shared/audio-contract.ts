@@ -92,6 +92,9 @@ export interface AudioRequestMap {
   recordStatus: RecordStatusRequest;
 }
 
+/** Requests that travel as data frames on a WebSocket (port-codec.ts; their bytes in `data`). */
+export const AUDIO_DATA_REQUEST_METHODS = ['recordData'] as const;
+
 export const AUDIO_REQUEST_METHODS = [
   'audioOutput',
   'audioReport',

@@ -8,6 +8,7 @@ import type { CursorImage } from './view-contract';
 import type { SessionState } from './session-contract';
 import type { Rect } from './rect';
 import { AUDIO_MESSAGE_GUARDS, AUDIO_REQUEST_GUARDS } from './audio-guards';
+import { AGENT_MESSAGE_GUARDS, AGENT_REQUEST_GUARDS } from './agent-guards';
 import type { Guard } from './guard-primitives';
 import { hasExactKeys, isInt, isOneOf, isOptionalString, isRecord, isString } from './guard-primitives';
 import {
@@ -101,6 +102,7 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
   command: (v): v is RequestMap['command'] =>
     isRecord(v) && hasExactKeys(v, ['command']) && isOneOf(VIEW_COMMANDS, v.command),
   ...AUDIO_REQUEST_GUARDS,
+  ...AGENT_REQUEST_GUARDS,
 };
 
 export function isRequestMethod(value: unknown): value is RequestMethod {
@@ -254,6 +256,7 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     hasExactKeys(v, ['kind', 'modifiers']) &&
     isInt(v.modifiers, 0, SPICE_KEYBOARD_MODIFIER_FLAGS_MASK),
   ...AUDIO_MESSAGE_GUARDS,
+  ...AGENT_MESSAGE_GUARDS,
 };
 
 /** True if `value` is exactly one valid message of the contract. */

@@ -9,6 +9,7 @@ import type { ViewMessage, ViewRequestMap } from './view-contract';
 import { VIEW_REQUEST_METHODS } from './view-contract';
 
 export * from './audio-contract';
+export * from './agent-contract';
 export * from './session-contract';
 export * from './view-contract';
 

@@ -3,20 +3,15 @@
 // into its outgoing frame: damageFrame), `saffron web` forwards the frames as they are, and the page decodes
 // (pixels stay a view into the received buffer). Decoding checks every length and runs the message guards.
 // Binary message kinds are a table: a feature whose messages carry bulk data (audio, video frames) adds a tag.
-// Requests are JSON text too, except those that carry bulk data the other way (microphone samples): binary
-// frames with tags of their own (BINARY_REQUEST_TAGS).
-import type { AudioFrameMessage } from './audio-contract';
-import { AUDIO_LIMITS } from './audio-contract';
 import type { PortMessage, RequestEnvelope } from './contract';
-import { LIMITS } from './contract';
-import { isPortMessage, isValidRequest } from './contract-guards';
+import { AUDIO_DATA_REQUEST_METHODS, DATA_REQUEST_METHODS, LIMITS } from './contract';
+import { isPortMessage, parseRequest } from './contract-guards';
+import { DATA_FRAME_TAG, decodeDataFrame, encodeDataFrame, hasData } from './data-frame';
 import type { Rect } from './rect';
 import type { CursorImage, CursorShapeMessage, DamageMessage } from './view-contract';
 
-/** The first byte of every binary frame. */
-export const BINARY_TAGS = { damage: 1, 'cursor-shape': 2, 'audio-frame': 3 } as const;
-/** The first byte of every binary request frame (view → session). */
-export const BINARY_REQUEST_TAGS = { recordData: 1 } as const;
+/** The first byte of every binary frame; `data`: any message with bulk bytes in `data` (data-frame.ts). */
+export const BINARY_TAGS = { damage: 1, 'cursor-shape': 2, data: DATA_FRAME_TAG } as const;
 
 /** tag u8, 3 pad, left u32, top u32, width u32, height u32, then the RGBA rows. */
 export const DAMAGE_HEADER_BYTES = 20;
@@ -56,26 +51,11 @@ function encodeCursor(m: CursorShapeMessage): Uint8Array {
   return out;
 }
 
-/** tag u8, 3 pad, stream u32, timeMs u32, samples u32, sentAtMs f64, then the frame's bytes. */
-export const AUDIO_FRAME_HEADER_BYTES = 24;
-
-function encodeAudioFrame(m: AudioFrameMessage): Uint8Array {
-  const out = new Uint8Array(AUDIO_FRAME_HEADER_BYTES + m.data.byteLength);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, BINARY_TAGS['audio-frame']);
-  view.setUint32(4, m.stream, true);
-  view.setUint32(8, m.timeMs, true);
-  view.setUint32(12, m.samples, true);
-  view.setFloat64(16, m.sentAtMs, true);
-  out.set(m.data, AUDIO_FRAME_HEADER_BYTES);
-  return out;
-}
-
 /** Encodes one message: a string (JSON) or a Uint8Array (binary frame). */
 export function encodePortMessage(message: PortMessage): string | Uint8Array {
   if (message.kind === 'damage') return encodeDamage(message);
   if (message.kind === 'cursor-shape') return encodeCursor(message);
-  if (message.kind === 'audio-frame') return encodeAudioFrame(message);
+  if (hasData(message)) return encodeDataFrame(message);
   return JSON.stringify(message);
 }
 
@@ -112,19 +92,6 @@ function decodeCursor(bytes: Uint8Array, view: DataView): CursorShapeMessage | u
   return { kind: 'cursor-shape', cursor };
 }
 
-function decodeAudioFrame(bytes: Uint8Array, view: DataView): AudioFrameMessage | undefined {
-  if (bytes.byteLength <= AUDIO_FRAME_HEADER_BYTES) return undefined;
-  const message: AudioFrameMessage = {
-    kind: 'audio-frame',
-    stream: view.getUint32(4, true),
-    timeMs: view.getUint32(8, true),
-    samples: view.getUint32(12, true),
-    sentAtMs: view.getFloat64(16, true),
-    data: bytes.subarray(AUDIO_FRAME_HEADER_BYTES),
-  };
-  return isPortMessage(message) ? message : undefined;
-}
-
 function decodeBinary(bytes: Uint8Array): PortMessage | undefined {
   if (bytes.byteLength < 4) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -133,8 +100,10 @@ function decodeBinary(bytes: Uint8Array): PortMessage | undefined {
       return decodeDamage(bytes, view);
     case BINARY_TAGS['cursor-shape']:
       return decodeCursor(bytes, view);
-    case BINARY_TAGS['audio-frame']:
-      return decodeAudioFrame(bytes, view);
+    case BINARY_TAGS.data: {
+      const value = decodeDataFrame(bytes);
+      return isPortMessage(value) ? value : undefined;
+    }
     default:
       return undefined;
   }
@@ -151,41 +120,28 @@ export function decodePortMessage(data: string | ArrayBuffer | Uint8Array): Port
     return undefined;
   }
   // Binary kinds never travel as JSON (their pixels would not survive it).
-  if (!isPortMessage(value) || value.kind in BINARY_TAGS) return undefined;
+  if (!isPortMessage(value) || value.kind === 'damage' || value.kind === 'cursor-shape') return undefined;
   return value;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Requests with bulk data (view → session)
+// Requests (page → session): JSON text, or a data frame for the methods that carry bulk bytes.
 
-/** tag u8, codec u8 (0 pcm, 1 opus), 2 pad, stream u32, then the samples or packet. */
-export const RECORD_DATA_HEADER_BYTES = 8;
-
-/** Encodes a request: JSON text, or a binary frame for the requests that carry bulk data. */
+/** Encodes a request for a WebSocket: a data frame when its payload carries `data`, JSON text otherwise. */
 export function encodeRequest(envelope: RequestEnvelope): string | Uint8Array {
-  if (envelope.method !== 'recordData') return JSON.stringify(envelope);
-  const { stream, codec, data } = envelope.payload;
-  const out = new Uint8Array(RECORD_DATA_HEADER_BYTES + data.byteLength);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, BINARY_REQUEST_TAGS.recordData);
-  view.setUint8(1, codec === 'opus' ? 1 : 0);
-  view.setUint32(4, stream, true);
-  out.set(data, RECORD_DATA_HEADER_BYTES);
-  return out;
+  const payload = envelope.payload as object;
+  if (!hasData(payload)) return JSON.stringify(envelope);
+  const { data, ...rest } = payload;
+  return encodeDataFrame({ method: envelope.method, payload: rest, data });
 }
 
-/** Decodes a binary request frame; undefined unless it is exactly one valid request. */
-export function decodeRequestBinary(bytes: Uint8Array): RequestEnvelope | undefined {
-  if (bytes.byteLength <= RECORD_DATA_HEADER_BYTES) return undefined;
-  if (bytes.byteLength > RECORD_DATA_HEADER_BYTES + AUDIO_LIMITS.maxRecordBytes) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint8(0) !== BINARY_REQUEST_TAGS.recordData) return undefined;
-  const codecByte = view.getUint8(1);
-  if (codecByte > 1 || view.getUint16(2, true) !== 0) return undefined;
-  const payload = {
-    stream: view.getUint32(4, true),
-    codec: codecByte === 1 ? ('opus' as const) : ('pcm' as const),
-    data: bytes.subarray(RECORD_DATA_HEADER_BYTES),
-  };
-  return isValidRequest('recordData', payload) ? { method: 'recordData', payload } : undefined;
+/** A request that arrived as a binary WebSocket frame; undefined unless exactly one valid data request. */
+export function parseRequestFrame(bytes: Uint8Array): RequestEnvelope | undefined {
+  const value = decodeDataFrame(bytes);
+  const methods: readonly unknown[] = [...DATA_REQUEST_METHODS, ...AUDIO_DATA_REQUEST_METHODS];
+  if (!value || !methods.includes(value.method)) return undefined;
+  const { method, payload, data } = value;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || 'data' in payload)
+    return undefined;
+  return parseRequest({ method, payload: { ...payload, data } });
 }

@@ -12,6 +12,11 @@ import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
 import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
+import { readdir, stat } from 'node:fs/promises';
+import { ClipboardRelay } from './bridges/agent-bridges';
+import { diskPathOpener, type PathOpener } from './bridges/transfer-bridge';
+import { openFileSource } from '../spice/agent/file-source';
+import type { ClipboardAdapter } from '../spice/agent/clipboard-adapter';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
@@ -22,9 +27,11 @@ const APP_CAPABILITIES = { window: true, hotkeys: true };
 export function createRealSession(
   config: ConnectionConfig,
   logger: Logger,
+  clipboard: ClipboardAdapter | null = null,
   bridgeFeatures: SessionFeature[] = [],
 ): SessionLike {
   return new SpiceSession({
+    agent: { clipboard },
     opener: createStreamOpener(config, { logger }),
     password: config.password ?? '',
     logger,
@@ -38,15 +45,28 @@ export function featureBridges(_ctx: SessionContext): SessionBridge[] {
   return [];
 }
 
+/** Dropped or picked paths on this machine's disk, folders expanded. */
+export const diskPaths: PathOpener = diskPathOpener(
+  (path) => openFileSource(path),
+  async (path) => {
+    if (!(await stat(path)).isDirectory()) return null;
+    return (await readdir(path, { withFileTypes: true }))
+      .filter((e) => e.isFile() || e.isDirectory())
+      .map((e) => ({ name: e.name, dir: e.isDirectory() }));
+  },
+);
+
 export function realSessionDeps(
   logger: Logger,
   env: Record<string, string | undefined>,
 ): Pick<
   SessionServiceDeps,
-  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'audio'
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent' | 'audio'
 > {
+  const clipboardRelay = new ClipboardRelay();
   return {
-    createSession: (config, features) => createRealSession(config, logger, features),
+    createSession: (config, features) => createRealSession(config, logger, clipboardRelay, features),
+    agent: { clipboardRelay, openPaths: diskPaths },
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
       const config = parseVvFile(text, { capabilities: APP_CAPABILITIES });

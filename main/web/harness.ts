@@ -25,6 +25,8 @@ export interface WebHarnessOptions {
   launch?: () => SocketProcessLink;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes?: number;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export interface WebHarness {
@@ -54,6 +56,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
       listenHost: options.listenHost ?? '127.0.0.1',
       listenPort: options.listenPort ?? 0,
       logger: options.logger,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
   } catch (e) {
     views.close();

@@ -1,6 +1,6 @@
 // `saffron web`'s side of its session process: each browser tab's WebSocket is a view of the process, carried on the
 // process socket (mux.ts). Frames for a tab are forwarded as they arrive — WebSocket fragments of the very chunks
-// read from the socket, never joined or re-encoded — and the tab's frames go to the process unparsed (the
+// read from the socket, never joined or re-encoded — and the tab's text frames go to the process unparsed (the
 // session process guards them). When the process dies, the supervisor starts another and every open tab is
 // attached to it again; the new process shows the error, and Reconnect there connects again.
 import type { SessionState } from '../../shared/contract';
@@ -84,17 +84,17 @@ export class WebViews {
     this.supervisor.send({ t: 'connect', config });
   }
 
-  /** A tab opened: returns how to pass on its frames and to detach it when it closes. */
+  /** A tab opened: returns how to pass on its text frames and to detach it when it closes. */
   attach(
     monitor: number,
     socket: TabSocket,
-  ): { fromTab(data: Buffer, binary?: boolean): void; detach(): void } {
+  ): { fromTab(text: Buffer): void; fromTabBinary(bytes: Buffer): void; detach(): void } {
     const viewId = this.nextViewId++;
     this.tabs.set(viewId, { monitor, socket, open: false });
     this.supervisor.send({ t: 'attach', viewId, monitor });
     return {
-      fromTab: (data, binary = false) =>
-        binary ? this.link?.sendViewBinary(viewId, data) : this.link?.sendViewText(viewId, data),
+      fromTab: (text) => this.link?.sendViewText(viewId, text),
+      fromTabBinary: (bytes) => this.link?.sendViewBinary(viewId, bytes),
       detach: () => {
         if (!this.tabs.delete(viewId) || this.closed) return;
         this.supervisor.send({ t: 'detach', viewId });

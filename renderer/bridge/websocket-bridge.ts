@@ -1,7 +1,8 @@
 // The `saffron web` bridge: a WebSocket to the server, which forwards it to the session process. Requests go as
-// JSON text frames ({method, payload}; microphone samples as binary frames, port-codec.ts); messages arrive as JSON text or binary pixel frames (shared/port-codec.ts,
+// JSON text frames ({method, payload}) or binary data frames (bulk bytes: shared/data-frame.ts); messages arrive as JSON text or binary pixel frames (shared/port-codec.ts,
 // whose decoder checks every length and runs the contract's guards).
-import type { PortMessage, RequestEnvelope } from '../../shared/contract';
+import type { PortMessage } from '../../shared/contract';
+import type { RequestEnvelope } from '../../shared/contract';
 import { decodePortMessage, encodeRequest } from '../../shared/port-codec';
 import type { Bridge } from './bridge';
 import { Listeners } from './bridge';
@@ -13,7 +14,7 @@ export function createWebSocketBridge(url: string): Bridge {
   socket.binaryType = 'arraybuffer';
   const queue: (string | Uint8Array)[] = [];
   socket.addEventListener('open', () => {
-    for (const frame of queue.splice(0)) socket.send(frame);
+    for (const text of queue.splice(0)) socket.send(text);
   });
   socket.addEventListener('message', (event: MessageEvent<string | ArrayBuffer>) => {
     const message = decodePortMessage(event.data);
@@ -25,9 +26,10 @@ export function createWebSocketBridge(url: string): Bridge {
   });
   return {
     request: (method, payload) => {
-      const frame = encodeRequest({ method, payload } as RequestEnvelope);
-      if (socket.readyState === WebSocket.OPEN) socket.send(frame);
-      else if (socket.readyState === WebSocket.CONNECTING && typeof frame === 'string') queue.push(frame);
+      // JSON text, or a binary data frame for requests that carry bytes (file blocks, clipboard pieces).
+      const text = encodeRequest({ method, payload } as RequestEnvelope);
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      else if (socket.readyState === WebSocket.CONNECTING) queue.push(text);
     },
     onMessage: (listener) => messages.add(listener),
     onLinkLost: (listener) => lost.add(listener),

@@ -1,15 +1,14 @@
 // The session process's side of the socket to `saffron web` (mux.ts): control messages as JSON frames, each view's
-// requests as text frames (binary for microphone samples), its messages as text or binary frames. Damage frames are built in place: the pixels go
+// requests as text frames, its messages as text or binary frames. Damage frames are built in place: the pixels go
 // from the surface into the frame that is written to the socket, and nowhere else.
 import type { Duplex } from 'node:stream';
 import type { PortMessage } from '../../../shared/contract';
 import { LIMITS } from '../../../shared/contract';
-import type { RequestEnvelope } from '../../../shared/contract';
 import { parseRequestText } from '../../../shared/contract-guards';
 import {
   DAMAGE_HEADER_BYTES,
-  decodeRequestBinary,
   encodePortMessage,
+  parseRequestFrame,
   writeDamageHeader,
 } from '../../../shared/port-codec';
 import { rectHeight, rectWidth } from '../../../shared/rect';
@@ -47,8 +46,8 @@ export function socketParentLink(socket: Duplex): ParentLink {
       }
       for (const listener of controlListeners) listener(value, []);
     } else if (type === MuxType.text || type === MuxType.binary) {
-      const envelope: RequestEnvelope | undefined =
-        type === MuxType.text ? parseRequestText(payload.toString('utf8')) : decodeRequestBinary(payload);
+      const envelope =
+        type === MuxType.text ? parseRequestText(payload.toString('utf8')) : parseRequestFrame(payload);
       if (envelope) views.get(viewId)?.receive(envelope);
       else if (!warned.has(viewId)) {
         warned.add(viewId);
