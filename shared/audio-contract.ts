@@ -2,7 +2,7 @@
 // the microphone back, and the user's sound controls. One view — the session's *audio output*, chosen by the
 // session process among the views that offered themselves with `audioOutput` — receives the stream and captures
 // the microphone; every view receives `audio-state` (for its controls). Guards in audio-guards.ts; the bulk
-// messages (`audio-frame`, `recordData`) have binary forms in port-codec.ts. Plain data only.
+// messages (`audio-frame`, `recordData`) travel as data frames on a WebSocket (data-frame.ts). Plain data only.
 
 /** How samples travel to and from the page: S16LE interleaved PCM, or one raw Opus packet per frame. */
 export const AUDIO_CODECS = ['pcm', 'opus'] as const;
@@ -143,7 +143,7 @@ export interface AudioStartMessage {
   minLatencyMs: number;
 }
 
-/** One frame of `stream` (binary in port-codec.ts). */
+/** One frame of `stream` (a data frame on a WebSocket). */
 export interface AudioFrameMessage {
   kind: 'audio-frame';
   stream: number;

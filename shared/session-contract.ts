@@ -139,7 +139,7 @@ export type TransferRequestMap = TransferRequests;
 export type TransferMessages = TransferMessageMap;
 
 /**
- * Audio (the audio issue): playback frames for the output page's AudioWorklet (binary in port-codec.ts), gains,
+ * Audio (the audio issue): playback frames for the output page's AudioWorklet (data frames on a WebSocket), gains,
  * the user's sound controls, microphone capture for the record channel. Declared in audio-contract.ts.
  */
 export type { AudioRequestMap, AudioMessages };
