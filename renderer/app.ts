@@ -17,6 +17,7 @@ import { CanvasDisplay } from './display/canvas-display';
 import { CursorView } from './display/cursor-view';
 import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
+import { AudioView } from './audio/audio-view';
 import { mountAgentFeatures } from './agent/mount-agent-features';
 import { ConnectPanel } from './ui/connect-panel';
 import { ReconnectControls } from './reconnect/reconnect-controls';
@@ -80,6 +81,7 @@ export class App {
   }
 
   start(): void {
+    this.startAudio();
     this.panel.attach();
     this.keyboard.attach();
     this.pointer.attach();
@@ -104,6 +106,15 @@ export class App {
       this.updateStatusBar(reason);
     });
     this.bridge.request('viewReady', {});
+  }
+
+  /** Sound and microphone (renderer/audio): its controls go in the toolbar; tests read it with #audio-test=1. */
+  private startAudio(): void {
+    const audio = new AudioView(this.bridge, document);
+    byId('toolbar', HTMLElement).append(audio.controls.element);
+    audio.start();
+    if (new URLSearchParams(location.hash.slice(1)).has('audio-test'))
+      Object.assign(window, { saffronAudioTest: audio.testHooks() });
   }
 
   private displayActive(): boolean {
@@ -181,6 +192,14 @@ export class App {
       case 'notice':
         this.notice(m.level, m.message);
         return;
+      // The audio family is renderer/audio's (AudioView subscribes to the bridge itself).
+      case 'audio-state':
+      case 'audio-start':
+      case 'audio-frame':
+      case 'audio-gain':
+      case 'audio-stop':
+      case 'record-start':
+      case 'record-stop':
       // The guest agent's messages: renderer/clipboard, renderer/transfer, renderer/resize (mountAgentFeatures).
       case 'agent-state':
       case 'clipboard-offer':

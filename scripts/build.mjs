@@ -30,6 +30,13 @@ const entries = [
   { in: 'preload/index.ts', out: 'dist/preload/index.cjs', platform: 'node', format: 'cjs' },
   // browser
   { in: 'renderer/index.ts', out: 'dist/renderer/app.js', platform: 'browser', format: 'iife' },
+  // the AudioWorklet module (loaded by the page with audioWorklet.addModule)
+  {
+    in: 'renderer/audio/audio-worklet.ts',
+    out: 'dist/renderer/audio-worklet.js',
+    platform: 'browser',
+    format: 'iife',
+  },
 ];
 const STATIC_DIR = 'renderer/static';
 

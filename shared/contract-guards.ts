@@ -7,6 +7,7 @@ import { LIMITS, REQUEST_METHODS, SEND_KEY_COMBOS, VIEW_COMMANDS } from './contr
 import type { CursorImage } from './view-contract';
 import type { SessionState } from './session-contract';
 import type { Rect } from './rect';
+import { AUDIO_MESSAGE_GUARDS, AUDIO_REQUEST_GUARDS } from './audio-guards';
 import { AGENT_MESSAGE_GUARDS, AGENT_REQUEST_GUARDS } from './agent-guards';
 import type { Guard } from './guard-primitives';
 import { hasExactKeys, isInt, isOneOf, isOptionalString, isRecord, isString } from './guard-primitives';
@@ -100,6 +101,7 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     isRecord(v) && hasExactKeys(v, ['seq']) && isInt(v.seq, 0, Number.MAX_SAFE_INTEGER),
   command: (v): v is RequestMap['command'] =>
     isRecord(v) && hasExactKeys(v, ['command']) && isOneOf(VIEW_COMMANDS, v.command),
+  ...AUDIO_REQUEST_GUARDS,
   ...AGENT_REQUEST_GUARDS,
 };
 
@@ -283,6 +285,7 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     isRecord(v) &&
     hasExactKeys(v, ['kind', 'modifiers']) &&
     isInt(v.modifiers, 0, SPICE_KEYBOARD_MODIFIER_FLAGS_MASK),
+  ...AUDIO_MESSAGE_GUARDS,
   ...AGENT_MESSAGE_GUARDS,
 };
 

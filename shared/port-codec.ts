@@ -4,7 +4,7 @@
 // (pixels stay a view into the received buffer). Decoding checks every length and runs the message guards.
 // Binary message kinds are a table: a feature whose messages carry bulk data (audio, video frames) adds a tag.
 import type { PortMessage, RequestEnvelope } from './contract';
-import { DATA_REQUEST_METHODS, LIMITS } from './contract';
+import { AUDIO_DATA_REQUEST_METHODS, DATA_REQUEST_METHODS, LIMITS } from './contract';
 import { isPortMessage, parseRequest } from './contract-guards';
 import { DATA_FRAME_TAG, decodeDataFrame, encodeDataFrame, hasData } from './data-frame';
 import type { Rect } from './rect';
@@ -155,7 +155,8 @@ export function encodeRequest(envelope: RequestEnvelope): string | Uint8Array {
 /** A request that arrived as a binary WebSocket frame; undefined unless exactly one valid data request. */
 export function parseRequestFrame(bytes: Uint8Array): RequestEnvelope | undefined {
   const value = decodeDataFrame(bytes);
-  if (!value || !(DATA_REQUEST_METHODS as readonly unknown[]).includes(value.method)) return undefined;
+  const methods: readonly unknown[] = [...DATA_REQUEST_METHODS, ...AUDIO_DATA_REQUEST_METHODS];
+  if (!value || !methods.includes(value.method)) return undefined;
   const { method, payload, data } = value;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || 'data' in payload)
     return undefined;

@@ -2,6 +2,8 @@
 // notices, recent connections, mouse mode and lock keys, and the families the session-wide features fill in
 // (clipboard, file transfers, audio, USB devices). Every view may send these requests; every view receives these
 // messages. Typed once here; guards in contract-guards.ts. Plain data only: no DOM, Node or Electron.
+import type { AudioMessages, AudioRequestMap } from './audio-contract';
+import { AUDIO_REQUEST_METHODS } from './audio-contract';
 //
 // A feature adds members to its family below (request payloads to its `…RequestMap`, the method names to
 // SESSION_REQUEST_METHODS, message types to its `…Messages` map by kind), then the compiler lists what is missing: a
@@ -142,12 +144,10 @@ export type TransferRequestMap = TransferRequests;
 export type TransferMessages = TransferMessageMap;
 
 /**
- * Audio (the audio issue): playback frames for the page's AudioWorklet (binary in port-codec.ts), volume and
- * mute, microphone capture for the record channel. Intended messages: 'audio-start' {rate, channels},
- * 'audio-frame' {mmTimeMs, samples}, 'audio-volume', 'audio-stop'; requests: recordData, audioMute.
+ * Audio (the audio issue): playback frames for the output page's AudioWorklet (data frames on a WebSocket), gains,
+ * the user's sound controls, microphone capture for the record channel. Declared in audio-contract.ts.
  */
-export type AudioRequestMap = Record<never, never>;
-export type AudioMessages = Record<never, never>;
+export type { AudioRequestMap, AudioMessages };
 
 /**
  * USB redirection (the USB issue): the device list for the picker and redirection state. Intended messages:
@@ -178,6 +178,7 @@ export const SESSION_REQUEST_METHODS = [
   'reconnect',
   'forgetRecent',
   'sendKeys',
+  ...AUDIO_REQUEST_METHODS,
   ...AGENT_REQUEST_METHODS,
 ] as const satisfies readonly (keyof SessionRequestMap)[];
 

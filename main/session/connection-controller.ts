@@ -10,6 +10,7 @@ import type { ConnectionConfig } from '../spice/connect/config';
 import { describeConfig } from '../spice/connect/config';
 import { SpiceError, errorMessage, isSpiceError } from '../spice/errors';
 import type { Logger } from '../spice/logger';
+import type { SessionFeature } from '../spice/session-feature';
 import type { RequestHandlers, SessionBridge, SessionContext, Subscribe, ViewPort } from './session-bridge';
 import type { SessionLike } from './session-like';
 import type { ShellEvents } from './shell-events';
@@ -23,8 +24,11 @@ import {
 import { statusFormFor, statusTextForError } from './status-text';
 
 export interface ConnectionControllerDeps {
-  /** Builds a session for a config (the real one: SpiceSession with its features, session-wiring.ts). */
-  createSession(config: ConnectionConfig): SessionLike;
+  /**
+   * Builds a session for a config (the real one: SpiceSession with its features, session-wiring.ts), with the
+   * protocol features the bridges give each new session (`SessionBridge.sessionFeatures`, e.g. the sound channels).
+   */
+  createSession(config: ConnectionConfig, features: SessionFeature[]): SessionLike;
   /** spice:// URI → config (parseSpiceUri + overrides). */
   parseUri(uri: string): ConnectionConfig;
   /** .vv text → config. */
@@ -212,7 +216,10 @@ export class ConnectionController implements SessionContext, SessionBridge {
     }
     let session: SessionLike;
     try {
-      session = this.deps.createSession(config);
+      session = this.deps.createSession(
+        config,
+        this.bridges.flatMap((b) => b.sessionFeatures?.() ?? []),
+      );
     } catch (e) {
       this.setStatus('error', statusTextForError(e), isSpiceError(e) ? e.code : 'config');
       return;

@@ -7,6 +7,7 @@ import type { Rect } from '../../shared/rect';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
+import type { SessionFeature } from '../spice/session-feature';
 import type { ShellEvents } from './shell-events';
 import type { SessionLike } from './session-like';
 
@@ -59,6 +60,11 @@ export interface SessionBridge {
   /** A view attached, or asked for everything again (viewReady): send it this bridge's state. */
   viewAttached?(view: ViewPort): void;
   viewDetached?(view: ViewPort): void;
+  /**
+   * The protocol features this bridge's concern needs in the next session (e.g. the sound channels with the sink
+   * and source that talk to the page). Called once per session, just before it is created.
+   */
+  sessionFeatures?(): SessionFeature[];
   /** A session was created and is connecting: subscribe to what this bridge needs. */
   sessionStarted?(session: SessionLike, on: Subscribe): void;
   /** The session reached 'connected'. */

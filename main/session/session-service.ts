@@ -3,8 +3,8 @@
 // to Electron or `saffron web`, and tests drive it directly with a fake session.
 //
 // Built-in bridges, in the order they greet a new view: connection (status), views (monitors, display streams,
-// titles), input, cursor, notices, recent connections, the guest agent's (agent-bridges.ts); then the features'
-// bridges (`deps.bridges`).
+// titles), input, cursor, notices, recent connections, audio (docs/audio.md), the guest agent's (agent-bridges.ts);
+// then the features' bridges (`deps.bridges`).
 import type {
   RequestEnvelope,
   RequestMap,
@@ -16,6 +16,8 @@ import type {
 import type { ConnectionConfig } from '../spice/connect/config';
 import { errorMessage } from '../spice/errors';
 import { ConnectionController, type ConnectionControllerDeps } from './connection-controller';
+import { createOpusDecoder } from '../audio/opus-decoder-node';
+import { AudioBridge, type AudioBridgeOptions } from './bridges/audio-bridge';
 import { AgentBridges, type AgentBridgesOptions } from './bridges/agent-bridges';
 import { CursorBridge } from './bridges/cursor-bridge';
 import { InputBridge } from './bridges/input-bridge';
@@ -36,6 +38,8 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   /** Most recent connections kept. */
   maxRecent?: number;
   streamOptions?: MonitorStreamOptions;
+  /** The audio bridge's codecs and settings (default: Opus decoded by opus-decoder in Node, no encoder). */
+  audio?: Partial<AudioBridgeOptions>;
   /** The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context. */
   bridges?: (ctx: SessionContext) => SessionBridge[];
   /** The guest agent's bridges (clipboard, transfers, auto-resize): settings and the shell's hooks. */
@@ -79,6 +83,7 @@ export class SessionService {
         new CursorBridge(ctx),
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
+        new AudioBridge(ctx, { createDecoder: createOpusDecoder, ...deps.audio }),
         ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
         ...(deps.bridges?.(ctx) ?? []),
       ];

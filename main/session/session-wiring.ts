@@ -7,8 +7,10 @@ import { applyOverrides, resolveTarget } from '../spice/connect/resolve';
 import { parseSpiceUri } from '../spice/connect/uri';
 import { checkVvVersion, parseVvFile } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
+import { createOpusEncoder } from '../audio/opus-encoder-node';
 import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
+import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
 import { readdir, stat } from 'node:fs/promises';
 import { ClipboardRelay } from './bridges/agent-bridges';
@@ -26,6 +28,7 @@ export function createRealSession(
   config: ConnectionConfig,
   logger: Logger,
   clipboard: ClipboardAdapter | null = null,
+  bridgeFeatures: SessionFeature[] = [],
 ): SessionLike {
   return new SpiceSession({
     agent: { clipboard },
@@ -33,11 +36,11 @@ export function createRealSession(
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
-    features: [displayFeature({ logger })],
+    features: [displayFeature({ logger }), ...bridgeFeatures],
   });
 }
 
-/** The bridges of session-wide features, after the built-in ones (none yet: clipboard, audio, USB, video). */
+/** The bridges of session-wide features, after the built-in ones (audio is built in: session-service.ts). */
 export function featureBridges(_ctx: SessionContext): SessionBridge[] {
   return [];
 }
@@ -58,11 +61,11 @@ export function realSessionDeps(
   env: Record<string, string | undefined>,
 ): Pick<
   SessionServiceDeps,
-  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent'
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent' | 'audio'
 > {
   const clipboardRelay = new ClipboardRelay();
   return {
-    createSession: (config) => createRealSession(config, logger, clipboardRelay),
+    createSession: (config, features) => createRealSession(config, logger, clipboardRelay, features),
     agent: { clipboardRelay, openPaths: diskPaths },
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
@@ -72,5 +75,7 @@ export function realSessionDeps(
     },
     resolveTarget: (target) => resolveTarget(target, { env, capabilities: APP_CAPABILITIES }),
     bridges: featureBridges,
+    // The microphone is encoded in Node when Opus recording is on (opusscript; docs/audio.md).
+    audio: { opusEncoder: createOpusEncoder },
   };
 }

@@ -16,7 +16,7 @@ export interface SessionProcessOptions {
   env: Record<string, string | undefined>;
   /** Test seam: replace the real session factory and parsers. */
   sessionDeps?: Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv'> &
-    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges' | 'agent'>>;
+    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges' | 'agent' | 'audio'>>;
   /** The shell asked to shut down, or went away. */
   onExit(): void;
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { PortMessage as ViewMessage } from '../../../shared/contract';
 import {
   CURSOR_HEADER_BYTES,
+  parseRequestFrame,
+  encodeRequest,
   DAMAGE_HEADER_BYTES,
   decodePortMessage as decodeViewMessage,
   encodePortMessage as encodeViewMessage,
@@ -95,4 +97,41 @@ void test('malformed frames decode to undefined: short, wrong length, oversized,
     bytes[0] = 1 + (i % 2);
     decodeViewMessage(bytes);
   }
+});
+
+void test('audio frames round-trip as data frames; record data requests too; malformed ones are dropped', () => {
+  const frame: ViewMessage = {
+    kind: 'audio-frame',
+    stream: 3,
+    timeMs: 0xfffffff0,
+    samples: 480,
+    sentAtMs: 1234.5,
+    data: new Uint8Array(1920).map((_, i) => i),
+  };
+  const encoded = encodeViewMessage(frame);
+  assert.ok(encoded instanceof Uint8Array);
+  assert.deepEqual(decodeViewMessage(encoded), frame);
+  assert.equal(decodeViewMessage(encoded.subarray(0, 8)), undefined);
+  assert.equal(decodeViewMessage(encodeViewMessage({ ...frame, stream: 0 })), undefined);
+  assert.equal(decodeViewMessage(JSON.stringify({ ...frame, data: {} })), undefined, 'never as JSON');
+
+  const request = encodeRequest({
+    method: 'recordData',
+    payload: { stream: 2, codec: 'pcm', data: new Uint8Array([1, 2, 3, 4]) },
+  });
+  assert.ok(request instanceof Uint8Array);
+  assert.deepEqual(parseRequestFrame(request), {
+    method: 'recordData',
+    payload: { stream: 2, codec: 'pcm', data: new Uint8Array([1, 2, 3, 4]) },
+  });
+  const badCodec = encodeRequest({
+    method: 'recordData',
+    payload: { stream: 2, codec: 'mp3', data: new Uint8Array(4) },
+  } as never) as Uint8Array;
+  assert.equal(parseRequestFrame(badCodec), undefined);
+  const tooBig = encodeRequest({
+    method: 'recordData',
+    payload: { stream: 2, codec: 'pcm', data: new Uint8Array((1 << 16) + 2) },
+  }) as Uint8Array;
+  assert.equal(parseRequestFrame(tooBig), undefined);
 });
