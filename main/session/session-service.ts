@@ -23,7 +23,7 @@ import { ViewsBridge } from './bridges/views-bridge';
 import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './display-stream/monitor-stream';
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
-import { noShellEvents, type ShellEvents } from './shell-events';
+import { noShellEvents, type ShellEvents, type ShellInput } from './shell-events';
 
 export { MAX_MONITORS } from './bridges/views-bridge';
 
@@ -171,6 +171,17 @@ export class SessionService {
   /** Sends a "Send key" combination (the menu). */
   sendKeys(combo: SendKeyCombo): void {
     this.inputBridge.sendKeys(combo);
+  }
+
+  /** Hands the shell's answer (a chosen file, a command's outcome) to the bridges. */
+  shellInput(input: ShellInput): void {
+    for (const bridge of this.controller.allBridges) {
+      try {
+        bridge.shellInput?.(input);
+      } catch (e) {
+        this.controller.logger.error(`${bridge.name}: shell input '${input.t}' failed: ${errorMessage(e)}`);
+      }
+    }
   }
 
   /** Closes the session; views stay attached. */

@@ -9,35 +9,51 @@ import { checkVvVersion, parseVvFile } from '../spice/connect/vv-file';
 import type { Logger } from '../spice/logger';
 import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
+import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
+import type { UsbBackend } from '../spice/usbredir/usb-device';
+import { NodeUsbBackend } from '../usb/node-usb-backend';
+import { UsbBridge } from './bridges/usb-bridge';
+import { NO_USB_LAUNCH_OPTIONS, type UsbLaunchOptions } from './bridges/usb-launch-options';
+import { UsbSessions } from './bridges/usb-sessions';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
 
 /** What the app (window) can act on in a .vv file. */
-const APP_CAPABILITIES = { window: true, hotkeys: true };
+const APP_CAPABILITIES = { window: true, hotkeys: true, usbredir: true };
 
-export function createRealSession(config: ConnectionConfig, logger: Logger): SessionLike {
-  return new SpiceSession({
+export function createRealSession(config: ConnectionConfig, logger: Logger, usb?: UsbSessions): SessionLike {
+  const features: SessionFeature[] = [displayFeature({ logger })];
+  const usbFeature = usb?.featureFor(config);
+  if (usbFeature) features.push(usbFeature.feature);
+  const session = new SpiceSession({
     opener: createStreamOpener(config, { logger }),
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
-    features: [displayFeature({ logger })],
+    features,
   });
+  if (usb && usbFeature) usb.bind(session, usbFeature.feature.manager, usbFeature.filters);
+  return session;
 }
 
-/** The bridges of session-wide features, after the built-in ones (none yet: clipboard, audio, USB, video). */
-export function featureBridges(_ctx: SessionContext): SessionBridge[] {
-  return [];
+/** The bridges of session-wide features, after the built-in ones. */
+export function featureBridges(ctx: SessionContext, usb: UsbSessions): SessionBridge[] {
+  return [new UsbBridge(ctx, { sessions: usb, launch: usb.options.launch })];
 }
 
 export function realSessionDeps(
   logger: Logger,
   env: Record<string, string | undefined>,
+  usbLaunch: UsbLaunchOptions = NO_USB_LAUNCH_OPTIONS,
+  /** The host's USB devices (tests give a scripted backend); default the `usb` package's. */
+  usbBackend: UsbBackend = new NodeUsbBackend({ logger }),
 ): Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges'> {
+  // One host backend for every session of the process (it loads the native module once, on first use).
+  const usb = new UsbSessions({ logger, launch: usbLaunch, backend: usbBackend });
   return {
-    createSession: (config) => createRealSession(config, logger),
+    createSession: (config) => createRealSession(config, logger, usb),
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
       const config = parseVvFile(text, { capabilities: APP_CAPABILITIES });
@@ -45,6 +61,6 @@ export function realSessionDeps(
       return applyOverrides(config, { env });
     },
     resolveTarget: (target) => resolveTarget(target, { env, capabilities: APP_CAPABILITIES }),
-    bridges: featureBridges,
+    bridges: (ctx) => featureBridges(ctx, usb),
   };
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../spice/logger';
 import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { SocketProcessLink } from '../ipc/socket-process-link';
 import { MuxType } from '../ipc/mux';
+import type { UsbLaunchOptions } from '../session/bridges/usb-launch-options';
 
 /** What the hub needs of a tab's WebSocket. */
 export interface TabSocket {
@@ -25,6 +26,8 @@ export interface WebViewsOptions {
   debug: boolean;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes: number;
+  /** USB images and filters from `saffron web`'s command line. */
+  usb?: UsbLaunchOptions;
 }
 
 interface Tab {
@@ -52,7 +55,7 @@ export class WebViews {
         this.link = link;
         return link;
       },
-      init: { shell: 'web', debug: options.debug },
+      init: { shell: 'web', debug: options.debug, ...(options.usb ? { usb: options.usb } : {}) },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.
       onMessage: (m) => {
         if (m.t === 'state') this.state = m.state;

@@ -10,14 +10,25 @@ import type { Logger } from '../../spice/logger';
 import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
+import { checkImagePath } from '../../session/bridges/usb-images';
+import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../../session/bridges/usb-launch-options';
 
-const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [connection options]
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+
+const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [USB options] [connection options]
 
 Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
 and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
+
+USB options (docs/usb.md; the page's USB picker shows the devices of this machine):
+  --share-cd FILE.iso          share an ISO as a USB CD-ROM drive (repeatable)
+  --share-disk FILE.img        share a raw disk image read-only (repeatable); --share-disk-rw: read-write
+  --usb-auto-redirect FILTER   auto-share filter for devices plugged in (usbredir filter syntax)
+  --usb-redirect-on-connect FILTER   devices already plugged in and matching FILTER are shared on connect
+  The page may also share an image by typing its path, when listening on a loopback address.
 
 ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
@@ -88,8 +99,11 @@ export const webCommand: CliCommand = {
     let args: ParsedArgs;
     let listen = { host: '127.0.0.1', port: 0 };
     let timeoutMs: number | undefined;
+    let usb: Omit<UsbLaunchOptions, 'typedImagePaths'>;
     try {
-      args = parseWebArgs(argv);
+      const extracted = extractUsbLaunchArgs(argv, process.cwd());
+      usb = extracted.usb;
+      args = parseWebArgs(extracted.rest);
       if (args.flags.has('help')) {
         io.stdout(USAGE);
         return EXIT_OK;
@@ -107,6 +121,15 @@ export const webCommand: CliCommand = {
       io.stderr(USAGE);
       return EXIT_USAGE;
     }
+    for (const image of usb.images) {
+      const check = await checkImagePath(image.path, image, 'this computer');
+      if (!check.ok) {
+        io.stderr(
+          `saffron web: --share-${image.imageKind}: ${check.message}${check.hint ? ` (${check.hint})` : ''}`,
+        );
+        return EXIT_USAGE;
+      }
+    }
     const parsed = { listenHost: listen.host, listenPort: listen.port, target: args.positional[0] };
     const logger = stderrLogger(io, args.flags.has('verbose'));
     const rendererDir = defaultRendererDir();
@@ -118,14 +141,14 @@ export const webCommand: CliCommand = {
     if (parsed.target !== undefined) {
       try {
         config = await configFromArgs(parsed.target, args, io, {
-          capabilities: { window: true, hotkeys: true },
+          capabilities: { window: true, hotkeys: true, usbredir: true },
         });
       } catch (e) {
         io.stderr(`saffron web: ${errorMessage(e)}`);
         return isSpiceError(e) ? exitCodeFor(e.code) : EXIT_USAGE;
       }
     }
-    if (!['127.0.0.1', '::1', 'localhost'].includes(parsed.listenHost)) {
+    if (!LOOPBACK_HOSTS.includes(parsed.listenHost)) {
       io.stderr(`warning: listening on ${parsed.listenHost}: anyone who can reach it can use the VM`);
     }
     let harness;
@@ -138,6 +161,7 @@ export const webCommand: CliCommand = {
         env: io.env,
         debug: args.flags.has('verbose'),
         ...(config ? { config } : {}),
+        usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },
       });
     } catch (e) {
       io.stderr(

@@ -72,7 +72,7 @@ export function runSessionProcess(
       if (service) return;
       debug = m.debug;
       service = new SessionService({
-        ...(options.sessionDeps ?? realSessionDeps(logger, options.env)),
+        ...(options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb)),
         logger,
         shell: m.shell,
         recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
@@ -83,6 +83,9 @@ export function runSessionProcess(
           openFailed: (message) => link.send({ t: 'open-failed', message }),
           connecting: (config) => link.send({ t: 'connecting', config }),
           state: (state) => link.send({ t: 'state', state }),
+          usbChooseImage: (imageKind, writable) => link.send({ t: 'usb-choose-image', imageKind, writable }),
+          usbInstallUdevRule: ({ vendorId, productId }) =>
+            link.send({ t: 'usb-install-udev-rule', vendorId, productId }),
         },
       });
       if (m.crashed) service.showError(m.crashed.message, 'session-process', m.crashed.config);
@@ -122,6 +125,9 @@ export function runSessionProcess(
           return;
         case 'send-keys':
           service.sendKeys(m.combo);
+          return;
+        case 'usb-input':
+          service.shellInput(m.input);
           return;
         case 'shutdown':
           exit();

@@ -29,6 +29,15 @@ const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   requestMouseMode: { mode: 2 },
   frameAck: { seq: 12 },
   command: { command: 'zoom-fit' },
+  usbConnect: { key: 'host:1-4' },
+  usbDisconnect: { key: 'cd:1' },
+  usbShareImage: { path: '/home/me/debian.iso', imageKind: 'cd', writable: false },
+  usbChooseImage: { imageKind: 'disk', writable: true },
+  usbRemoveImage: { key: 'disk:2' },
+  usbSetAutoShare: { on: false },
+  usbReset: {},
+  usbInstallUdevRule: { key: 'host:1-4' },
+  usbViewFocus: { focused: true },
 };
 
 void test('every method has a guard that accepts a valid payload', () => {
@@ -70,6 +79,17 @@ void test('guards reject wrong types, extra keys, out-of-range numbers and non-o
     ['frameAck', { seq: -1 }],
     ['command', { command: 'format-disk' }],
     ['openVv', { fileName: 'a.vv', text: 'x'.repeat((1 << 20) + 1) }],
+    ['usbConnect', { key: '' }],
+    ['usbConnect', { key: 'k'.repeat(65) }],
+    ['usbConnect', { key: 3 }],
+    ['usbShareImage', { path: '', imageKind: 'cd', writable: false }],
+    ['usbShareImage', { path: '/a'.repeat(3000), imageKind: 'cd', writable: false }],
+    ['usbShareImage', { path: '/a.iso', imageKind: 'floppy', writable: false }],
+    ['usbShareImage', { path: '/a.iso', imageKind: 'cd' }],
+    ['usbChooseImage', { imageKind: 'cd', writable: 'yes' }],
+    ['usbSetAutoShare', { on: 1 }],
+    ['usbReset', { all: true }],
+    ['usbViewFocus', {}],
   ];
   for (const [method, payload] of bad)
     assert.equal(
@@ -124,6 +144,41 @@ const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }
   },
   'mouse-mode': { kind: 'mouse-mode', mode: 2, supported: 3 },
   modifiers: { kind: 'modifiers', modifiers: 4 },
+  'usb-state': {
+    kind: 'usb-state',
+    availability: 'ready',
+    channels: { total: 2, free: 1 },
+    autoShare: true,
+    imageSource: 'path',
+    devices: [
+      {
+        key: 'host:1-4',
+        kind: 'host',
+        label: 'SanDisk Cruzer',
+        vendorId: 0x0781,
+        productId: 0x5567,
+        state: 'available',
+        autoShare: true,
+        redirectable: true,
+        error: { code: 'permission', message: 'denied', hint: 'add a udev rule', fix: 'udev-rule' },
+      },
+      {
+        key: 'cd:1',
+        kind: 'cd',
+        label: 'CD: debian.iso',
+        vendorId: 0x2b23,
+        productId: 0xcdcd,
+        state: 'connected',
+        path: '/isos/debian.iso',
+        shared: true,
+        autoShare: true,
+        redirectable: true,
+      },
+    ],
+    notice: 'no USB subsystem',
+    resetHotkey: { code: 'KeyR', ctrl: true, shift: true, alt: false, meta: false },
+  },
+  'usb-result': { kind: 'usb-result', level: 'error', message: 'no such file', hint: 'type the full path' },
 };
 
 void test('every message kind has a guard that accepts a valid message (what the view checks on arrival)', () => {
@@ -151,6 +206,23 @@ void test('message guards reject wrong sizes, extra keys, unknown kinds and non-
     { kind: 'recent', entries: [{ id: 'x' }] },
     { kind: 'modifiers', modifiers: 8 },
     { kind: 'frame-end', seq: -1 },
+    { ...VALID_MESSAGES['usb-state'], availability: 'maybe' },
+    { ...VALID_MESSAGES['usb-state'], channels: { total: 1, free: 2 } },
+    { ...VALID_MESSAGES['usb-state'], resetHotkey: { code: 'Key R', ctrl: 1, shift: 0, alt: 0, meta: 0 } },
+    { ...VALID_MESSAGES['usb-state'], devices: new Array(129).fill(VALID_MESSAGES['usb-state'].devices[0]) },
+    {
+      ...VALID_MESSAGES['usb-state'],
+      devices: [{ ...VALID_MESSAGES['usb-state'].devices[0], vendorId: 0x10000 }],
+    },
+    {
+      ...VALID_MESSAGES['usb-state'],
+      devices: [{ ...VALID_MESSAGES['usb-state'].devices[0], error: { code: 'melted', message: 'x' } }],
+    },
+    {
+      ...VALID_MESSAGES['usb-state'],
+      devices: [{ ...VALID_MESSAGES['usb-state'].devices[0], state: 'exploded' }],
+    },
+    { kind: 'usb-result', level: 'warning', message: 'x' },
   ];
   for (const value of bad) assert.equal(isPortMessage(value), false, JSON.stringify(value)?.slice(0, 80));
 });
