@@ -19,6 +19,7 @@ import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
 import { ConnectPanel } from './ui/connect-panel';
 import { byId } from './ui/dom';
+import { mountUsb, type UsbMount } from './usb/usb-feature';
 
 export class App {
   private state: SessionState = 'idle';
@@ -39,6 +40,7 @@ export class App {
   private readonly keyboard: KeyboardInput;
   private readonly pointer: PointerInput;
   private readonly panel: ConnectPanel;
+  private usb: UsbMount | undefined;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
@@ -74,6 +76,13 @@ export class App {
 
   start(): void {
     this.panel.attach();
+    // Before the keyboard: the usb-device-reset hotkey is caught ahead of the guest.
+    this.usb = mountUsb(document.body, {
+      request: (method, payload) => this.bridge.request(method, payload),
+      shell: () => this.shell,
+      isActive: () => this.displayActive(),
+      opener: document.querySelector<HTMLButtonElement>('#toolbar button[data-action="usb"]'),
+    });
     this.keyboard.attach();
     this.pointer.attach();
     this.setupToolbar();
@@ -165,6 +174,10 @@ export class App {
       case 'notice':
         this.notice(m.level, m.message);
         return;
+      case 'usb-state':
+      case 'usb-result':
+        this.usb?.receive(m);
+        return;
     }
   }
 
@@ -191,6 +204,9 @@ export class App {
         return;
       case 'screenshot':
         void this.screenshot();
+        return;
+      case 'usb-devices':
+        this.usb?.picker.toggle();
         return;
     }
     this.layout();

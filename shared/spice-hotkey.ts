@@ -13,6 +13,15 @@ export interface Hotkey {
   meta: boolean;
 }
 
+/** remote-viewer's default for usb-device-reset. */
+export const DEFAULT_USB_RESET_HOTKEY: Hotkey = {
+  code: 'KeyR',
+  ctrl: true,
+  shift: true,
+  alt: false,
+  meta: false,
+};
+
 /** The modifiers of a KeyboardEvent and its code (so Node tests can pass plain objects). */
 export interface KeyEventLike {
   code: string;

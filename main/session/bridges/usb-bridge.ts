@@ -15,7 +15,7 @@ import type {
   UsbStateMessage,
 } from '../../../shared/contract';
 import { LIMITS, USB_LIMITS } from '../../../shared/contract';
-import { parseSpiceHotkey, type Hotkey } from '../../../shared/spice-hotkey';
+import { DEFAULT_USB_RESET_HOTKEY, parseSpiceHotkey, type Hotkey } from '../../../shared/spice-hotkey';
 import { SPICE_CHANNEL_USBREDIR } from '../../../shared/spice-enums';
 import { errorMessage } from '../../spice/errors';
 import type { UsbDeviceManager, UsbDeviceState } from '../../spice/usbredir/usb-device-manager';
@@ -33,14 +33,6 @@ import {
 import type { UsbImageSpec, UsbLaunchOptions } from './usb-launch-options';
 import type { UsbSessions } from './usb-sessions';
 
-/** remote-viewer's default for usb-device-reset. */
-export const DEFAULT_USB_RESET_HOTKEY: Hotkey = {
-  code: 'KeyR',
-  ctrl: true,
-  shift: true,
-  alt: false,
-  meta: false,
-};
 
 export interface UsbBridgeOptions {
   sessions: UsbSessions;
