@@ -33,7 +33,6 @@ import {
 import type { UsbImageSpec, UsbLaunchOptions } from './usb-launch-options';
 import type { UsbSessions } from './usb-sessions';
 
-
 export interface UsbBridgeOptions {
   sessions: UsbSessions;
   launch: UsbLaunchOptions;
