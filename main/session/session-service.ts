@@ -16,6 +16,7 @@ import type { ConnectionConfig } from '../spice/connect/config';
 import { errorMessage } from '../spice/errors';
 import { ConnectionController, type ConnectionControllerDeps } from './connection-controller';
 import { CursorBridge } from './bridges/cursor-bridge';
+import { defaultFeatureBridges } from './bridges/default-feature-bridges';
 import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
 import { RecentBridge, type RecentBridgeOptions } from './bridges/recent-bridge';
@@ -34,7 +35,10 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   /** Most recent connections kept. */
   maxRecent?: number;
   streamOptions?: MonitorStreamOptions;
-  /** The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context. */
+  /**
+   * The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context; default:
+   * defaultFeatureBridges (each feature in a neutral form, so every request method has its handler).
+   */
   bridges?: (ctx: SessionContext) => SessionBridge[];
 }
 
@@ -72,7 +76,7 @@ export class SessionService {
         new CursorBridge(ctx),
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
-        ...(deps.bridges?.(ctx) ?? []),
+        ...(deps.bridges ?? defaultFeatureBridges)(ctx),
       ];
     });
     this.viewsBridge = views!;
