@@ -24,6 +24,14 @@ import { noShellEvents } from '../../../main/session/shell-events';
 import { FakeSession } from './fake-session';
 
 const tick = () => new Promise((r) => setImmediate(r));
+/** Waits (file checks are real I/O) until `ok` holds, at most 5 s. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function setup(shell: 'electron' | 'web', launch: UsbLaunchOptions) {
   const sessions = new UsbSessions({ logger: silentLogger, launch });
@@ -60,12 +68,11 @@ void test('.vv usb-device-reset sets the hotkey the page matches; a bad one fall
   const { view, state, messages } = setup('web', { images: [], typedImagePaths: false });
   assert.deepEqual(state().resetHotkey, { code: 'KeyR', ctrl: true, shift: true, alt: false, meta: false });
   view.request('openVv', { fileName: 'a.vv', text: vv(['usb-device-reset=ctrl+alt+u']) });
-  await tick();
-  await tick();
+  await until(() => state().resetHotkey.code === 'KeyU', 'the .vv hotkey');
   assert.deepEqual(state().resetHotkey, { code: 'KeyU', ctrl: true, shift: false, alt: true, meta: false });
   assert.equal(state().imageSource, 'none', 'saffron web off loopback: images only from the command line');
   view.request('openVv', { fileName: 'b.vv', text: vv(['usb-device-reset=ctrl+banana']) });
-  await tick();
+  await until(() => messages.some((m) => m.kind === 'notice' && m.message.includes('ctrl+banana')), 'notice');
   await tick();
   assert.equal(state().resetHotkey.code, 'KeyR');
   assert.ok(
@@ -77,16 +84,17 @@ void test('.vv usb-device-reset sets the hotkey the page matches; a bad one fall
 void test('.vv enable-usbredir=0: the picker says USB is off for this connection', async () => {
   const { view, state } = setup('web', { images: [], typedImagePaths: true });
   view.request('openVv', { fileName: 'a.vv', text: vv(['enable-usbredir=0']) });
-  await tick();
-  await tick();
+  await until(() => state().availability === 'disabled', 'disabled');
   assert.equal(state().availability, 'disabled');
 });
 
 void test('.vv usb-filter that does not parse: reported, the default filter used', async () => {
   const { view, messages } = setup('web', { images: [], typedImagePaths: true });
   view.request('openVv', { fileName: 'a.vv', text: vv(['usb-filter=banana']) });
-  await tick();
-  await tick();
+  await until(
+    () => messages.some((m) => m.kind === 'notice' && m.message.startsWith('usb-filter')),
+    'notice',
+  );
   assert.ok(
     messages.some((m) => m.kind === 'notice' && m.level === 'warning' && m.message.startsWith('usb-filter')),
   );
@@ -106,25 +114,24 @@ void test('desktop app: "share an image" opens the file dialog; the chosen file 
     assert.deepEqual(asked, [['disk', true]]);
     // A typed path is refused in the app (the dialog is the way), with what to do.
     view.request('usbShareImage', { path: img, imageKind: 'disk', writable: false });
-    await tick();
+    await until(() => messages.some((m) => m.kind === 'usb-result'), 'the refusal');
     const refusal = messages.filter((m) => m.kind === 'usb-result').at(-1);
     assert.ok(refusal?.kind === 'usb-result' && refusal.hint?.includes('file dialog'));
     service.shellInput({ t: 'usb-share-image', image: { path: img, imageKind: 'disk', writable: true } });
-    for (let i = 0; i < 5; i++) await tick();
+    await until(() => state().devices.some((d) => d.path === img), 'the chosen image listed');
     const row = state().devices.find((d) => d.path === img);
     assert.equal(row?.kind, 'disk');
     assert.equal(row?.writable, true);
     assert.equal(row?.shared, true);
     view.request('connect', { host: '127.0.0.1', port: 5900, tls: false });
-    for (let i = 0; i < 5; i++) await tick();
+    await until(() => state().availability === 'waiting', 'connected');
     assert.ok(
       state().devices.some((d) => d.path === img),
       'offered to the new session',
     );
     assert.equal(state().availability, 'waiting', 'connected, no usbredir channel yet');
     service.disconnect();
-    await tick();
-    assert.equal(state().availability, 'idle');
+    await until(() => state().availability === 'idle', 'idle');
     assert.ok(
       state().devices.some((d) => d.path === img),
       'still listed after the session',
