@@ -17,6 +17,7 @@ import { CanvasDisplay } from './display/canvas-display';
 import { CursorView } from './display/cursor-view';
 import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
+import { mountAgentFeatures } from './agent/mount-agent-features';
 import { ConnectPanel } from './ui/connect-panel';
 import { byId } from './ui/dom';
 import { mountUsb, type UsbMount } from './usb/usb-feature';
@@ -41,6 +42,7 @@ export class App {
   private readonly pointer: PointerInput;
   private readonly panel: ConnectPanel;
   private usb: UsbMount | undefined;
+  private agentFeatures: { refreshSize(): void } | undefined;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
@@ -86,6 +88,13 @@ export class App {
     this.keyboard.attach();
     this.pointer.attach();
     this.setupToolbar();
+    this.agentFeatures = mountAgentFeatures({
+      bridge: this.bridge,
+      display: this.viewport,
+      toolbar: byId('toolbar', HTMLElement),
+      connected: () => this.state === 'connected',
+      notice: (level, message) => this.notice(level, message),
+    });
     window.addEventListener('resize', () => this.layout());
     document.addEventListener('fullscreenchange', () => {
       document.body.classList.toggle('fullscreen', document.fullscreenElement !== null);
@@ -110,6 +119,7 @@ export class App {
       case 'status':
         this.state = m.state;
         document.body.classList.toggle('connected', m.state === 'connected');
+        if (m.state === 'connected') this.agentFeatures?.refreshSize();
         document.body.dataset.state = m.state;
         this.panel.setStatus(m);
         if (m.state !== 'connected') {
@@ -177,6 +187,15 @@ export class App {
       case 'usb-state':
       case 'usb-result':
         this.usb?.receive(m);
+        return;
+      // The guest agent's messages: renderer/clipboard, renderer/transfer, renderer/resize (mountAgentFeatures).
+      case 'agent-state':
+      case 'clipboard-offer':
+      case 'clipboard-data':
+      case 'clipboard-fetch-failed':
+      case 'clipboard-host-request':
+      case 'transfer-read':
+      case 'transfer-progress':
         return;
     }
   }

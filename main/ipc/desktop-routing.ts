@@ -5,6 +5,8 @@
 import { errorMessage } from '../spice/errors';
 import { udevInstallCommand, udevRule } from '../usb/usb-permissions';
 import type { HostMessage, ProcessMessage } from './host-protocol';
+import type { AgentSettings } from '../../shared/contract';
+import type { OsClipboardSync } from './os-clipboard-sync';
 
 export interface DesktopShell {
   setMonitorCount(count: number): void;
@@ -16,6 +18,12 @@ export interface DesktopShell {
   chooseFile(title: string, filters: { name: string; extensions: string[] }[]): Promise<string | undefined>;
   /** Runs a program without a shell; rejects with its error output when it fails. */
   run(file: string, args: string[]): Promise<void>;
+  /** The OS clipboard's side of the agent's clipboard. */
+  clipboard?: Pick<OsClipboardSync, 'write' | 'answer'>;
+  /** Opens the file picker; the chosen paths go back as send-files. */
+  pickFiles?(): void;
+  /** The agent settings and displays changed (menu check marks). */
+  agentState?(state: { settings: AgentSettings; displays: boolean[]; connected: boolean }): void;
 }
 
 const IMAGE_FILTERS = {
@@ -48,6 +56,23 @@ export function routeProcessMessage(
       return; // the supervisor keeps it for a restart after a crash
     case 'state':
       return; // the windows learn it from their own view contract
+    case 'clipboard-write':
+      shell.clipboard?.write(message.selection, message.content, message.fingerprint);
+      return;
+    case 'clipboard-read':
+      if (shell.clipboard) shell.clipboard.answer(message.requestId, message.selection, message.format);
+      else shell.send({ t: 'clipboard-content', requestId: message.requestId, content: null });
+      return;
+    case 'pick-files':
+      shell.pickFiles?.();
+      return;
+    case 'agent-settings':
+      shell.agentState?.({
+        settings: message.settings,
+        displays: message.displays,
+        connected: message.connected,
+      });
+      return;
     case 'usb-choose-image':
       return chooseImage(message, shell);
     case 'usb-install-udev-rule':

@@ -6,6 +6,7 @@
 import type { SendKeyCombo, SessionState, UsbImageKind, ViewCommand } from '../../shared/contract';
 import { SEND_KEY_COMBOS, USB_IMAGE_KINDS, USB_LIMITS, VIEW_COMMANDS } from '../../shared/contract';
 import { hasExactKeys, isInt, isRecord, isSessionState, isString } from '../../shared/contract-guards';
+import type { AgentSettings } from '../../shared/contract';
 import type { ConnectionConfig } from '../spice/connect/config';
 import {
   isUsbLaunchOptions,
@@ -13,6 +14,13 @@ import {
   type UsbLaunchOptions,
 } from '../session/bridges/usb-launch-options';
 import type { ShellInput } from '../session/shell-events';
+import {
+  isAgentHostMessage,
+  isAgentProcessMessage,
+  isAgentSettings,
+  type AgentHostMessage,
+  type AgentProcessMessage,
+} from './agent-host-protocol';
 
 /** The first message to a new session process. */
 export interface InitMessage {
@@ -26,6 +34,8 @@ export interface InitMessage {
   crashed?: { message: string; config?: ConnectionConfig };
   /** USB images and filters from the shell's command line (docs/usb.md); none when absent. */
   usb?: UsbLaunchOptions;
+  /** The guest agent's settings to start with (--auto-resize, the menu's last choices). */
+  agent?: AgentSettings;
 }
 
 export type HostMessage =
@@ -44,7 +54,8 @@ export type HostMessage =
   | { t: 'send-keys'; combo: SendKeyCombo }
   /** The shell's answer to a USB request (an image chosen in the file dialog, the udev rule installed or not). */
   | { t: 'usb-input'; input: ShellInput }
-  | { t: 'shutdown' };
+  | { t: 'shutdown' }
+  | AgentHostMessage;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -61,7 +72,8 @@ export type ProcessMessage =
   /** The desktop app: open a file dialog for an image to share (answer: 'usb-input' usb-share-image). */
   | { t: 'usb-choose-image'; imageKind: UsbImageKind; writable: boolean }
   /** The desktop app on Linux: install the udev rule for this device model (answer: 'usb-input' usb-udev-result). */
-  | { t: 'usb-install-udev-rule'; vendorId: number; productId: number };
+  | { t: 'usb-install-udev-rule'; vendorId: number; productId: number }
+  | AgentProcessMessage;
 
 const isViewId = (v: unknown): v is number => isInt(v, 1, Number.MAX_SAFE_INTEGER);
 const isMonitor = (v: unknown): v is number => isInt(v, 0, 1023);
@@ -111,6 +123,8 @@ export function isHostMessage(v: unknown): v is HostMessage {
       return (
         hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'usb']) &&
         (v.usb === undefined || isUsbLaunchOptions(v.usb)) &&
+        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'agent']) &&
+        (v.agent === undefined || isAgentSettings(v.agent)) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
@@ -147,7 +161,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
         (SEND_KEY_COMBOS as readonly string[]).includes(v.combo)
       );
     default:
-      return false;
+      return isAgentHostMessage(v);
   }
 }
 
@@ -189,6 +203,6 @@ export function isProcessMessage(v: unknown): v is ProcessMessage {
         isInt(v.productId, 0, 0xffff)
       );
     default:
-      return false;
+      return isAgentProcessMessage(v);
   }
 }

@@ -3,7 +3,8 @@
 // to Electron or `saffron web`, and tests drive it directly with a fake session.
 //
 // Built-in bridges, in the order they greet a new view: connection (status), views (monitors, display streams,
-// titles), input, cursor, notices, recent connections; then the features' bridges (`deps.bridges`).
+// titles), input, cursor, notices, recent connections, the guest agent's (agent-bridges.ts); then the features'
+// bridges (`deps.bridges`).
 import type {
   RequestEnvelope,
   RequestMap,
@@ -15,6 +16,7 @@ import type {
 import type { ConnectionConfig } from '../spice/connect/config';
 import { errorMessage } from '../spice/errors';
 import { ConnectionController, type ConnectionControllerDeps } from './connection-controller';
+import { AgentBridges, type AgentBridgesOptions } from './bridges/agent-bridges';
 import { CursorBridge } from './bridges/cursor-bridge';
 import { defaultFeatureBridges } from './bridges/default-feature-bridges';
 import { InputBridge } from './bridges/input-bridge';
@@ -40,6 +42,8 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
    * defaultFeatureBridges (each feature in a neutral form, so every request method has its handler).
    */
   bridges?: (ctx: SessionContext) => SessionBridge[];
+  /** The guest agent's bridges (clipboard, transfers, auto-resize): settings and the shell's hooks. */
+  agent?: AgentBridgesOptions;
 }
 
 /** A handle for one attached view: feed it validated requests, detach when the view goes away. */
@@ -57,11 +61,14 @@ export class SessionService {
   private readonly viewsBridge: ViewsBridge;
   private readonly inputBridge: InputBridge;
   private readonly requests: RequestTable;
+  /** The guest agent's bridges; the shell's agent control messages go to `agent.hostMessage`. */
+  readonly agent: AgentBridges;
   private nextViewId = 1;
 
   constructor(deps: SessionServiceDeps) {
     let views: ViewsBridge | undefined;
     let input: InputBridge | undefined;
+    let agent: AgentBridges | undefined;
     this.controller = new ConnectionController({ ...deps, events: deps.events ?? noShellEvents }, (ctx) => {
       views = new ViewsBridge(ctx, deps.streamOptions);
       input = new InputBridge(ctx);
@@ -77,10 +84,13 @@ export class SessionService {
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
         ...(deps.bridges ?? defaultFeatureBridges)(ctx),
+        ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
+        ...(deps.bridges?.(ctx) ?? []),
       ];
     });
     this.viewsBridge = views!;
     this.inputBridge = input!;
+    this.agent = agent!;
     const service: SessionBridge = { name: 'service', handlers: this.handlers };
     this.requests = new RequestTable([...this.controller.allBridges, service]);
   }

@@ -16,6 +16,11 @@ import { NodeUsbBackend } from '../usb/node-usb-backend';
 import { UsbBridge } from './bridges/usb-bridge';
 import { NO_USB_LAUNCH_OPTIONS, type UsbLaunchOptions } from './bridges/usb-launch-options';
 import { UsbSessions } from './bridges/usb-sessions';
+import { readdir, stat } from 'node:fs/promises';
+import { ClipboardRelay } from './bridges/agent-bridges';
+import { diskPathOpener, type PathOpener } from './bridges/transfer-bridge';
+import { openFileSource } from '../spice/agent/file-source';
+import type { ClipboardAdapter } from '../spice/agent/clipboard-adapter';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
@@ -23,11 +28,17 @@ import type { SessionLike } from './session-like';
 /** What the app (window) can act on in a .vv file. */
 const APP_CAPABILITIES = { window: true, hotkeys: true, usbredir: true };
 
-export function createRealSession(config: ConnectionConfig, logger: Logger, usb?: UsbSessions): SessionLike {
+export function createRealSession(
+  config: ConnectionConfig,
+  logger: Logger,
+  clipboard: ClipboardAdapter | null = null,
+  usb?: UsbSessions,
+): SessionLike {
   const features: SessionFeature[] = [displayFeature({ logger })];
   const usbFeature = usb?.featureFor(config);
   if (usbFeature) features.push(usbFeature.feature);
   const session = new SpiceSession({
+    agent: { clipboard },
     opener: createStreamOpener(config, { logger }),
     password: config.password ?? '',
     logger,
@@ -43,17 +54,33 @@ export function featureBridges(ctx: SessionContext, usb: UsbSessions): SessionBr
   return [new UsbBridge(ctx, { sessions: usb, launch: usb.options.launch })];
 }
 
+/** Dropped or picked paths on this machine's disk, folders expanded. */
+export const diskPaths: PathOpener = diskPathOpener(
+  (path) => openFileSource(path),
+  async (path) => {
+    if (!(await stat(path)).isDirectory()) return null;
+    return (await readdir(path, { withFileTypes: true }))
+      .filter((e) => e.isFile() || e.isDirectory())
+      .map((e) => ({ name: e.name, dir: e.isDirectory() }));
+  },
+);
+
 export function realSessionDeps(
   logger: Logger,
   env: Record<string, string | undefined>,
   usbLaunch: UsbLaunchOptions = NO_USB_LAUNCH_OPTIONS,
   /** The host's USB devices (tests give a scripted backend); default the `usb` package's. */
   usbBackend: UsbBackend = new NodeUsbBackend({ logger }),
-): Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges'> {
+): Pick<
+  SessionServiceDeps,
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent'
+> {
+  const clipboardRelay = new ClipboardRelay();
   // One host backend for every session of the process (it loads the native module once, on first use).
   const usb = new UsbSessions({ logger, launch: usbLaunch, backend: usbBackend });
   return {
-    createSession: (config) => createRealSession(config, logger, usb),
+    createSession: (config) => createRealSession(config, logger, clipboardRelay, usb),
+    agent: { clipboardRelay, openPaths: diskPaths },
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
       const config = parseVvFile(text, { capabilities: APP_CAPABILITIES });

@@ -28,6 +28,8 @@ export interface WebHarnessOptions {
   maxBufferedBytes?: number;
   /** USB images and filters (`--share-cd`, `--usb-auto-redirect`, …); typed image paths need a loopback listen. */
   usb?: UsbLaunchOptions;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export interface WebHarness {
@@ -58,6 +60,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
       listenHost: options.listenHost ?? '127.0.0.1',
       listenPort: options.listenPort ?? 0,
       logger: options.logger,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
   } catch (e) {
     views.close();

@@ -15,13 +15,25 @@ import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../../session/bridg
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
 
-const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [USB options] [connection options]
+import {
+  TlsSetupError,
+  generateSelfSigned,
+  isLoopbackHost,
+  loadTlsFiles,
+  type TlsMaterial,
+} from '../../web/web-tls';
+
+const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [USB options] [connection options]
 
 Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
 and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
+  --tls-cert FILE      serve HTTPS with this PEM certificate (with --tls-key). Beyond localhost, without them,
+  --tls-key FILE       a self-signed certificate is generated for the run and its SHA-256 fingerprint printed
+                       ("certificate sha256 AB:CD:…"): check it against what the browser shows. HTTPS is what
+                       lets the browser share its clipboard with the guest from another machine.
 
 USB options (docs/usb.md; the page's USB picker shows the devices of this machine):
   --share-cd FILE.iso          share an ISO as a USB CD-ROM drive (repeatable)
@@ -34,7 +46,7 @@ ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
 the outcome and offers to reconnect); still connecting after that long, saffron web exits with code 8.
 
-Prints "listening http://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
+Prints "listening http(s)://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
 lets a page drive the VM; other monitors: add ?monitor=N before the #). Runs until interrupted (Ctrl+C).`;
 
 function parseListen(value: string): { host: string; port: number } | undefined {
@@ -47,7 +59,7 @@ function parseListen(value: string): { host: string; port: number } | undefined 
 
 function parseWebArgs(argv: string[]): ParsedArgs {
   return parseArgs(argv, {
-    values: [...CONNECT_ARG_SPEC.values, 'listen'],
+    values: [...CONNECT_ARG_SPEC.values, 'listen', 'tls-cert', 'tls-key'],
     booleans: CONNECT_ARG_SPEC.booleans,
     aliases: { v: 'verbose', h: 'help' },
   });
@@ -114,6 +126,8 @@ export const webCommand: CliCommand = {
         if (!parsed) throw new Error(`--listen needs HOST:PORT (got ${listenArg})`);
         listen = parsed;
       }
+      if (args.values.has('tls-cert') !== args.values.has('tls-key'))
+        throw new Error('--tls-cert and --tls-key go together');
       if (args.values.has('timeout')) timeoutMs = numberOption(args, 'timeout', 0) * 1000;
       if (args.positional.length > 1) throw new Error(`unexpected argument ${args.positional[1]}`);
     } catch (e) {
@@ -151,6 +165,21 @@ export const webCommand: CliCommand = {
     if (!LOOPBACK_HOSTS.includes(parsed.listenHost)) {
       io.stderr(`warning: listening on ${parsed.listenHost}: anyone who can reach it can use the VM`);
     }
+    let tls: TlsMaterial | undefined;
+    try {
+      const certPath = args.values.get('tls-cert');
+      const keyPath = args.values.get('tls-key');
+      if (certPath !== undefined && keyPath !== undefined) tls = loadTlsFiles(certPath, keyPath);
+      else if (!isLoopbackHost(parsed.listenHost)) tls = generateSelfSigned(parsed.listenHost);
+    } catch (e) {
+      io.stderr(`saffron web: ${errorMessage(e)}`);
+      return e instanceof TlsSetupError ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    if (tls) {
+      io.stdout(
+        `certificate sha256 ${tls.fingerprint256}${tls.selfSigned ? ' (self-signed for this run)' : ''}`,
+      );
+    }
     let harness;
     try {
       harness = await startWebHarness({
@@ -162,6 +191,7 @@ export const webCommand: CliCommand = {
         debug: args.flags.has('verbose'),
         ...(config ? { config } : {}),
         usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       });
     } catch (e) {
       io.stderr(
