@@ -121,9 +121,8 @@ export function isHostMessage(v: unknown): v is HostMessage {
   switch (v.t) {
     case 'init':
       return (
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'usb']) &&
+        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'agent', 'usb']) &&
         (v.usb === undefined || isUsbLaunchOptions(v.usb)) &&
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed', 'agent']) &&
         (v.agent === undefined || isAgentSettings(v.agent)) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&

@@ -83,9 +83,8 @@ export class SessionService {
         new CursorBridge(ctx),
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
-        ...(deps.bridges ?? defaultFeatureBridges)(ctx),
         ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
-        ...(deps.bridges?.(ctx) ?? []),
+        ...(deps.bridges ?? defaultFeatureBridges)(ctx),
       ];
     });
     this.viewsBridge = views!;

@@ -91,9 +91,8 @@ export function runSessionProcess(
     if (m.t === 'init') {
       if (service) return;
       debug = m.debug;
-      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env);
+      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb);
       service = new SessionService({
-        ...(options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb)),
         ...deps,
         agent: {
           ...deps.agent,
