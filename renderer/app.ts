@@ -22,6 +22,7 @@ import { mountAgentFeatures } from './agent/mount-agent-features';
 import { ConnectPanel } from './ui/connect-panel';
 import { ReconnectControls } from './reconnect/reconnect-controls';
 import { byId } from './ui/dom';
+import { mountUsb, type UsbMount } from './usb/usb-feature';
 
 export class App {
   private state: SessionState = 'idle';
@@ -42,6 +43,7 @@ export class App {
   private readonly keyboard: KeyboardInput;
   private readonly pointer: PointerInput;
   private readonly panel: ConnectPanel;
+  private usb: UsbMount | undefined;
   private agentFeatures: { refreshSize(): void } | undefined;
   private readonly reconnectControls: ReconnectControls;
 
@@ -83,6 +85,13 @@ export class App {
   start(): void {
     this.startAudio();
     this.panel.attach();
+    // Before the keyboard: the usb-device-reset hotkey is caught ahead of the guest.
+    this.usb = mountUsb(document.body, {
+      request: (method, payload) => this.bridge.request(method, payload),
+      shell: () => this.shell,
+      isActive: () => this.displayActive(),
+      opener: document.querySelector<HTMLButtonElement>('#toolbar button[data-action="usb"]'),
+    });
     this.keyboard.attach();
     this.pointer.attach();
     this.setupToolbar();
@@ -192,6 +201,10 @@ export class App {
       case 'notice':
         this.notice(m.level, m.message);
         return;
+      case 'usb-state':
+      case 'usb-result':
+        this.usb?.receive(m);
+        return;
       // The audio family is renderer/audio's (AudioView subscribes to the bridge itself).
       case 'audio-state':
       case 'audio-start':
@@ -235,6 +248,9 @@ export class App {
         return;
       case 'screenshot':
         void this.screenshot();
+        return;
+      case 'usb-devices':
+        this.usb?.picker.toggle();
         return;
     }
     this.layout();

@@ -5,7 +5,17 @@
 import type { PortMessage, PortMessageKind, RequestEnvelope, RequestMap, RequestMethod } from './contract';
 import { LIMITS, REQUEST_METHODS, SEND_KEY_COMBOS, VIEW_COMMANDS } from './contract';
 import type { CursorImage } from './view-contract';
-import type { SessionState } from './session-contract';
+import type { SessionState, UsbDeviceEntry } from './session-contract';
+import {
+  USB_AVAILABILITY,
+  USB_DEVICE_KINDS,
+  USB_DEVICE_STATES,
+  USB_ERROR_CODES,
+  USB_IMAGE_KINDS,
+  USB_IMAGE_SOURCES,
+  USB_LIMITS,
+} from './session-contract';
+import type { Hotkey } from './spice-hotkey';
 import type { Rect } from './rect';
 import { AUDIO_MESSAGE_GUARDS, AUDIO_REQUEST_GUARDS } from './audio-guards';
 import { AGENT_MESSAGE_GUARDS, AGENT_REQUEST_GUARDS } from './agent-guards';
@@ -33,6 +43,10 @@ export function isScancode(value: unknown): value is number {
 }
 
 const isButtons = (v: unknown): v is number => isInt(v, 0, SPICE_MOUSE_BUTTON_MASK_MASK);
+
+const isUsbKey = (v: unknown): v is string => isString(v, USB_LIMITS.maxKeyLength, 1);
+const isUsbKeyRequest = (v: unknown): v is { key: string } =>
+  isRecord(v) && hasExactKeys(v, ['key']) && isUsbKey(v.key);
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests (view → session)
@@ -102,6 +116,26 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
   command: (v): v is RequestMap['command'] =>
     isRecord(v) && hasExactKeys(v, ['command']) && isOneOf(VIEW_COMMANDS, v.command),
   ...AUDIO_REQUEST_GUARDS,
+  usbConnect: isUsbKeyRequest,
+  usbDisconnect: isUsbKeyRequest,
+  usbRemoveImage: isUsbKeyRequest,
+  usbInstallUdevRule: isUsbKeyRequest,
+  usbShareImage: (v): v is RequestMap['usbShareImage'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['path', 'imageKind', 'writable']) &&
+    isString(v.path, USB_LIMITS.maxPathLength, 1) &&
+    isOneOf(USB_IMAGE_KINDS, v.imageKind) &&
+    typeof v.writable === 'boolean',
+  usbChooseImage: (v): v is RequestMap['usbChooseImage'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['imageKind', 'writable']) &&
+    isOneOf(USB_IMAGE_KINDS, v.imageKind) &&
+    typeof v.writable === 'boolean',
+  usbSetAutoShare: (v): v is RequestMap['usbSetAutoShare'] =>
+    isRecord(v) && hasExactKeys(v, ['on']) && typeof v.on === 'boolean',
+  usbReset: isEmpty,
+  usbViewFocus: (v): v is RequestMap['usbViewFocus'] =>
+    isRecord(v) && hasExactKeys(v, ['focused']) && typeof v.focused === 'boolean',
   ...AGENT_REQUEST_GUARDS,
 };
 
@@ -223,6 +257,54 @@ export function isSessionState(v: unknown): v is SessionState {
 }
 const LEVELS = ['info', 'warning', 'error'] as const;
 
+function isHotkey(v: unknown): v is Hotkey {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['code', 'ctrl', 'shift', 'alt', 'meta']) &&
+    isString(v.code, 32, 1) &&
+    /^[A-Za-z0-9]+$/.test(v.code) &&
+    isBool(v.ctrl) &&
+    isBool(v.shift) &&
+    isBool(v.alt) &&
+    isBool(v.meta)
+  );
+}
+
+function isUsbEntryError(v: unknown): boolean {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['code', 'message'], ['hint', 'fix']) &&
+    isOneOf(USB_ERROR_CODES, v.code) &&
+    isString(v.message, LIMITS.maxMessageLength) &&
+    isOptionalString(v.hint, LIMITS.maxMessageLength) &&
+    (v.fix === undefined || v.fix === 'udev-rule')
+  );
+}
+
+function isUsbDeviceEntry(v: unknown): v is UsbDeviceEntry {
+  return (
+    isRecord(v) &&
+    hasExactKeys(
+      v,
+      ['key', 'kind', 'label', 'vendorId', 'productId', 'state', 'autoShare', 'redirectable'],
+      ['path', 'writable', 'shared', 'error', 'reason'],
+    ) &&
+    isUsbKey(v.key) &&
+    isOneOf(USB_DEVICE_KINDS, v.kind) &&
+    isString(v.label, USB_LIMITS.maxLabelLength) &&
+    isInt(v.vendorId, 0, 0xffff) &&
+    isInt(v.productId, 0, 0xffff) &&
+    isOneOf(USB_DEVICE_STATES, v.state) &&
+    isBool(v.autoShare) &&
+    isBool(v.redirectable) &&
+    isOptionalString(v.path, USB_LIMITS.maxPathLength) &&
+    (v.writable === undefined || isBool(v.writable)) &&
+    (v.shared === undefined || isBool(v.shared)) &&
+    (v.error === undefined || isUsbEntryError(v.error)) &&
+    isOptionalString(v.reason, LIMITS.maxMessageLength)
+  );
+}
+
 export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
   // per view
   view: (v): v is MessageOf<'view'> =>
@@ -286,6 +368,31 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     hasExactKeys(v, ['kind', 'modifiers']) &&
     isInt(v.modifiers, 0, SPICE_KEYBOARD_MODIFIER_FLAGS_MASK),
   ...AUDIO_MESSAGE_GUARDS,
+  'usb-state': (v): v is MessageOf<'usb-state'> =>
+    isRecord(v) &&
+    hasExactKeys(
+      v,
+      ['kind', 'availability', 'channels', 'autoShare', 'imageSource', 'devices', 'resetHotkey'],
+      ['notice'],
+    ) &&
+    isOneOf(USB_AVAILABILITY, v.availability) &&
+    isRecord(v.channels) &&
+    hasExactKeys(v.channels, ['total', 'free']) &&
+    isInt(v.channels.total, 0, 1024) &&
+    isInt(v.channels.free, 0, v.channels.total) &&
+    isBool(v.autoShare) &&
+    isOneOf(USB_IMAGE_SOURCES, v.imageSource) &&
+    Array.isArray(v.devices) &&
+    v.devices.length <= USB_LIMITS.maxDevices &&
+    v.devices.every(isUsbDeviceEntry) &&
+    isOptionalString(v.notice, LIMITS.maxMessageLength) &&
+    isHotkey(v.resetHotkey),
+  'usb-result': (v): v is MessageOf<'usb-result'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'level', 'message'], ['hint']) &&
+    (v.level === 'info' || v.level === 'error') &&
+    isString(v.message, LIMITS.maxMessageLength) &&
+    isOptionalString(v.hint, LIMITS.maxMessageLength),
   ...AGENT_MESSAGE_GUARDS,
 };
 

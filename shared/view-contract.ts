@@ -59,6 +59,7 @@ export const VIEW_COMMANDS = [
   'zoom-out',
   'release-cursor',
   'screenshot',
+  'usb-devices',
 ] as const;
 export type ViewCommand = (typeof VIEW_COMMANDS)[number];
 

@@ -5,6 +5,7 @@
 // acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
 import { app, clipboard, ClipboardItem, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
 import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
 import { OsClipboardSync } from '../ipc/os-clipboard-sync';
@@ -13,7 +14,7 @@ import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
 import { hardenSession } from '../windows/hardening';
 import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
-import { launchTarget, userArgs } from './launch-args';
+import { launchTarget, usbLaunchOptions, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
 import { agentMenu, withAgentMenu, type AgentMenuState } from './agent-menu';
@@ -47,6 +48,9 @@ export function startApp(): void {
 
   let windows: WindowManager | undefined;
   let pending: LaunchTarget | undefined = launchTarget(userArgs(process.argv, app.isPackaged), process.cwd());
+  const usbLaunch = usbLaunchOptions(userArgs(process.argv, app.isPackaged), process.cwd(), (problem) =>
+    logger.warn(problem),
+  );
   let nextViewId = 1;
 
   // Electron's async clipboard; `.selection` is X11/Wayland PRIMARY (Linux only).
@@ -84,6 +88,18 @@ export function startApp(): void {
     toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
     send: (message) => supervisor.send(message),
     showError: (message, detail) => void dialog.showMessageBox({ type: 'error', message, detail }),
+    chooseFile: async (title, filters) => {
+      const win = windows?.mainWindow();
+      const options = { title, filters, properties: ['openFile' as const] };
+      const r = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
+      return r.canceled ? undefined : r.filePaths[0];
+    },
+    run: (file, args) =>
+      new Promise<void>((resolve, reject) => {
+        execFile(file, args, { timeout: 120_000 }, (error, _stdout, stderr) =>
+          error ? reject(new Error(stderr.trim() || error.message)) : resolve(),
+        );
+      }),
     clipboard: clipboardSync,
     pickFiles: () =>
       void dialog
@@ -98,8 +114,9 @@ export function startApp(): void {
       shell: 'electron',
       recentFile: join(app.getPath('userData'), 'recent.json'),
       debug: Boolean(process.env.SAFFRON_DEBUG),
+      usb: usbLaunch,
     },
-    onMessage: (message) => routeProcessMessage(message, shell),
+    onMessage: (message) => void routeProcessMessage(message, shell),
     onRestart: () => windows?.reattachAll(),
     onGiveUp: (reason) => shell.showError('The session process keeps stopping', reason),
     logger,

@@ -48,6 +48,8 @@ export function menuTemplate(actions: MenuActions, isMac: boolean): MenuItemCons
         view('Zoom Out', 'zoom-out'),
         { type: 'separator' },
         view('Release Cursor', 'release-cursor', 'Shift+F12'),
+        { type: 'separator' },
+        view('USB Devices…', 'usb-devices'),
       ],
     },
     {

@@ -8,7 +8,7 @@ import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
 import type { SessionFeature } from '../spice/session-feature';
-import type { ShellEvents } from './shell-events';
+import type { ShellEvents, ShellInput } from './shell-events';
 import type { SessionLike } from './session-like';
 
 /** One attached view (a window or browser tab showing one monitor), as the session process sees it. */
@@ -73,4 +73,6 @@ export interface SessionBridge {
   sessionEnding?(session: SessionLike): void;
   /** The session is gone (forget per-session state, update the views). */
   sessionEnded?(): void;
+  /** The shell answered something a bridge asked of it (ShellEvents), e.g. a file chosen in a dialog. */
+  shellInput?(input: ShellInput): void;
 }

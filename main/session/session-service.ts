@@ -20,6 +20,7 @@ import { createOpusDecoder } from '../audio/opus-decoder-node';
 import { AudioBridge, type AudioBridgeOptions } from './bridges/audio-bridge';
 import { AgentBridges, type AgentBridgesOptions } from './bridges/agent-bridges';
 import { CursorBridge } from './bridges/cursor-bridge';
+import { defaultFeatureBridges } from './bridges/default-feature-bridges';
 import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
 import { RecentBridge, type RecentBridgeOptions } from './bridges/recent-bridge';
@@ -27,7 +28,7 @@ import { ViewsBridge } from './bridges/views-bridge';
 import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './display-stream/monitor-stream';
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
-import { noShellEvents, type ShellEvents } from './shell-events';
+import { noShellEvents, type ShellEvents, type ShellInput } from './shell-events';
 
 export { MAX_MONITORS } from './bridges/views-bridge';
 
@@ -40,7 +41,10 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   streamOptions?: MonitorStreamOptions;
   /** The audio bridge's codecs and settings (default: Opus decoded by opus-decoder in Node, no encoder). */
   audio?: Partial<AudioBridgeOptions>;
-  /** The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context. */
+  /**
+   * The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context; default:
+   * defaultFeatureBridges (each feature in a neutral form, so every request method has its handler).
+   */
   bridges?: (ctx: SessionContext) => SessionBridge[];
   /** The guest agent's bridges (clipboard, transfers, auto-resize): settings and the shell's hooks. */
   agent?: AgentBridgesOptions;
@@ -85,7 +89,7 @@ export class SessionService {
         new RecentBridge(ctx, recentOptions),
         new AudioBridge(ctx, { createDecoder: createOpusDecoder, ...deps.audio }),
         ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
-        ...(deps.bridges?.(ctx) ?? []),
+        ...(deps.bridges ?? defaultFeatureBridges)(ctx),
       ];
     });
     this.viewsBridge = views!;
@@ -185,6 +189,17 @@ export class SessionService {
   /** Sends a "Send key" combination (the menu). */
   sendKeys(combo: SendKeyCombo): void {
     this.inputBridge.sendKeys(combo);
+  }
+
+  /** Hands the shell's answer (a chosen file, a command's outcome) to the bridges. */
+  shellInput(input: ShellInput): void {
+    for (const bridge of this.controller.allBridges) {
+      try {
+        bridge.shellInput?.(input);
+      } catch (e) {
+        this.controller.logger.error(`${bridge.name}: shell input '${input.t}' failed: ${errorMessage(e)}`);
+      }
+    }
   }
 
   /** Closes the session; views stay attached. */

@@ -9,6 +9,7 @@ import type { Logger } from '../spice/logger';
 import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { SocketProcessLink } from '../ipc/socket-process-link';
 import { MuxType } from '../ipc/mux';
+import type { UsbLaunchOptions } from '../session/bridges/usb-launch-options';
 
 /** What the hub needs of a tab's WebSocket. */
 export interface TabSocket {
@@ -27,6 +28,8 @@ export interface WebViewsOptions {
   maxBufferedBytes: number;
   /** Reconnect by itself when a connection drops (default true; `saffron web --no-reconnect`). */
   autoReconnect?: boolean;
+  /** USB images and filters from `saffron web`'s command line. */
+  usb?: UsbLaunchOptions;
 }
 
 interface Tab {
@@ -59,6 +62,7 @@ export class WebViews {
         debug: options.debug,
         ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
       },
+      init: { shell: 'web', debug: options.debug, ...(options.usb ? { usb: options.usb } : {}) },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.
       onMessage: (m) => {
         if (m.t === 'state') this.state = m.state;

@@ -11,6 +11,11 @@ import type { Logger } from '../../spice/logger';
 import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
+import { checkImagePath } from '../../session/bridges/usb-images';
+import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../../session/bridges/usb-launch-options';
+
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+
 import {
   TlsSetupError,
   generateSelfSigned,
@@ -19,7 +24,7 @@ import {
   type TlsMaterial,
 } from '../../web/web-tls';
 
-const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [connection options]
+const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [USB options] [connection options]
 
 Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
 and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
@@ -32,6 +37,13 @@ and the page talks to it over a WebSocket. Without a URI the page shows the conn
                        lets the browser share its clipboard with the guest from another machine.
   --no-reconnect       do not reconnect by itself when the connection drops (default: retry with a countdown,
                        see docs/reconnect.md)
+
+USB options (docs/usb.md; the page's USB picker shows the devices of this machine):
+  --share-cd FILE.iso          share an ISO as a USB CD-ROM drive (repeatable)
+  --share-disk FILE.img        share a raw disk image read-only (repeatable); --share-disk-rw: read-write
+  --usb-auto-redirect FILTER   auto-share filter for devices plugged in (usbredir filter syntax)
+  --usb-redirect-on-connect FILTER   devices already plugged in and matching FILTER are shared on connect
+  The page may also share an image by typing its path, when listening on a loopback address.
 
 ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
@@ -105,8 +117,11 @@ export const webCommand: CliCommand = {
     let args: ParsedArgs;
     let listen = { host: '127.0.0.1', port: 0 };
     let timeoutMs: number | undefined;
+    let usb: Omit<UsbLaunchOptions, 'typedImagePaths'>;
     try {
-      args = parseWebArgs(argv);
+      const extracted = extractUsbLaunchArgs(argv, process.cwd());
+      usb = extracted.usb;
+      args = parseWebArgs(extracted.rest);
       if (args.flags.has('help')) {
         io.stdout(USAGE);
         return EXIT_OK;
@@ -126,6 +141,15 @@ export const webCommand: CliCommand = {
       io.stderr(USAGE);
       return EXIT_USAGE;
     }
+    for (const image of usb.images) {
+      const check = await checkImagePath(image.path, image, 'this computer');
+      if (!check.ok) {
+        io.stderr(
+          `saffron web: --share-${image.imageKind}: ${check.message}${check.hint ? ` (${check.hint})` : ''}`,
+        );
+        return EXIT_USAGE;
+      }
+    }
     const parsed = { listenHost: listen.host, listenPort: listen.port, target: args.positional[0] };
     const logger = stderrLogger(io, args.flags.has('verbose'));
     const rendererDir = defaultRendererDir();
@@ -137,14 +161,14 @@ export const webCommand: CliCommand = {
     if (parsed.target !== undefined) {
       try {
         config = await configFromArgs(parsed.target, args, io, {
-          capabilities: { window: true, hotkeys: true },
+          capabilities: { window: true, hotkeys: true, usbredir: true },
         });
       } catch (e) {
         io.stderr(`saffron web: ${printableText(errorMessage(e), 2048)}`);
         return isSpiceError(e) ? exitCodeFor(e.code) : EXIT_USAGE;
       }
     }
-    if (!['127.0.0.1', '::1', 'localhost'].includes(parsed.listenHost)) {
+    if (!LOOPBACK_HOSTS.includes(parsed.listenHost)) {
       io.stderr(`warning: listening on ${parsed.listenHost}: anyone who can reach it can use the VM`);
     }
     let tls: TlsMaterial | undefined;
@@ -173,6 +197,7 @@ export const webCommand: CliCommand = {
         debug: args.flags.has('verbose'),
         ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
         ...(config ? { config } : {}),
+        usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },
         ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       });
     } catch (e) {

@@ -91,7 +91,7 @@ export function runSessionProcess(
     if (m.t === 'init') {
       if (service) return;
       debug = m.debug;
-      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env);
+      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb);
       service = new SessionService({
         ...deps,
         agent: {
@@ -110,6 +110,9 @@ export function runSessionProcess(
           openFailed: (message) => link.send({ t: 'open-failed', message }),
           connecting: (config) => link.send({ t: 'connecting', config }),
           state: (state) => link.send({ t: 'state', state }),
+          usbChooseImage: (imageKind, writable) => link.send({ t: 'usb-choose-image', imageKind, writable }),
+          usbInstallUdevRule: ({ vendorId, productId }) =>
+            link.send({ t: 'usb-install-udev-rule', vendorId, productId }),
         },
       });
       if (m.crashed) service.showError(m.crashed.message, 'session-process', m.crashed.config);
@@ -149,6 +152,9 @@ export function runSessionProcess(
           return;
         case 'send-keys':
           service.sendKeys(m.combo);
+          return;
+        case 'usb-input':
+          service.shellInput(m.input);
           return;
         case 'shutdown':
           exit();
