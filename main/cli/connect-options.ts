@@ -10,11 +10,22 @@ import type { MultimediaClock } from '../spice/multimedia-clock';
 import { SpiceSession } from '../spice/session';
 import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
+import { videoPreferenceOption } from '../spice/video/video-caps';
+import { parseVideoCodecList } from '../../shared/video-codecs';
 import type { ArgSpec, ParsedArgs } from './args';
 import type { CliIo } from './command';
 
 export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = {
-  values: ['password', 'proxy', 'ca-file', 'host-subject', 'tls-ciphers', 'secure-channels', 'timeout'],
+  values: [
+    'password',
+    'proxy',
+    'ca-file',
+    'host-subject',
+    'tls-ciphers',
+    'secure-channels',
+    'timeout',
+    'video-codecs',
+  ],
   booleans: ['verbose'],
 };
 
@@ -26,6 +37,8 @@ export const CONNECT_USAGE = `Connection options:
   --tls-ciphers LIST  OpenSSL cipher list for TLS channels
   --secure-channels L channels that must use TLS: 'all' or a list such as main,display,inputs
   --timeout SECONDS   give up after this long (default 30)
+  --video-codecs LIST video codecs allowed, preferred first: mjpeg,vp8,vp9,h264,h265 or none (default: all
+                      the viewer decodes, in the server's order)
   --verbose           log protocol progress to stderr`;
 
 export async function configFromArgs(
@@ -46,6 +59,14 @@ export async function configFromArgs(
   set('tlsCiphers', 'tls-ciphers');
   const secure = args.values.get('secure-channels');
   if (secure !== undefined) options.secureChannels = parseChannelList(secure);
+  const videoCodecs = args.values.get('video-codecs');
+  if (videoCodecs !== undefined) {
+    try {
+      options.videoCodecs = parseVideoCodecList(videoCodecs);
+    } catch (e) {
+      throw new SpiceError('config', `--video-codecs: ${(e as Error).message}`);
+    }
+  }
   const config = await resolveTarget(target, options);
   for (const u of config.unsupported) io.stderr(`saffron: warning: ${u.key}: ${u.reason}`);
   for (const note of config.notes) io.stderr(`saffron: ${note}`);
@@ -82,6 +103,9 @@ export function sessionFor(
     logger,
     disableChannels: config.disableChannels,
     ...(extra.clock ? { clock: extra.clock } : {}),
-    features: [displayFeature({ logger, decodeInWorkers: false }), ...(extra.features ?? [])],
+    features: [
+      displayFeature({ logger, decodeInWorkers: false, ...videoPreferenceOption(config) }),
+      ...(extra.features ?? []),
+    ],
   });
 }

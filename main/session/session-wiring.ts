@@ -10,6 +10,7 @@ import type { Logger } from '../spice/logger';
 import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
+import { videoPreferenceOption } from '../spice/video/video-caps';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
@@ -23,7 +24,7 @@ export function createRealSession(config: ConnectionConfig, logger: Logger): Ses
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
-    features: [displayFeature({ logger })],
+    features: [displayFeature({ logger, ...videoPreferenceOption(config) })],
   });
 }
 

@@ -17,6 +17,8 @@ export interface ResolveOptions {
   tlsCiphers?: string;
   /** Channel types to force onto TLS ('all' or SPICE_CHANNEL_* values), added to the file's. */
   secureChannels?: 'all' | number[];
+  /** Video codecs allowed, in order of preference (SPICE_VIDEO_CODEC_TYPE_*; [] = none). */
+  videoCodecs?: number[];
   env: Record<string, string | undefined>;
   capabilities?: VvCapabilities;
 }
@@ -90,5 +92,6 @@ export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): Co
     if (opts.secureChannels === 'all' || config.secureChannels === 'all') config.secureChannels = 'all';
     else config.secureChannels = [...new Set([...config.secureChannels, ...opts.secureChannels])];
   }
+  if (opts.videoCodecs !== undefined) config.videoCodecs = [...opts.videoCodecs];
   return config;
 }
