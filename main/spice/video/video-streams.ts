@@ -136,7 +136,14 @@ export class VideoStreams {
     }
     const margin = mmTimeDiff(mmTimeMs, this.host.clock.nowMs());
     const report = entry.reporter.frame(mmTimeMs, margin);
-    if (report) this.host.sendReport(report);
+    if (report) {
+      this.host.logger.debug(`stream ${id}: STREAM_REPORT`, {
+        frames: report.num_frames,
+        drops: report.num_drops,
+        lastFrameDelayMs: report.last_frame_delay,
+      });
+      this.host.sendReport(report);
+    }
     if (!entry.decoder) {
       if (entry.ignoredFrames++ === 0)
         this.host.logger.debug(`stream ${id}: frames ignored (not played here)`);
