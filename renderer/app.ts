@@ -19,6 +19,7 @@ import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
 import { ConnectPanel } from './ui/connect-panel';
 import { byId } from './ui/dom';
+import { VideoLayer } from './video/video-layer';
 
 export class App {
   private state: SessionState = 'idle';
@@ -39,6 +40,7 @@ export class App {
   private readonly keyboard: KeyboardInput;
   private readonly pointer: PointerInput;
   private readonly panel: ConnectPanel;
+  private readonly video: VideoLayer;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
@@ -70,6 +72,10 @@ export class App {
       },
     });
     this.panel = new ConnectPanel({ request });
+    this.video = new VideoLayer(this.canvas, {
+      feedback: (report) => request('videoFeedback', report),
+      decoders: (codecs) => request('videoDecoders', { codecs }),
+    });
   }
 
   start(): void {
@@ -90,6 +96,7 @@ export class App {
       this.updateStatusBar(reason);
     });
     this.bridge.request('viewReady', {});
+    void this.video.start();
   }
 
   private displayActive(): boolean {
@@ -119,6 +126,7 @@ export class App {
       case 'surface':
         this.guest = { width: m.width, height: m.height };
         this.display.resize(m.width, m.height);
+        this.video.resize(m.width, m.height);
         this.layout();
         return;
       case 'damage':
@@ -126,6 +134,15 @@ export class App {
         return;
       case 'frame-end':
         this.display.frameEnd(m.seq);
+        return;
+      case 'video-stream':
+        this.video.stream(m);
+        return;
+      case 'video-frame':
+        this.video.frame(m);
+        return;
+      case 'video-stream-end':
+        this.video.end(m);
         return;
       case 'cursor-shape':
         this.cursor.setShape(m.cursor);

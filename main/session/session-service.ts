@@ -20,6 +20,8 @@ import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
 import { RecentBridge, type RecentBridgeOptions } from './bridges/recent-bridge';
 import { ViewsBridge } from './bridges/views-bridge';
+import { VideoBridge } from './bridges/video-bridge';
+import { createForwardVideo, type ForwardVideo } from '../spice/video/forward-backend';
 import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './display-stream/monitor-stream';
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
@@ -34,8 +36,10 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   /** Most recent connections kept. */
   maxRecent?: number;
   streamOptions?: MonitorStreamOptions;
-  /** The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context. */
+  /** The bridges of session-wide features (clipboard, transfers, audio, USB), built with the context. */
   bridges?: (ctx: SessionContext) => SessionBridge[];
+  /** The views' video decoders, shared with the sessions `createSession` makes (none: views decode no video). */
+  forwardVideo?: ForwardVideo;
 }
 
 /** A handle for one attached view: feed it validated requests, detach when the view goes away. */
@@ -72,6 +76,7 @@ export class SessionService {
         new CursorBridge(ctx),
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
+        new VideoBridge(ctx, deps.forwardVideo ?? createForwardVideo()),
         ...(deps.bridges?.(ctx) ?? []),
       ];
     });

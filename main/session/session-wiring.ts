@@ -11,6 +11,7 @@ import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
 import { videoPreferenceOption } from '../spice/video/video-caps';
+import { createForwardVideo, type ForwardVideo } from '../spice/video/forward-backend';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
@@ -18,17 +19,27 @@ import type { SessionLike } from './session-like';
 /** What the app (window) can act on in a .vv file. */
 const APP_CAPABILITIES = { window: true, hotkeys: true };
 
-export function createRealSession(config: ConnectionConfig, logger: Logger): SessionLike {
+export function createRealSession(
+  config: ConnectionConfig,
+  logger: Logger,
+  forwardVideo?: ForwardVideo,
+): SessionLike {
   return new SpiceSession({
     opener: createStreamOpener(config, { logger }),
     password: config.password ?? '',
     logger,
     disableChannels: config.disableChannels,
-    features: [displayFeature({ logger, ...videoPreferenceOption(config) })],
+    features: [
+      displayFeature({
+        logger,
+        ...videoPreferenceOption(config),
+        ...(forwardVideo ? { viewVideo: forwardVideo.backend } : {}),
+      }),
+    ],
   });
 }
 
-/** The bridges of session-wide features, after the built-in ones (none yet: clipboard, audio, USB, video). */
+/** The bridges of session-wide features, after the built-in ones (none yet: clipboard, audio, USB). */
 export function featureBridges(_ctx: SessionContext): SessionBridge[] {
   return [];
 }
@@ -36,9 +47,14 @@ export function featureBridges(_ctx: SessionContext): SessionBridge[] {
 export function realSessionDeps(
   logger: Logger,
   env: Record<string, string | undefined>,
-): Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges'> {
+): Pick<
+  SessionServiceDeps,
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'forwardVideo'
+> {
+  // One per session process: the views' decoder reports outlive each session.
+  const forwardVideo = createForwardVideo();
   return {
-    createSession: (config) => createRealSession(config, logger),
+    createSession: (config) => createRealSession(config, logger, forwardVideo),
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
       const config = parseVvFile(text, { capabilities: APP_CAPABILITIES });
@@ -47,5 +63,6 @@ export function realSessionDeps(
     },
     resolveTarget: (target) => resolveTarget(target, { env, capabilities: APP_CAPABILITIES }),
     bridges: featureBridges,
+    forwardVideo,
   };
 }

@@ -81,6 +81,8 @@ export interface SessionEventMap {
     width: number;
     height: number;
     mmTimeMs: number;
+    /** Show it this many ms from now (its mm-time minus the session clock at arrival; < 0: late). */
+    delayMs: number;
   };
   'video-stream-clip': { channelId: number; streamId: number; clip: Rect[] | null };
   'video-stream-destroy': { channelId: number; streamId: number };

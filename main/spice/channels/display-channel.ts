@@ -40,8 +40,10 @@ const INVAL_WAIT_TIMEOUT_MS = 5000;
 export interface DisplayChannelOptions {
   /** SPICE_IMAGE_COMPRESSION_* to ask for with PREFERRED_COMPRESSION (advertises PREF_COMPRESSION). */
   preferredCompression?: number;
-  /** Video backends in order of preference (default: MJPEG decoded in the core). */
+  /** Video backends in order of preference (default: `viewVideo` if given, then MJPEG decoded in the core). */
   video?: readonly VideoBackend[];
+  /** A backend tried before the core's MJPEG one (the views' WebCodecs decoders: forward-backend.ts). */
+  viewVideo?: VideoBackend;
   /** Which video codecs may be used and which are preferred (`--video-codecs`, the preference setting). */
   videoPreference?: VideoPreference;
 }
@@ -89,7 +91,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
         },
         unsupported: (what) => this.unsupported(what),
       },
-      options.video ?? [mjpegCoreBackend(shared.decoders)],
+      options.video ?? [...(options.viewVideo ? [options.viewVideo] : []), mjpegCoreBackend(shared.decoders)],
     );
     this.surfaces = new DisplaySurfaces({
       imageCache: shared.imageCache,

@@ -46,6 +46,8 @@ export interface VideoFrame {
   height: number;
   /** The server's multimedia time stamp of the frame (when it should be shown). */
   mmTimeMs: number;
+  /** How long until that time by the session's clock when the frame arrived (< 0: already late). */
+  marginMs: number;
 }
 
 /** What a backend may do with its output. */

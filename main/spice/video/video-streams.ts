@@ -156,6 +156,7 @@ export class VideoStreams {
         width: sized?.width ?? stream.width,
         height: sized?.height ?? stream.height,
         mmTimeMs,
+        marginMs: margin,
       });
     } catch (e) {
       // One bad frame must not end the stream (spice-gtk drops it too).

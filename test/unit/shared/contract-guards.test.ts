@@ -29,6 +29,8 @@ const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   requestMouseMode: { mode: 2 },
   frameAck: { seq: 12 },
   command: { command: 'zoom-fit' },
+  videoDecoders: { codecs: [2, 3, 4] },
+  videoFeedback: { channelId: 0, streamId: 3, drops: 2, error: '' },
 };
 
 void test('every method has a guard that accepts a valid payload', () => {
@@ -124,6 +126,26 @@ const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }
   },
   'mouse-mode': { kind: 'mouse-mode', mode: 2, supported: 3 },
   modifiers: { kind: 'modifiers', modifiers: 4 },
+  'video-stream': {
+    kind: 'video-stream',
+    channelId: 0,
+    streamId: 2,
+    codec: 2,
+    topDown: true,
+    rect: { left: -10, top: 0, right: 310, bottom: 240 },
+    clip: [{ left: 0, top: 0, right: 20, bottom: 20 }],
+  },
+  'video-frame': {
+    kind: 'video-frame',
+    channelId: 0,
+    streamId: 2,
+    delayMs: -40,
+    width: 320,
+    height: 240,
+    rect: { left: 0, top: 0, right: 320, bottom: 240 },
+    data: new Uint8Array(100),
+  },
+  'video-stream-end': { kind: 'video-stream-end', channelId: 0, streamId: 2 },
 };
 
 void test('every message kind has a guard that accepts a valid message (what the view checks on arrival)', () => {
@@ -148,6 +170,11 @@ void test('message guards reject wrong sizes, extra keys, unknown kinds and non-
     { kind: 'cursor-shape', cursor: { width: 2000, height: 1, hotX: 0, hotY: 0, pixels: px(2000, 1) } },
     { kind: 'status', state: 'exploded', message: '', canReconnect: false },
     { kind: 'notice', level: 'info', message: 'x'.repeat(5000) },
+    { ...VALID_MESSAGES['video-stream'], clip: [{ left: 5, top: 0, right: 5, bottom: 1 }] },
+    { ...VALID_MESSAGES['video-stream'], codec: 0 },
+    { ...VALID_MESSAGES['video-frame'], data: [1, 2] },
+    { ...VALID_MESSAGES['video-frame'], width: 0 },
+    { ...VALID_MESSAGES['video-stream-end'], streamId: -1 },
     { kind: 'recent', entries: [{ id: 'x' }] },
     { kind: 'modifiers', modifiers: 8 },
     { kind: 'frame-end', seq: -1 },
