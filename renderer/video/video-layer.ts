@@ -17,8 +17,11 @@ import { codecString, probeVideoDecoders } from './decoder-probe';
 import { h264CodecString, isKeyFrame } from './key-frame';
 
 const MAX_STREAMS = 64;
-/** Chunks waiting in a decoder before frames are skipped up to the next key frame. */
-const MAX_DECODE_QUEUE = 8;
+/**
+ * Chunks waiting in a decoder before the stream is given up (the server then sends pictures). Skipping to the next
+ * key frame is no cure: spice-server's encoders send key frames rarely (H.264: intra refresh, none at all).
+ */
+const MAX_DECODE_QUEUE = 32;
 /** Decoded frames waiting for their time. */
 const MAX_PENDING = 6;
 /** Frames without a key frame to start from before the stream is given up (H.264 with intra refresh). */
@@ -55,9 +58,9 @@ class StreamPlayer {
   push(m: VideoFrameMessage): void {
     if (this.failed) return;
     const key = isKeyFrame(this.info.codec, m.data);
-    if (this.decoder && this.decoder.decodeQueueSize >= MAX_DECODE_QUEUE && !key) {
-      // The decoder is behind: skip to the next key frame (reported as drops).
-      this.waitingForKey = true;
+    if (this.decoder && this.decoder.decodeQueueSize >= MAX_DECODE_QUEUE) {
+      this.fail(`the decoder cannot keep up (${this.decoder.decodeQueueSize} frames queued)`);
+      return;
     }
     if (this.waitingForKey && !key) {
       this.drops++;
@@ -211,6 +214,7 @@ export class VideoLayer {
     }
     if (this.streams.size >= MAX_STREAMS) return;
     this.streams.set(key, new StreamPlayer(m, this));
+    this.canvas.dataset.streams = String(Number(this.canvas.dataset.streams ?? '0') + 1);
   }
 
   frame(m: VideoFrameMessage): void {
@@ -255,6 +259,7 @@ export class VideoLayer {
     player.drops = 0;
     this.ctx.clearRect(...xywh(player.info.rect));
     this.canvas.dataset.failed = String(Number(this.canvas.dataset.failed ?? '0') + 1);
+    this.canvas.dataset.lastError = reason.slice(0, 200);
   }
 
   dispose(): void {

@@ -88,11 +88,17 @@ async function playStream(codecs: string, codec: number): Promise<void> {
     await server.waitFor((e) => e.event === 'display_client' && e.present === true, { timeoutMs: 20000 });
     const mark = server.eventCount;
     await server.sendOk({ cmd: 'stream', ...STREAM, frames: 150, fps: 25 });
-    await page.waitForFunction(
-      () => Number(document.getElementById('video-layer')?.dataset.frames ?? '0') >= 10,
-      undefined,
-      { timeout: 30000 },
-    );
+    const layerState = () =>
+      page.evaluate(() => JSON.stringify(document.getElementById('video-layer')?.dataset ?? {}));
+    await page
+      .waitForFunction(
+        () => Number(document.getElementById('video-layer')?.dataset.frames ?? '0') >= 3,
+        undefined,
+        { timeout: 30000 },
+      )
+      .catch(async (e: unknown) => {
+        throw new Error(`no decoded frames drawn: layer ${await layerState()} (${String(e)})`);
+      });
     const points: [number, number][] = [];
     for (let y = 20; y < STREAM.height; y += 40)
       for (let x = 20; x < STREAM.width; x += 50) points.push([x, y]);
@@ -120,7 +126,11 @@ async function playStream(codecs: string, codec: number): Promise<void> {
       [0, 0],
       'the layer is transparent outside the stream',
     );
-    assert.equal(await page.getAttribute('#video-layer', 'data-failed'), null, 'no stream failed');
+    assert.equal(
+      await page.getAttribute('#video-layer', 'data-failed'),
+      null,
+      `no stream failed: ${await layerState()}`,
+    );
     await server.waitFor((e) => e.event === 'stream_done', { after: mark, timeoutMs: 30000 });
     // spice-server ends an idle stream after about a second; then the layer is cleared over the stream.
     await page.waitForFunction(
