@@ -23,6 +23,7 @@ import { ConnectPanel } from './ui/connect-panel';
 import { ReconnectControls } from './reconnect/reconnect-controls';
 import { byId } from './ui/dom';
 import { mountUsb, type UsbMount } from './usb/usb-feature';
+import { VideoLayer } from './video/video-layer';
 
 export class App {
   private state: SessionState = 'idle';
@@ -46,6 +47,7 @@ export class App {
   private usb: UsbMount | undefined;
   private agentFeatures: { refreshSize(): void } | undefined;
   private readonly reconnectControls: ReconnectControls;
+  private readonly video: VideoLayer;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
@@ -80,6 +82,10 @@ export class App {
       },
     });
     this.panel = new ConnectPanel({ request });
+    this.video = new VideoLayer(this.canvas, {
+      feedback: (report) => request('videoFeedback', report),
+      decoders: (codecs) => request('videoDecoders', { codecs }),
+    });
   }
 
   start(): void {
@@ -115,6 +121,7 @@ export class App {
       this.updateStatusBar(reason);
     });
     this.bridge.request('viewReady', {});
+    void this.video.start();
   }
 
   /** Sound and microphone (renderer/audio): its controls go in the toolbar; tests read it with #audio-test=1. */
@@ -155,6 +162,7 @@ export class App {
       case 'surface':
         this.guest = { width: m.width, height: m.height };
         this.display.resize(m.width, m.height);
+        this.video.resize(m.width, m.height);
         this.layout();
         return;
       case 'damage':
@@ -162,6 +170,15 @@ export class App {
         return;
       case 'frame-end':
         this.display.frameEnd(m.seq);
+        return;
+      case 'video-stream':
+        this.video.stream(m);
+        return;
+      case 'video-frame':
+        this.video.frame(m);
+        return;
+      case 'video-stream-end':
+        this.video.end(m);
         return;
       case 'cursor-shape':
         this.cursor.setShape(m.cursor);

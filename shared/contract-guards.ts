@@ -137,6 +137,19 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
   usbViewFocus: (v): v is RequestMap['usbViewFocus'] =>
     isRecord(v) && hasExactKeys(v, ['focused']) && typeof v.focused === 'boolean',
   ...AGENT_REQUEST_GUARDS,
+  videoDecoders: (v): v is RequestMap['videoDecoders'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['codecs']) &&
+    Array.isArray(v.codecs) &&
+    v.codecs.length <= 16 &&
+    v.codecs.every((c) => isInt(c, 1, 255)),
+  videoFeedback: (v): v is RequestMap['videoFeedback'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['channelId', 'streamId', 'drops', 'error']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff) &&
+    isInt(v.drops, 0, 1_000_000) &&
+    isString(v.error, LIMITS.maxMessageLength),
 };
 
 export function isRequestMethod(value: unknown): value is RequestMethod {
@@ -191,6 +204,20 @@ export function isRect(v: unknown, maxEdge: number = LIMITS.maxSurfaceEdge): v i
     isInt(v.top, 0, maxEdge) &&
     isInt(v.right, 0, maxEdge) &&
     isInt(v.bottom, 0, maxEdge) &&
+    v.right > v.left &&
+    v.bottom > v.top
+  );
+}
+
+/** A rectangle that may reach outside the monitor (video streams), within ±2 surface edges. */
+export function isVideoRect(v: unknown): v is Rect {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['left', 'top', 'right', 'bottom']) &&
+    isCoord(v.left) &&
+    isCoord(v.top) &&
+    isCoord(v.right) &&
+    isCoord(v.bottom) &&
     v.right > v.left &&
     v.bottom > v.top
   );
@@ -332,6 +359,32 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     isBool(v.visible),
   command: (v): v is MessageOf<'command'> =>
     isRecord(v) && hasExactKeys(v, ['kind', 'command']) && isOneOf(VIEW_COMMANDS, v.command),
+  'video-stream': (v): v is MessageOf<'video-stream'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'channelId', 'streamId', 'codec', 'topDown', 'rect', 'clip']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff) &&
+    isInt(v.codec, 1, 255) &&
+    isBool(v.topDown) &&
+    isVideoRect(v.rect) &&
+    (v.clip === null ||
+      (Array.isArray(v.clip) && v.clip.length <= LIMITS.maxVideoClipRects && v.clip.every(isVideoRect))),
+  'video-frame': (v): v is MessageOf<'video-frame'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'channelId', 'streamId', 'delayMs', 'width', 'height', 'rect', 'data']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff) &&
+    isInt(v.delayMs, -0x80000000, 0x7fffffff) &&
+    isInt(v.width, 1, LIMITS.maxSurfaceEdge) &&
+    isInt(v.height, 1, LIMITS.maxSurfaceEdge) &&
+    isVideoRect(v.rect) &&
+    v.data instanceof Uint8Array &&
+    v.data.byteLength <= LIMITS.maxVideoFrameBytes,
+  'video-stream-end': (v): v is MessageOf<'video-stream-end'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'channelId', 'streamId']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff),
   // per session
   status: (v): v is MessageOf<'status'> =>
     isRecord(v) &&

@@ -50,6 +50,10 @@ export const LIMITS = {
   maxMessageLength: 4096,
   /** Most recent connections sent to a view. */
   maxRecentEntries: 64,
+  /** Largest encoded video frame carried to a view (bytes). */
+  maxVideoFrameBytes: 32 << 20,
+  /** Most clip rectangles of one video stream. */
+  maxVideoClipRects: 1024,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import type { SessionFeature } from '../spice/session-feature';
 import { createStreamOpener } from '../spice/transport/opener';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../spice/memory-budget';
 import { numberOption, type ArgSpec, type ParsedArgs } from './args';
+import { videoPreferenceOption } from '../spice/video/video-caps';
+import { parseVideoCodecList } from '../../shared/video-codecs';
 import type { CliIo } from './command';
 
 export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = {
@@ -27,6 +29,7 @@ export const CONNECT_ARG_SPEC: Required<Pick<ArgSpec, 'values' | 'booleans'>> = 
     'max-memory',
     'udpack-public-key',
     'udpack-token',
+    'video-codecs',
   ],
   booleans: ['verbose'],
 };
@@ -42,6 +45,8 @@ export const CONNECT_USAGE = `Connection options:
   --max-memory MIB    most memory the server may make Saffron hold (default ${DEFAULT_MEMORY_BUDGET_BYTES / 1024 / 1024})
   --udpack-public-key FILE  the UDPack gateway's public key (gateway-pub.pem), for spice+udpack://GATEWAY:PORT
   --udpack-token T    the token the UDPack gateway checks (default: SAFFRON_UDPACK_TOKEN)
+  --video-codecs LIST video codecs allowed, preferred first: mjpeg,vp8,vp9,h264,h265 or none (default: all
+                      the viewer decodes, in the server's order)
   --verbose           log protocol progress to stderr`;
 
 /** Default --timeout in seconds. */
@@ -90,6 +95,14 @@ export async function configFromArgs(
   set('udpackToken', 'udpack-token');
   const secure = args.values.get('secure-channels');
   if (secure !== undefined) options.secureChannels = parseChannelList(secure);
+  const videoCodecs = args.values.get('video-codecs');
+  if (videoCodecs !== undefined) {
+    try {
+      options.videoCodecs = parseVideoCodecList(videoCodecs);
+    } catch (e) {
+      throw new SpiceError('config', `--video-codecs: ${(e as Error).message}`);
+    }
+  }
   const config = await resolveTarget(target, options);
   // A .vv file is downloaded from a server too: its text is made printable like any server string.
   for (const u of config.unsupported)
@@ -131,6 +144,9 @@ export function sessionFor(
     disableChannels: config.disableChannels,
     ...(limits ? { linkTimeoutMs: limits.timeoutMs, maxMemoryBytes: limits.maxMemoryBytes } : {}),
     ...(extra.clock ? { clock: extra.clock } : {}),
-    features: [displayFeature({ logger, decodeInWorkers: false }), ...(extra.features ?? [])],
+    features: [
+      displayFeature({ logger, decodeInWorkers: false, ...videoPreferenceOption(config) }),
+      ...(extra.features ?? []),
+    ],
   });
 }

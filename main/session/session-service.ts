@@ -25,6 +25,8 @@ import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
 import { RecentBridge, type RecentBridgeOptions } from './bridges/recent-bridge';
 import { ViewsBridge } from './bridges/views-bridge';
+import { VideoBridge } from './bridges/video-bridge';
+import { createForwardVideo, type ForwardVideo } from '../spice/video/forward-backend';
 import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './display-stream/monitor-stream';
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
@@ -48,6 +50,8 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   bridges?: (ctx: SessionContext) => SessionBridge[];
   /** The guest agent's bridges (clipboard, transfers, auto-resize): settings and the shell's hooks. */
   agent?: AgentBridgesOptions;
+  /** The views' video decoders, shared with the sessions `createSession` makes (none: views decode no video). */
+  forwardVideo?: ForwardVideo;
 }
 
 /** A handle for one attached view: feed it validated requests, detach when the view goes away. */
@@ -89,6 +93,7 @@ export class SessionService {
         new RecentBridge(ctx, recentOptions),
         new AudioBridge(ctx, { createDecoder: createOpusDecoder, ...deps.audio }),
         ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
+        new VideoBridge(ctx, deps.forwardVideo ?? createForwardVideo()),
         ...(deps.bridges ?? defaultFeatureBridges)(ctx),
       ];
     });

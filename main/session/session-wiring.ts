@@ -22,6 +22,8 @@ import { ClipboardRelay } from './bridges/agent-bridges';
 import { diskPathOpener, type PathOpener } from './bridges/transfer-bridge';
 import { openFileSource } from '../spice/agent/file-source';
 import type { ClipboardAdapter } from '../spice/agent/clipboard-adapter';
+import { videoPreferenceOption } from '../spice/video/video-caps';
+import { createForwardVideo, type ForwardVideo } from '../spice/video/forward-backend';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
@@ -35,8 +37,16 @@ export function createRealSession(
   clipboard: ClipboardAdapter | null = null,
   bridgeFeatures: SessionFeature[] = [],
   usb?: UsbSessions,
+  forwardVideo?: ForwardVideo,
 ): SessionLike {
-  const features: SessionFeature[] = [displayFeature({ logger }), ...bridgeFeatures];
+  const features: SessionFeature[] = [
+    displayFeature({
+      logger,
+      ...videoPreferenceOption(config),
+      ...(forwardVideo ? { viewVideo: forwardVideo.backend } : {}),
+    }),
+    ...bridgeFeatures,
+  ];
   const usbFeature = usb?.featureFor(config);
   if (usbFeature) features.push(usbFeature.feature);
   const session = new SpiceSession({
@@ -75,13 +85,16 @@ export function realSessionDeps(
   usbBackend: UsbBackend = new NodeUsbBackend({ logger }),
 ): Pick<
   SessionServiceDeps,
-  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent' | 'audio'
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent' | 'audio' | 'forwardVideo'
 > {
   const clipboardRelay = new ClipboardRelay();
   // One host backend for every session of the process (it loads the native module once, on first use).
   const usb = new UsbSessions({ logger, launch: usbLaunch, backend: usbBackend });
+  // One per session process: the views' decoder reports outlive each session.
+  const forwardVideo = createForwardVideo();
   return {
-    createSession: (config, features) => createRealSession(config, logger, clipboardRelay, features, usb),
+    createSession: (config, features) =>
+      createRealSession(config, logger, clipboardRelay, features, usb, forwardVideo),
     agent: { clipboardRelay, openPaths: diskPaths },
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
@@ -93,5 +106,6 @@ export function realSessionDeps(
     bridges: (ctx) => featureBridges(ctx, usb),
     // The microphone is encoded in Node when Opus recording is on (opusscript; docs/audio.md).
     audio: { opusEncoder: createOpusEncoder },
+    forwardVideo,
   };
 }

@@ -61,8 +61,8 @@ export class WebViews {
         shell: 'web',
         debug: options.debug,
         ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
+        ...(options.usb ? { usb: options.usb } : {}),
       },
-      init: { shell: 'web', debug: options.debug, ...(options.usb ? { usb: options.usb } : {}) },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.
       onMessage: (m) => {
         if (m.t === 'state') this.state = m.state;

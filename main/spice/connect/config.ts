@@ -113,6 +113,11 @@ export interface ConnectionConfig {
   /** wallpaper, font-smooth, animation, all. */
   disableEffects?: string[];
   version?: VersionRequirement;
+  /**
+   * Video codecs the display may use, in order of preference (SPICE_VIDEO_CODEC_TYPE_*, from `--video-codecs`);
+   * [] = no video streams (the server sends images); absent = every codec the viewer plays, server's order.
+   */
+  videoCodecs?: number[];
   /** The .vv file asked to be deleted after reading (done by loadVvFile). */
   deleteThisFile: boolean;
   /** Settings read but not acted on, for warnings. */

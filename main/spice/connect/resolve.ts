@@ -21,6 +21,8 @@ export interface ResolveOptions {
   udpackPublicKeyFile?: string;
   /** The UDPack token (wins over the .vv's x-udpack-token and SAFFRON_UDPACK_TOKEN). */
   udpackToken?: string;
+  /** Video codecs allowed, in order of preference (SPICE_VIDEO_CODEC_TYPE_*; [] = none). */
+  videoCodecs?: number[];
   env: Record<string, string | undefined>;
   capabilities?: VvCapabilities;
 }
@@ -126,6 +128,7 @@ export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): Co
     if (opts.secureChannels === 'all' || config.secureChannels === 'all') config.secureChannels = 'all';
     else config.secureChannels = [...new Set([...config.secureChannels, ...opts.secureChannels])];
   }
+  if (opts.videoCodecs !== undefined) config.videoCodecs = [...opts.videoCodecs];
   return config;
 }
 

@@ -43,6 +43,7 @@ function setup(now = { ms: 0 }): {
     shell: 'web',
     session: undefined,
     connected: true,
+    reconnecting: false,
     config: undefined,
     views,
     broadcast: (m) => views.forEach((v) => v.send(m)),

@@ -61,6 +61,8 @@ const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   transferReadFailed: { fileId: 1, readId: 3, message: 'NotReadableError' },
   transferCancel: {},
   transferPick: {},
+  videoDecoders: { codecs: [2, 3, 4] },
+  videoFeedback: { channelId: 0, streamId: 3, drops: 2, error: '' },
 };
 
 void test('every method has a guard that accepts a valid payload', () => {
@@ -268,6 +270,26 @@ const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }
     items: [{ id: 1, name: 'a.txt', sizeBytes: 12, sentBytes: 0, state: 'failed', error: 'disk full' }],
     totals: { files: 1, finished: 0, failed: 1, totalBytes: 12, sentBytes: 0 },
   },
+  'video-stream': {
+    kind: 'video-stream',
+    channelId: 0,
+    streamId: 2,
+    codec: 2,
+    topDown: true,
+    rect: { left: -10, top: 0, right: 310, bottom: 240 },
+    clip: [{ left: 0, top: 0, right: 20, bottom: 20 }],
+  },
+  'video-frame': {
+    kind: 'video-frame',
+    channelId: 0,
+    streamId: 2,
+    delayMs: -40,
+    width: 320,
+    height: 240,
+    rect: { left: 0, top: 0, right: 320, bottom: 240 },
+    data: new Uint8Array(100),
+  },
+  'video-stream-end': { kind: 'video-stream-end', channelId: 0, streamId: 2 },
 };
 
 void test('every message kind has a guard that accepts a valid message (what the view checks on arrival)', () => {
@@ -292,6 +314,11 @@ void test('message guards reject wrong sizes, extra keys, unknown kinds and non-
     { kind: 'cursor-shape', cursor: { width: 2000, height: 1, hotX: 0, hotY: 0, pixels: px(2000, 1) } },
     { kind: 'status', state: 'exploded', message: '', canReconnect: false },
     { kind: 'notice', level: 'info', message: 'x'.repeat(5000) },
+    { ...VALID_MESSAGES['video-stream'], clip: [{ left: 5, top: 0, right: 5, bottom: 1 }] },
+    { ...VALID_MESSAGES['video-stream'], codec: 0 },
+    { ...VALID_MESSAGES['video-frame'], data: [1, 2] },
+    { ...VALID_MESSAGES['video-frame'], width: 0 },
+    { ...VALID_MESSAGES['video-stream-end'], streamId: -1 },
     { kind: 'recent', entries: [{ id: 'x' }] },
     { kind: 'modifiers', modifiers: 8 },
     { kind: 'frame-end', seq: -1 },

@@ -135,3 +135,26 @@ void test('audio frames round-trip as data frames; record data requests too; mal
   }) as Uint8Array;
   assert.equal(parseRequestFrame(tooBig), undefined);
 });
+
+void test('video frames round-trip as binary with the bytes untouched; a bad header or JSON form is refused', () => {
+  const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  const message = {
+    kind: 'video-frame' as const,
+    channelId: 1,
+    streamId: 7,
+    delayMs: -25,
+    width: 320,
+    height: 240,
+    rect: { left: -16, top: 8, right: 304, bottom: 248 },
+    data,
+  };
+  const encoded = encodeViewMessage(message);
+  assert.ok(encoded instanceof Uint8Array);
+  assert.deepEqual(decodeViewMessage(encoded), message);
+  const zeroWidth = Uint8Array.from(encoded);
+  zeroWidth[8] = 0;
+  zeroWidth[9] = 0;
+  assert.equal(decodeViewMessage(zeroWidth), undefined);
+  assert.equal(decodeViewMessage(encoded.subarray(0, 20)), undefined);
+  assert.equal(decodeViewMessage(JSON.stringify({ ...message, data: [] })), undefined);
+});
