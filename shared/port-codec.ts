@@ -169,6 +169,8 @@ function decodeBinary(bytes: Uint8Array): PortMessage | undefined {
       const value = decodeDataFrame(bytes);
       return isPortMessage(value) ? value : undefined;
     }
+    case BINARY_TAGS['video-frame']:
+      return decodeVideoFrame(bytes, view);
     default:
       return undefined;
   }

@@ -73,6 +73,7 @@ void test('streams reach the views that show them; feedback reaches the stream t
   const drops: number[] = [];
   const target: VideoTarget = {
     drawFrame: () => assert.fail('nothing is drawn in the core'),
+    reserveFrame: () => assert.fail('the forward backend reserves no decoded frame'),
     emit: (name, payload) => s.emit(name, payload),
     fail: (_stream, reason) => failed.push(reason),
     drops: (_stream, count) => drops.push(count),
