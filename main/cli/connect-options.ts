@@ -65,14 +65,18 @@ export interface SessionLimits {
 export function limitsFromArgs(args: ParsedArgs, io?: Pick<CliIo, 'uptimeMs'>): SessionLimits {
   const timeoutS = numberOption(args, 'timeout', DEFAULT_TIMEOUT_S);
   if (timeoutS <= 0) throw new SpiceError('config', '--timeout must be more than 0 seconds');
+  const spent = Math.min(io?.uptimeMs?.() ?? 0, timeoutS * 500);
+  return { timeoutMs: timeoutS * 1000 - spent, timeoutS, maxMemoryBytes: maxMemoryFromArgs(args) };
+}
+
+/**
+ * --max-memory in bytes: the session memory budget. Commands whose --timeout means something else (usb: the first
+ * connection; capture-audio: waiting for sound; send-file: silence) still take this cap.
+ */
+export function maxMemoryFromArgs(args: ParsedArgs): number {
   const memoryMiB = numberOption(args, 'max-memory', DEFAULT_MEMORY_BUDGET_BYTES / 1024 / 1024);
   if (memoryMiB < 16) throw new SpiceError('config', '--max-memory must be at least 16 (MiB)');
-  const spent = Math.min(io?.uptimeMs?.() ?? 0, timeoutS * 500);
-  return {
-    timeoutMs: timeoutS * 1000 - spent,
-    timeoutS,
-    maxMemoryBytes: Math.floor(memoryMiB * 1024 * 1024),
-  };
+  return Math.floor(memoryMiB * 1024 * 1024);
 }
 
 export async function configFromArgs(
@@ -134,15 +138,23 @@ export function parseChannelList(text: string): 'all' | number[] {
 export function sessionFor(
   config: ConnectionConfig,
   logger: Logger,
-  extra: { features?: readonly SessionFeature[]; clock?: MultimediaClock; limits?: SessionLimits } = {},
+  extra: {
+    features?: readonly SessionFeature[];
+    clock?: MultimediaClock;
+    limits?: SessionLimits;
+    /** The memory budget alone, for commands without a hard deadline (`limits` carries it otherwise). */
+    maxMemoryBytes?: number;
+  } = {},
 ): SpiceSession {
   const { limits } = extra;
+  const maxMemoryBytes = limits?.maxMemoryBytes ?? extra.maxMemoryBytes;
   return new SpiceSession({
     opener: createStreamOpener(config, { logger, ...(limits ? { connectTimeoutMs: limits.timeoutMs } : {}) }),
     ...(config.password !== undefined ? { password: config.password } : {}),
     logger,
     disableChannels: config.disableChannels,
-    ...(limits ? { linkTimeoutMs: limits.timeoutMs, maxMemoryBytes: limits.maxMemoryBytes } : {}),
+    ...(limits ? { linkTimeoutMs: limits.timeoutMs } : {}),
+    ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
     ...(extra.clock ? { clock: extra.clock } : {}),
     features: [
       displayFeature({ logger, decodeInWorkers: false, ...videoPreferenceOption(config) }),

@@ -13,7 +13,13 @@ import type { SpiceSession } from '../../spice/session';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand, CliIo } from '../command';
-import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
+import {
+  CONNECT_ARG_SPEC,
+  CONNECT_USAGE,
+  configFromArgs,
+  maxMemoryFromArgs,
+  sessionFor,
+} from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { sessionDeadline } from '../wait';
@@ -136,7 +142,11 @@ async function capture(
     });
     decoding = new DecodingSink(wav, createOpusDecoder, (e) => logger.warn(`playback: ${e.message}`));
     await decoding.prepare();
-    session = sessionFor(config, logger, { clock, features: [playbackFeature(decoding)] });
+    session = sessionFor(config, logger, {
+      clock,
+      features: [playbackFeature(decoding)],
+      maxMemoryBytes: maxMemoryFromArgs(args),
+    });
     session.on('channel-error', (e) => {
       if (e.type === E.SPICE_CHANNEL_PLAYBACK) logger.warn(`playback: ${e.error.message}`);
     });

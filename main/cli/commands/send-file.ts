@@ -13,7 +13,7 @@ import { createStreamOpener } from '../../spice/transport/opener';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand, CliIo } from '../command';
-import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs } from '../connect-options';
+import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, maxMemoryFromArgs } from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_AGENT, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, exitCodeFor } from '../exit-codes';
 import { sessionDeadline } from '../wait';
@@ -151,6 +151,7 @@ ${CONNECT_USAGE}`,
         ...(config.password !== undefined ? { password: config.password } : {}),
         logger,
         disableChannels: NOT_MAIN,
+        maxMemoryBytes: maxMemoryFromArgs(args),
       });
       const connected = sessionDeadline(session, timeoutMs, 'the server');
       try {

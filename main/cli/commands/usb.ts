@@ -14,7 +14,13 @@ import { NodeUsbBackend } from '../../usb/node-usb-backend';
 import { numberOption, parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand, CliIo } from '../command';
-import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
+import {
+  CONNECT_ARG_SPEC,
+  CONNECT_USAGE,
+  configFromArgs,
+  maxMemoryFromArgs,
+  sessionFor,
+} from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes';
 import { sessionDeadline } from '../wait';
@@ -214,7 +220,7 @@ export const usbCommand: CliCommand = {
           : {}),
       });
       manager = usb.manager;
-      session = sessionFor(config, logger, { features: [usb] });
+      session = sessionFor(config, logger, { features: [usb], maxMemoryBytes: maxMemoryFromArgs(args) });
     } catch (e) {
       return reportError(e, io);
     }
