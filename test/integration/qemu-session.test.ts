@@ -97,7 +97,7 @@ test('an unreachable port and a non-SPICE peer get their own messages and exit c
   try {
     const r = await runCli(['info', `spice://127.0.0.1:${port}`, '--timeout', '10']);
     assert.equal(r.code, EXIT_NOT_SPICE, r.stderr);
-    assert.match(r.stderr, /not a SPICE/);
+    assert.match(r.stderr, /this is an HTTP port, not SPICE: check the port number/);
   } finally {
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
