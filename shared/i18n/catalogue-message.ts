@@ -9,3 +9,10 @@ export interface PluralMessage {
 }
 
 export type Message = string | PluralMessage;
+
+/** Every form of a message (one for a plain template). */
+export function formsOf(message: Message): string[] {
+  if (typeof message === 'string') return [message];
+  const { zero, one, two, few, many, other } = message;
+  return [zero, one, two, few, many, other].filter((f): f is string => f !== undefined);
+}

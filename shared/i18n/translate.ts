@@ -2,6 +2,7 @@
 // chosen by the locale's plural rules (Intl.PluralRules). Used by the renderer, the Electron menus and the CLI, so
 // every user-facing string goes through the same catalogues (en.ts, zh-CN.ts).
 import type { Catalogue, Message, MessageKey, PluralMessage } from './catalogue';
+import { formsOf } from './catalogue-message';
 
 export type MessageParams = Readonly<Record<string, string | number>>;
 
@@ -16,7 +17,7 @@ const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9_]*)\}/g;
 
 /** The placeholder names of a template or of every form of a plural message, sorted and unique. */
 export function placeholdersOf(message: Message): string[] {
-  const forms = typeof message === 'string' ? [message] : Object.values(message);
+  const forms = formsOf(message);
   const names = new Set<string>();
   for (const form of forms) for (const m of form.matchAll(PLACEHOLDER)) names.add(m[1] ?? '');
   return [...names].sort();

@@ -12,13 +12,10 @@ import {
 } from '../../../shared/i18n';
 import type { Message } from '../../../shared/i18n';
 import { coreEn, en } from '../../../shared/i18n/en';
+import { formsOf as forms } from '../../../shared/i18n/catalogue-message';
 import { FEATURE_TABLES } from '../../../shared/i18n/features';
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$/;
-
-function forms(message: Message): string[] {
-  return typeof message === 'string' ? [message] : Object.values(message);
-}
 
 void test('every locale has exactly the English ids, the same placeholders, and a non-empty text for each', () => {
   const ids = Object.keys(en).sort();
