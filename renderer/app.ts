@@ -165,6 +165,9 @@ export class App {
       case 'notice':
         this.notice(m.level, m.message);
         return;
+      case 'settings':
+      case 'hotkeys':
+        return;
     }
   }
 

@@ -7,6 +7,9 @@
 // SESSION_REQUEST_METHODS, message types to its `…Messages` map by kind), then the compiler lists what is missing: a
 // guard in contract-guards.ts and a handler in the feature's bridge (docs/platform.md, "Adding a feature bridge").
 
+import type { VvHotkey } from './commands';
+import type { Settings, SettingsPatch } from './settings';
+
 // ---------------------------------------------------------------------------------------------------------
 // Connection and session state
 
@@ -107,6 +110,21 @@ export interface MouseModeMessage {
   supported: number;
 }
 
+/** The user's settings (shared/settings.ts), sent to every view when it attaches and whenever they change. */
+export interface SettingsMessage {
+  kind: 'settings';
+  settings: Settings;
+  /** Whether they are kept across runs (false: this shell keeps them in memory only). */
+  persistent: boolean;
+}
+
+/** The current connection's `.vv` [hotkeys] (raw strings by remote-viewer key): they win over the user's shortcuts.
+ * Empty when idle or for connections without a .vv file. */
+export interface HotkeysMessage {
+  kind: 'hotkeys';
+  hotkeys: Partial<Record<VvHotkey, string>>;
+}
+
 /** The guest's lock-key LEDs (SPICE_KEYBOARD_MODIFIER_FLAGS_*). */
 export interface ModifiersMessage {
   kind: 'modifiers';
@@ -160,6 +178,8 @@ export interface SessionRequestMap
   reconnect: ReconnectRequest;
   forgetRecent: { id: string };
   sendKeys: SendKeysRequest;
+  /** Change some settings (validated key by key; saved by the session process, broadcast to every view). */
+  setSettings: SettingsPatch;
 }
 
 export const SESSION_REQUEST_METHODS = [
@@ -170,6 +190,7 @@ export const SESSION_REQUEST_METHODS = [
   'reconnect',
   'forgetRecent',
   'sendKeys',
+  'setSettings',
 ] as const satisfies readonly (keyof SessionRequestMap)[];
 
 /** Every session-wide message: kind → message type. */
@@ -179,6 +200,8 @@ export interface SessionMessageMap extends ClipboardMessages, TransferMessages, 
   recent: RecentMessage;
   'mouse-mode': MouseModeMessage;
   modifiers: ModifiersMessage;
+  settings: SettingsMessage;
+  hotkeys: HotkeysMessage;
 }
 
 export type SessionMessage = SessionMessageMap[keyof SessionMessageMap];

@@ -6,6 +6,8 @@
 import { app, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
+import { pickLocale, translatorFor } from '../../shared/i18n';
+import type { Settings } from '../../shared/settings';
 import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
 import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { Logger } from '../spice/logger';
@@ -46,18 +48,25 @@ export function startApp(): void {
   let windows: WindowManager | undefined;
   let pending: LaunchTarget | undefined = launchTarget(userArgs(process.argv, app.isPackaged), process.cwd());
   let nextViewId = 1;
+  let userSettings: Settings | undefined;
+  let setMenu = (): void => {};
 
   const shell: DesktopShell = {
     setMonitorCount: (count) => windows?.setMonitorCount(count),
     toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
     send: (message) => supervisor.send(message),
     showError: (message, detail) => void dialog.showMessageBox({ type: 'error', message, detail }),
+    settingsChanged: (settings) => {
+      userSettings = settings;
+      setMenu();
+    },
   };
   const supervisor = new SessionSupervisor({
     launch: () => launchUtilitySessionProcess(sessionProcessPath),
     init: {
       shell: 'electron',
       recentFile: join(app.getPath('userData'), 'recent.json'),
+      settingsFile: join(app.getPath('userData'), 'settings.json'),
       debug: Boolean(process.env.SAFFRON_DEBUG),
     },
     onMessage: (message) => routeProcessMessage(message, shell),
@@ -146,7 +155,16 @@ export function startApp(): void {
           detail: 'A remote viewer for SPICE virtual machines.',
         }),
     };
-    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, process.platform === 'darwin')));
+    // The menus speak the user's language (settings, else the OS locale) and show their shortcuts.
+    setMenu = () => {
+      const language = userSettings?.language ?? 'system';
+      const locale = language === 'system' ? pickLocale([app.getLocale()]) : language;
+      const options = { translator: translatorFor(locale), shortcuts: userSettings?.shortcuts ?? {} };
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(menuTemplate(actions, process.platform === 'darwin', options)),
+      );
+    };
+    setMenu();
     windows.mainWindow();
     const target = pending;
     pending = undefined;

@@ -1,6 +1,7 @@
 // How the desktop app's main process answers its session process, as a pure function (unit-tested; the Electron
 // glue in main/app only supplies the actions): monitor counts open and close windows, fullscreen is a window
 // operation, any other view command goes back to the views, a launch target that cannot be opened is a dialog.
+import type { Settings } from '../../shared/settings';
 import type { HostMessage, ProcessMessage } from './host-protocol';
 
 export interface DesktopShell {
@@ -9,6 +10,8 @@ export interface DesktopShell {
   /** Sends a control message to the session process. */
   send(message: HostMessage): void;
   showError(message: string, detail: string): void;
+  /** The user's settings arrived or changed: rebuild what depends on them (the native menus' language). */
+  settingsChanged(settings: Settings): void;
 }
 
 export function routeProcessMessage(
@@ -30,5 +33,8 @@ export function routeProcessMessage(
       return; // the supervisor keeps it for a restart after a crash
     case 'state':
       return; // the windows learn it from their own view contract
+    case 'settings':
+      shell.settingsChanged(message.settings);
+      return;
   }
 }

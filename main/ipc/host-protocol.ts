@@ -7,6 +7,8 @@ import type { SendKeyCombo, SessionState, ViewCommand } from '../../shared/contr
 import { SEND_KEY_COMBOS, VIEW_COMMANDS } from '../../shared/contract';
 import { hasExactKeys, isInt, isRecord, isSessionState, isString } from '../../shared/contract-guards';
 import type { ConnectionConfig } from '../spice/connect/config';
+import type { Settings } from '../../shared/settings';
+import { isSettings } from '../../shared/settings';
 
 /** The first message to a new session process. */
 export interface InitMessage {
@@ -14,6 +16,8 @@ export interface InitMessage {
   shell: 'electron' | 'web';
   /** Where recent connections are kept (the desktop app's user-data file); memory when absent. */
   recentFile?: string;
+  /** Where the user's settings are kept (shared/settings.ts); memory when absent. */
+  settingsFile?: string;
   /** Send debug-level log records too. */
   debug: boolean;
   /** The previous session process stopped: start in an error state whose Reconnect connects to `config`. */
@@ -47,7 +51,9 @@ export type ProcessMessage =
   /** A connection attempt started with this config: kept by the shell to restore after a crash. */
   | { t: 'connecting'; config: ConnectionConfig }
   /** The session's state changed. */
-  | { t: 'state'; state: SessionState };
+  | { t: 'state'; state: SessionState }
+  /** The user changed the settings (Electron rebuilds its menus: language, shortcuts). */
+  | { t: 'settings'; settings: Settings };
 
 const isViewId = (v: unknown): v is number => isInt(v, 1, Number.MAX_SAFE_INTEGER);
 const isMonitor = (v: unknown): v is number => isInt(v, 0, 1023);
@@ -74,10 +80,11 @@ export function isHostMessage(v: unknown): v is HostMessage {
   switch (v.t) {
     case 'init':
       return (
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'crashed']) &&
+        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'settingsFile', 'crashed']) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
+        (v.settingsFile === undefined || isString(v.settingsFile, 4096, 1)) &&
         (v.crashed === undefined ||
           (isRecord(v.crashed) &&
             hasExactKeys(v.crashed, ['message'], ['config']) &&
@@ -138,6 +145,8 @@ export function isProcessMessage(v: unknown): v is ProcessMessage {
       return hasExactKeys(v, ['t', 'config']) && isConnectionConfig(v.config);
     case 'state':
       return hasExactKeys(v, ['t', 'state']) && isSessionState(v.state);
+    case 'settings':
+      return hasExactKeys(v, ['t', 'settings']) && isSettings(v.settings);
     default:
       return false;
   }

@@ -9,6 +9,7 @@ import { errorMessage, isSpiceError } from '../spice/errors';
 import type { Logger } from '../spice/logger';
 import type { RequestHandlers, SessionBridge, SessionContext, Subscribe, ViewPort } from './session-bridge';
 import type { SessionLike } from './session-like';
+import type { SettingsReader } from './settings/settings-source';
 import type { ShellEvents } from './shell-events';
 import { statusTextForError } from './status-text';
 
@@ -24,6 +25,8 @@ export interface ConnectionControllerDeps {
   logger: Logger;
   shell: 'electron' | 'web';
   events: ShellEvents;
+  /** The user's settings (the settings bridge writes them; every bridge may read them). */
+  settings: SettingsReader;
 }
 
 export class ConnectionController implements SessionContext, SessionBridge {
@@ -32,6 +35,7 @@ export class ConnectionController implements SessionContext, SessionBridge {
   readonly logger: Logger;
   readonly shell: 'electron' | 'web';
   readonly events: ShellEvents;
+  readonly settings: SettingsReader;
   private state: SessionState = 'idle';
   private statusText = 'Not connected. Enter a server to connect to.';
   private errorCode: string | undefined;
@@ -48,6 +52,7 @@ export class ConnectionController implements SessionContext, SessionBridge {
     this.logger = deps.logger;
     this.shell = deps.shell;
     this.events = deps.events;
+    this.settings = deps.settings;
     this.bridges = [this, ...makeBridges(this)];
   }
 

@@ -3,7 +3,8 @@
 // to Electron or `saffron web`, and tests drive it directly with a fake session.
 //
 // Built-in bridges, in the order they greet a new view: connection (status), views (monitors, display streams,
-// titles), input, cursor, notices, recent connections; then the features' bridges (`deps.bridges`).
+// titles), input, cursor, notices, recent connections, settings, .vv hotkeys; then the features' bridges
+// (`deps.bridges`).
 import type {
   RequestEnvelope,
   RequestMap,
@@ -16,6 +17,8 @@ import type { ConnectionConfig } from '../spice/connect/config';
 import { errorMessage } from '../spice/errors';
 import { ConnectionController, type ConnectionControllerDeps } from './connection-controller';
 import { CursorBridge } from './bridges/cursor-bridge';
+import { HotkeysBridge } from './bridges/hotkeys-bridge';
+import { SettingsBridge } from './bridges/settings-bridge';
 import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
 import { RecentBridge, type RecentBridgeOptions } from './bridges/recent-bridge';
@@ -24,11 +27,15 @@ import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './dis
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
 import { noShellEvents, type ShellEvents } from './shell-events';
+import { SettingsSource } from './settings/settings-source';
+import { memorySettingsStore, type SettingsStore } from './settings/settings-store';
 
 export { MAX_MONITORS } from './bridges/views-bridge';
 
-export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'events'> {
+export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'events' | 'settings'> {
   events?: ShellEvents;
+  /** Where the user's settings are kept (memory when absent). */
+  settings?: SettingsStore;
   recent?: RecentBridgeOptions['store'];
   now?: () => number;
   /** Most recent connections kept. */
@@ -58,7 +65,9 @@ export class SessionService {
   constructor(deps: SessionServiceDeps) {
     let views: ViewsBridge | undefined;
     let input: InputBridge | undefined;
-    this.controller = new ConnectionController({ ...deps, events: deps.events ?? noShellEvents }, (ctx) => {
+    const settings = new SettingsSource(deps.settings ?? memorySettingsStore(), deps.logger);
+    const controllerDeps = { ...deps, events: deps.events ?? noShellEvents, settings };
+    this.controller = new ConnectionController(controllerDeps, (ctx) => {
       views = new ViewsBridge(ctx, deps.streamOptions);
       input = new InputBridge(ctx);
       const recentOptions: RecentBridgeOptions = {
@@ -72,6 +81,8 @@ export class SessionService {
         new CursorBridge(ctx),
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
+        new SettingsBridge(ctx, settings),
+        new HotkeysBridge(ctx),
         ...(deps.bridges?.(ctx) ?? []),
       ];
     });

@@ -2,6 +2,7 @@
 // act on it: open or close monitor windows, run a window command, show a dialog, and remember the last connection
 // so a crashed session process can be replaced and reconnected (main/ipc/host-protocol.ts carries these).
 import type { SessionState, ViewCommand } from '../../shared/contract';
+import type { Settings } from '../../shared/settings';
 import type { ConnectionConfig } from '../spice/connect/config';
 
 export interface ShellEvents {
@@ -15,6 +16,8 @@ export interface ShellEvents {
   connecting(config: ConnectionConfig): void;
   /** The session's state changed (saffron web's first-connection deadline watches it). */
   state(state: SessionState): void;
+  /** The user changed the settings (Electron rebuilds its menus: language, shortcuts). */
+  settings(settings: Settings): void;
 }
 
 export const noShellEvents: ShellEvents = {
@@ -23,4 +26,5 @@ export const noShellEvents: ShellEvents = {
   openFailed() {},
   connecting() {},
   state() {},
+  settings() {},
 };

@@ -25,6 +25,8 @@ export interface WebHarnessOptions {
   launch?: () => SocketProcessLink;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes?: number;
+  /** Where the user's settings are kept (`saffron web`: the user's config directory); memory when absent. */
+  settingsFile?: string;
 }
 
 export interface WebHarness {
@@ -45,6 +47,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     logger: options.logger,
     debug: options.debug ?? false,
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
+    ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
   });
   let server: WebServer;
   try {

@@ -25,6 +25,8 @@ export interface WebViewsOptions {
   debug: boolean;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes: number;
+  /** Where the user's settings are kept (memory when absent). */
+  settingsFile?: string;
 }
 
 interface Tab {
@@ -52,7 +54,11 @@ export class WebViews {
         this.link = link;
         return link;
       },
-      init: { shell: 'web', debug: options.debug },
+      init: {
+        shell: 'web',
+        debug: options.debug,
+        ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
+      },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.
       onMessage: (m) => {
         if (m.t === 'state') this.state = m.state;

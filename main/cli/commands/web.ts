@@ -10,6 +10,13 @@ import type { Logger } from '../../spice/logger';
 import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
+import { userSettingsPath } from '../../session/settings/settings-store';
+
+/** The user's settings file (shared with the desktop app's schema), from the environment; none without a home. */
+function settingsFileOption(env: Record<string, string | undefined>): { settingsFile?: string } {
+  const path = userSettingsPath(env, process.platform);
+  return path !== undefined ? { settingsFile: path } : {};
+}
 
 const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [connection options]
 
@@ -137,6 +144,7 @@ export const webCommand: CliCommand = {
         logger,
         env: io.env,
         debug: args.flags.has('verbose'),
+        ...settingsFileOption(io.env),
         ...(config ? { config } : {}),
       });
     } catch (e) {

@@ -9,6 +9,7 @@ import { isHostMessage, type LogLevel } from '../../ipc/host-protocol';
 import { fileRecentStore, memoryRecentStore } from '../bridges/recent-store';
 import { SessionService, type SessionServiceDeps, type ViewHandle } from '../session-service';
 import { realSessionDeps } from '../session-wiring';
+import { fileSettingsStore, memorySettingsStore } from '../settings/settings-store';
 import type { ParentLink } from './parent-link';
 
 export interface SessionProcessOptions {
@@ -76,6 +77,7 @@ export function runSessionProcess(
         logger,
         shell: m.shell,
         recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
+        settings: m.settingsFile !== undefined ? fileSettingsStore(m.settingsFile) : memorySettingsStore(),
         events: {
           monitorCount: (count) => link.send({ t: 'monitor-count', count }),
           command: (monitor, command, on) =>
@@ -83,6 +85,7 @@ export function runSessionProcess(
           openFailed: (message) => link.send({ t: 'open-failed', message }),
           connecting: (config) => link.send({ t: 'connecting', config }),
           state: (state) => link.send({ t: 'state', state }),
+          settings: (settings) => link.send({ t: 'settings', settings }),
         },
       });
       if (m.crashed) service.showError(m.crashed.message, 'session-process', m.crashed.config);

@@ -1,5 +1,6 @@
 // The control messages between a shell and its session process are guarded both ways; the desktop app's routing
 // of what the session process says is a pure function.
+import { defaultSettings, type Settings } from '../../../shared/settings';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHostMessage, isProcessMessage, type HostMessage } from '../../../main/ipc/host-protocol';
@@ -54,6 +55,7 @@ void test('desktop routing: windows, fullscreen, commands back to the views, dia
     toggleFullscreen: (m: number, on?: boolean) => calls.push(['fullscreen', m, on]),
     send: (m: HostMessage) => calls.push(['send', m]),
     showError: (m: string, d: string) => calls.push(['error', m, d]),
+    settingsChanged: (s: Settings) => calls.push(['settings', s.language]),
   };
   routeProcessMessage({ t: 'monitor-count', count: 2 }, shell);
   routeProcessMessage({ t: 'command', monitor: 1, command: 'fullscreen' }, shell);
@@ -61,11 +63,13 @@ void test('desktop routing: windows, fullscreen, commands back to the views, dia
   routeProcessMessage({ t: 'command', monitor: 1, command: 'screenshot' }, shell);
   routeProcessMessage({ t: 'open-failed', message: 'no such file' }, shell);
   routeProcessMessage({ t: 'connecting', config }, shell);
+  routeProcessMessage({ t: 'settings', settings: { ...defaultSettings(), language: 'zh-CN' } }, shell);
   assert.deepEqual(calls, [
     ['count', 2],
     ['fullscreen', 1, undefined],
     ['fullscreen', 0, true],
     ['send', { t: 'command', command: 'screenshot', monitor: 1 }],
     ['error', 'Cannot open the connection', 'no such file'],
+    ['settings', 'zh-CN'],
   ]);
 });
