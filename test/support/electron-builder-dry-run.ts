@@ -114,6 +114,11 @@ export interface BuilderDryRun {
 }
 
 export function builderLib(): { lib: AppBuilderLib; util: BuilderUtil } {
+  // electron-builder logs to stdout, which node's test runner reads as its own serialized protocol: a log line
+  // written in the middle of a test event made the runner fail with "Unable to deserialize cloned data".
+  (require('builder-util/out/log') as { setPrinter(p: (m: string) => void): void }).setPrinter((m) => {
+    process.stderr.write(m);
+  });
   return { lib: require('app-builder-lib') as AppBuilderLib, util: require('builder-util') as BuilderUtil };
 }
 
