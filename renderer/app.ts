@@ -349,10 +349,9 @@ export class App {
 
   private updateZoomLevel(): void {
     const label = byId('zoom-level', HTMLSpanElement);
-    label.textContent =
-      this.zoom.kind === 'fit'
-        ? this.language.t('viewer.zoom-fit-level')
-        : this.language.t('viewer.zoom-level', { percent: String(Math.round(this.geometry.scale * 100)) });
+    label.textContent = this.language.t('viewer.zoom-level', {
+      percent: String(Math.round(this.geometry.scale * 100)),
+    });
   }
 
   private updateCursorPlacement(): void {

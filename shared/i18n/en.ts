@@ -150,6 +150,10 @@ export const coreEn = {
   'action.show-details': 'Show details',
 
   'viewer.toolbar': 'Viewer toolbar',
+  'toolbar.secure-attention': 'Ctrl+Alt+Del',
+  'toolbar.release': 'Release',
+  'toolbar.screenshot': 'Screenshot',
+  'toolbar.settings': 'Settings',
   'viewer.display': 'Display of {name}',
   'viewer.display-unnamed': 'Guest display',
   'viewer.monitor': 'Monitor {number}',

@@ -149,6 +149,10 @@ const coreZhCN: TranslationOf<typeof coreEn> = {
   'action.show-details': '显示详细信息',
 
   'viewer.toolbar': '查看器工具栏',
+  'toolbar.secure-attention': 'Ctrl+Alt+Del',
+  'toolbar.release': '释放',
+  'toolbar.screenshot': '截图',
+  'toolbar.settings': '设置',
   'viewer.display': '{name} 的显示画面',
   'viewer.display-unnamed': '虚拟机显示画面',
   'viewer.monitor': '显示器 {number}',
