@@ -17,6 +17,7 @@ import {
 import type { ViewGeometry, ZoomMode } from '../shared/zoom';
 import { geometryFor, stepZoom } from '../shared/zoom';
 import type { Bridge } from './bridge/bridge';
+import { mountAgentFeatures } from './agent/mount-agent-features';
 import { FeatureHost, type FeatureControl } from './chrome/feature-host';
 import { PageLanguage, applyTheme } from './chrome/page-language';
 import { SettingsDialog } from './chrome/settings-dialog';
@@ -41,6 +42,7 @@ export class App {
   private settings: Settings | undefined;
   private vvHotkeys: Partial<Record<VvHotkey, string>> = {};
   private shortcuts = effectiveShortcuts({}, {});
+  private agentFeatures: { refreshSize(): void } | undefined;
 
   private readonly viewport = byId('viewport', HTMLElement);
   private readonly stage = byId('stage', HTMLDivElement);
@@ -113,6 +115,14 @@ export class App {
     this.toolbarReveal.attach();
     this.setupToolbar();
     this.updateShortcutTitles();
+    // The guest agent's controls (clipboard, transfers, auto-resize) go into the toolbar's feature slot.
+    this.agentFeatures = mountAgentFeatures({
+      bridge: this.bridge,
+      display: this.viewport,
+      toolbar: byId('feature-controls', HTMLElement),
+      connected: () => this.state === 'connected',
+      notice: (level, message) => this.notice(level, message),
+    });
     // Shortcuts while the display is not taking keys (connect window): settings, fullscreen, open file…
     window.addEventListener('keydown', (e) => {
       if (this.displayActive() || e.repeat || isEditable(document.activeElement)) return;
@@ -163,6 +173,7 @@ export class App {
         this.state = m.state;
         this.statusTarget = m.target;
         document.body.classList.toggle('connected', m.state === 'connected');
+        if (m.state === 'connected') this.agentFeatures?.refreshSize();
         document.body.dataset.state = m.state;
         this.panel.setStatus(m);
         if (m.state !== 'connected') {
@@ -237,6 +248,15 @@ export class App {
         this.vvHotkeys = m.hotkeys;
         this.settingsDialog.setVvHotkeys(m.hotkeys);
         this.updateShortcuts();
+        return;
+      // The guest agent's messages: renderer/clipboard, renderer/transfer, renderer/resize (mountAgentFeatures).
+      case 'agent-state':
+      case 'clipboard-offer':
+      case 'clipboard-data':
+      case 'clipboard-fetch-failed':
+      case 'clipboard-host-request':
+      case 'transfer-read':
+      case 'transfer-progress':
         return;
     }
   }

@@ -9,6 +9,9 @@ import { isSettings, isSettingsPatch } from './settings';
 import type { CursorImage } from './view-contract';
 import type { SessionState } from './session-contract';
 import type { Rect } from './rect';
+import { AGENT_MESSAGE_GUARDS, AGENT_REQUEST_GUARDS } from './agent-guards';
+import type { Guard } from './guard-primitives';
+import { hasExactKeys, isInt, isOneOf, isOptionalString, isRecord, isString } from './guard-primitives';
 import {
   SPICE_KEYBOARD_MODIFIER_FLAGS_MASK,
   SPICE_MOUSE_BUTTON_EXTRA,
@@ -19,38 +22,8 @@ import {
   SPICE_MOUSE_MODE_SERVER,
 } from './spice-enums';
 
-export type Guard<T> = (value: unknown) => value is T;
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** True if `value` has every key of `required`, and no key outside `required` ∪ `optional`. */
-export function hasExactKeys(
-  value: Record<string, unknown>,
-  required: readonly string[],
-  optional: readonly string[] = [],
-): boolean {
-  for (const key of required) if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
-  for (const key of Object.keys(value)) if (!required.includes(key) && !optional.includes(key)) return false;
-  return true;
-}
-
-export function isInt(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-}
-
-export function isString(value: unknown, maxLength: number, minLength = 0): value is string {
-  return typeof value === 'string' && value.length >= minLength && value.length <= maxLength;
-}
-
-function isOptionalString(value: unknown, maxLength: number): boolean {
-  return value === undefined || isString(value, maxLength);
-}
-
-function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
-  return typeof value === 'string' && (list as readonly string[]).includes(value);
-}
+export type { Guard } from './guard-primitives';
+export { hasExactKeys, isInt, isRecord, isString } from './guard-primitives';
 
 const isEmpty = (value: unknown): value is Record<string, never> =>
   isRecord(value) && hasExactKeys(value, []);
@@ -130,6 +103,7 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     isRecord(v) && hasExactKeys(v, ['seq']) && isInt(v.seq, 0, Number.MAX_SAFE_INTEGER),
   command: (v): v is RequestMap['command'] =>
     isRecord(v) && hasExactKeys(v, ['command']) && isOneOf(VIEW_COMMANDS, v.command),
+  ...AGENT_REQUEST_GUARDS,
 };
 
 export function isRequestMethod(value: unknown): value is RequestMethod {
@@ -292,6 +266,7 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     hasExactKeys(v, ['kind', 'hotkeys']) &&
     isRecord(v.hotkeys) &&
     Object.entries(v.hotkeys).every(([key, text]) => isOneOf(VV_HOTKEYS, key) && isString(text, 64, 1)),
+  ...AGENT_MESSAGE_GUARDS,
 };
 
 /** True if `value` is exactly one valid message of the contract. */

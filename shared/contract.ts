@@ -8,6 +8,7 @@ import { SESSION_REQUEST_METHODS } from './session-contract';
 import type { ViewMessage, ViewRequestMap } from './view-contract';
 import { VIEW_REQUEST_METHODS } from './view-contract';
 
+export * from './agent-contract';
 export * from './session-contract';
 export * from './view-contract';
 

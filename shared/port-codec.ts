@@ -3,14 +3,15 @@
 // into its outgoing frame: damageFrame), `saffron web` forwards the frames as they are, and the page decodes
 // (pixels stay a view into the received buffer). Decoding checks every length and runs the message guards.
 // Binary message kinds are a table: a feature whose messages carry bulk data (audio, video frames) adds a tag.
-import type { PortMessage } from './contract';
-import { LIMITS } from './contract';
-import { isPortMessage } from './contract-guards';
+import type { PortMessage, RequestEnvelope } from './contract';
+import { DATA_REQUEST_METHODS, LIMITS } from './contract';
+import { isPortMessage, parseRequest } from './contract-guards';
+import { DATA_FRAME_TAG, decodeDataFrame, encodeDataFrame, hasData } from './data-frame';
 import type { Rect } from './rect';
 import type { CursorImage, CursorShapeMessage, DamageMessage } from './view-contract';
 
-/** The first byte of every binary frame. */
-export const BINARY_TAGS = { damage: 1, 'cursor-shape': 2 } as const;
+/** The first byte of every binary frame; `data`: any message with bulk bytes in `data` (data-frame.ts). */
+export const BINARY_TAGS = { damage: 1, 'cursor-shape': 2, data: DATA_FRAME_TAG } as const;
 
 /** tag u8, 3 pad, left u32, top u32, width u32, height u32, then the RGBA rows. */
 export const DAMAGE_HEADER_BYTES = 20;
@@ -54,6 +55,7 @@ function encodeCursor(m: CursorShapeMessage): Uint8Array {
 export function encodePortMessage(message: PortMessage): string | Uint8Array {
   if (message.kind === 'damage') return encodeDamage(message);
   if (message.kind === 'cursor-shape') return encodeCursor(message);
+  if (hasData(message)) return encodeDataFrame(message);
   return JSON.stringify(message);
 }
 
@@ -98,6 +100,10 @@ function decodeBinary(bytes: Uint8Array): PortMessage | undefined {
       return decodeDamage(bytes, view);
     case BINARY_TAGS['cursor-shape']:
       return decodeCursor(bytes, view);
+    case BINARY_TAGS.data: {
+      const value = decodeDataFrame(bytes);
+      return isPortMessage(value) ? value : undefined;
+    }
     default:
       return undefined;
   }
@@ -116,4 +122,25 @@ export function decodePortMessage(data: string | ArrayBuffer | Uint8Array): Port
   // Binary kinds never travel as JSON (their pixels would not survive it).
   if (!isPortMessage(value) || value.kind === 'damage' || value.kind === 'cursor-shape') return undefined;
   return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Requests (page → session): JSON text, or a data frame for the methods that carry bulk bytes.
+
+/** Encodes a request for a WebSocket: a data frame when its payload carries `data`, JSON text otherwise. */
+export function encodeRequest(envelope: RequestEnvelope): string | Uint8Array {
+  const payload = envelope.payload as object;
+  if (!hasData(payload)) return JSON.stringify(envelope);
+  const { data, ...rest } = payload;
+  return encodeDataFrame({ method: envelope.method, payload: rest, data });
+}
+
+/** A request that arrived as a binary WebSocket frame; undefined unless exactly one valid data request. */
+export function parseRequestFrame(bytes: Uint8Array): RequestEnvelope | undefined {
+  const value = decodeDataFrame(bytes);
+  if (!value || !(DATA_REQUEST_METHODS as readonly unknown[]).includes(value.method)) return undefined;
+  const { method, payload, data } = value;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || 'data' in payload)
+    return undefined;
+  return parseRequest({ method, payload: { ...payload, data } });
 }

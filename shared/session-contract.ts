@@ -9,6 +9,15 @@
 
 import type { VvHotkey } from './commands';
 import type { Settings, SettingsPatch } from './settings';
+import type {
+  AgentMessages,
+  AgentRequestMap,
+  ClipboardMessageMap,
+  ClipboardRequests,
+  TransferMessageMap,
+  TransferRequests,
+} from './agent-contract';
+import { AGENT_REQUEST_METHODS } from './agent-contract';
 
 // ---------------------------------------------------------------------------------------------------------
 // Connection and session state
@@ -136,20 +145,13 @@ export interface ModifiersMessage {
 // method → payload, messages are kind → message type (the message's `kind` field is that key).
 
 /**
- * Clipboard (the agent issue): guest ⇄ client clipboard through the VD agent. Intended requests: clipboardGrab
- * {types} (the client owns new content), clipboardData {type, data}, clipboardRequest {type}; messages:
- * 'clipboard-grab' {types}, 'clipboard-data' {type, data}, 'clipboard-release', and the agent's presence.
+ * The guest agent (agent-contract.ts): its state and settings, display sizes and toggles (auto-resize);
+ * the clipboard (the page as the host clipboard in `saffron web`); file transfers with progress and cancel.
  */
-export type ClipboardRequestMap = Record<never, never>;
-export type ClipboardMessages = Record<never, never>;
-
-/**
- * File transfers (the agent issue): files dropped on a view sent to the guest with progress and cancel.
- * Intended requests: transferStart {name, size}, transferData, transferCancel {id}; messages: 'transfer'
- * {id, name, sentBytes, totalBytes, state}.
- */
-export type TransferRequestMap = Record<never, never>;
-export type TransferMessages = Record<never, never>;
+export type ClipboardRequestMap = AgentRequestMap & ClipboardRequests;
+export type ClipboardMessages = AgentMessages & ClipboardMessageMap;
+export type TransferRequestMap = TransferRequests;
+export type TransferMessages = TransferMessageMap;
 
 /**
  * Audio (the audio issue): playback frames for the page's AudioWorklet (binary in port-codec.ts), volume and
@@ -191,6 +193,7 @@ export const SESSION_REQUEST_METHODS = [
   'forgetRecent',
   'sendKeys',
   'setSettings',
+  ...AGENT_REQUEST_METHODS,
 ] as const satisfies readonly (keyof SessionRequestMap)[];
 
 /** Every session-wide message: kind → message type. */

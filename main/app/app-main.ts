@@ -3,12 +3,13 @@
 // session runs in a session process (utilityProcess, restarted by the supervisor if it dies); main creates a
 // MessageChannelMain per window and hands one end to the session process and the other to the page, so pixels,
 // acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
-import { app, dialog, Menu, session as electronSession } from 'electron';
+import { app, clipboard, ClipboardItem, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
 import { pickLocale, translatorFor } from '../../shared/i18n';
 import type { Settings } from '../../shared/settings';
 import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
+import { OsClipboardSync } from '../ipc/os-clipboard-sync';
 import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
@@ -17,6 +18,7 @@ import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
 import { launchTarget, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
+import { agentMenu, withAgentMenu, type AgentMenuState } from './agent-menu';
 import { launchUtilitySessionProcess } from './session-process';
 
 const consoleLogger: Logger = {
@@ -51,7 +53,37 @@ export function startApp(): void {
   let userSettings: Settings | undefined;
   let setMenu = (): void => {};
 
+  // Electron's async clipboard; `.selection` is X11/Wayland PRIMARY (Linux only).
+  const board = (s: 'clipboard' | 'primary') => (s === 'primary' ? clipboard.selection : clipboard);
+  const clipboardSync = new OsClipboardSync(
+    {
+      has: (s) => s === 'clipboard' || process.platform === 'linux',
+      readText: (s) => board(s).readText(),
+      readPng: async (s) => {
+        for (const item of await board(s).read())
+          if (item.types.includes('image/png'))
+            return new Uint8Array(await (await item.getType('image/png')).arrayBuffer());
+        return new Uint8Array(0);
+      },
+      writeText: (s, text) => board(s).writeText(text),
+      writePng: (s, png) =>
+        board(s).write([new ClipboardItem({ 'image/png': new Blob([png], { type: 'image/png' }) })]),
+    },
+    (message) => supervisor.send(message),
+    (message) => logger.warn(message),
+  );
+  app.on('browser-window-focus', () => clipboardSync.check());
+  let agentState: AgentMenuState = {
+    settings: { autoResize: true, clipboardToGuest: true, clipboardToHost: true },
+    displays: [true],
+    connected: false,
+  };
+  let rebuildMenu: () => void = () => {};
   const shell: DesktopShell = {
+    agentState: (state) => {
+      agentState = state;
+      rebuildMenu();
+    },
     setMonitorCount: (count) => windows?.setMonitorCount(count),
     toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
     send: (message) => supervisor.send(message),
@@ -60,6 +92,13 @@ export function startApp(): void {
       userSettings = settings;
       setMenu();
     },
+    clipboard: clipboardSync,
+    pickFiles: () =>
+      void dialog
+        .showOpenDialog({ title: 'Send files to the guest', properties: ['openFile', 'multiSelections'] })
+        .then((r) => {
+          if (!r.canceled && r.filePaths.length > 0) supervisor.send({ t: 'send-files', paths: r.filePaths });
+        }),
   };
   const supervisor = new SessionSupervisor({
     launch: () => launchUtilitySessionProcess(sessionProcessPath),
@@ -155,15 +194,26 @@ export function startApp(): void {
           detail: 'A remote viewer for SPICE virtual machines.',
         }),
     };
-    // The menus speak the user's language (settings, else the OS locale) and show their shortcuts.
+    // The menus speak the user's language (settings, else the OS locale), show their shortcuts, and carry the
+    // Guest menu built from the session's agent settings.
     setMenu = () => {
       const language = userSettings?.language ?? 'system';
       const locale = language === 'system' ? pickLocale([app.getLocale()]) : language;
       const options = { translator: translatorFor(locale), shortcuts: userSettings?.shortcuts ?? {} };
       Menu.setApplicationMenu(
-        Menu.buildFromTemplate(menuTemplate(actions, process.platform === 'darwin', options)),
+        Menu.buildFromTemplate(
+          withAgentMenu(
+            menuTemplate(actions, process.platform === 'darwin', options),
+            agentMenu(agentState, {
+              setting: (settings) => supervisor.send({ t: 'agent-settings', settings }),
+              display: (display, enabled) => supervisor.send({ t: 'display-enable', display, enabled }),
+              sendFiles: () => shell.pickFiles?.(),
+            }),
+          ),
+        ),
       );
     };
+    rebuildMenu = setMenu;
     setMenu();
     windows.mainWindow();
     const target = pending;

@@ -3,6 +3,8 @@
 // operation, any other view command goes back to the views, a launch target that cannot be opened is a dialog.
 import type { Settings } from '../../shared/settings';
 import type { HostMessage, ProcessMessage } from './host-protocol';
+import type { AgentSettings } from '../../shared/contract';
+import type { OsClipboardSync } from './os-clipboard-sync';
 
 export interface DesktopShell {
   setMonitorCount(count: number): void;
@@ -12,6 +14,12 @@ export interface DesktopShell {
   showError(message: string, detail: string): void;
   /** The user's settings arrived or changed: rebuild what depends on them (the native menus' language). */
   settingsChanged(settings: Settings): void;
+  /** The OS clipboard's side of the agent's clipboard. */
+  clipboard?: Pick<OsClipboardSync, 'write' | 'answer'>;
+  /** Opens the file picker; the chosen paths go back as send-files. */
+  pickFiles?(): void;
+  /** The agent settings and displays changed (menu check marks). */
+  agentState?(state: { settings: AgentSettings; displays: boolean[]; connected: boolean }): void;
 }
 
 export function routeProcessMessage(
@@ -35,6 +43,23 @@ export function routeProcessMessage(
       return; // the windows learn it from their own view contract
     case 'settings':
       shell.settingsChanged(message.settings);
+      return;
+    case 'clipboard-write':
+      shell.clipboard?.write(message.selection, message.content, message.fingerprint);
+      return;
+    case 'clipboard-read':
+      if (shell.clipboard) shell.clipboard.answer(message.requestId, message.selection, message.format);
+      else shell.send({ t: 'clipboard-content', requestId: message.requestId, content: null });
+      return;
+    case 'pick-files':
+      shell.pickFiles?.();
+      return;
+    case 'agent-settings':
+      shell.agentState?.({
+        settings: message.settings,
+        displays: message.displays,
+        connected: message.connected,
+      });
       return;
   }
 }

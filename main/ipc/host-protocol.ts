@@ -6,9 +6,17 @@
 import type { SendKeyCombo, SessionState, ViewCommand } from '../../shared/contract';
 import { SEND_KEY_COMBOS, VIEW_COMMANDS } from '../../shared/contract';
 import { hasExactKeys, isInt, isRecord, isSessionState, isString } from '../../shared/contract-guards';
+import type { AgentSettings } from '../../shared/contract';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Settings } from '../../shared/settings';
 import { isSettings } from '../../shared/settings';
+import {
+  isAgentHostMessage,
+  isAgentProcessMessage,
+  isAgentSettings,
+  type AgentHostMessage,
+  type AgentProcessMessage,
+} from './agent-host-protocol';
 
 /** The first message to a new session process. */
 export interface InitMessage {
@@ -22,6 +30,8 @@ export interface InitMessage {
   debug: boolean;
   /** The previous session process stopped: start in an error state whose Reconnect connects to `config`. */
   crashed?: { message: string; config?: ConnectionConfig };
+  /** The guest agent's settings to start with (--auto-resize, the menu's last choices). */
+  agent?: AgentSettings;
 }
 
 export type HostMessage =
@@ -38,7 +48,8 @@ export type HostMessage =
   /** A menu command for the views of `monitor` (all views when absent). */
   | { t: 'command'; command: ViewCommand; monitor?: number }
   | { t: 'send-keys'; combo: SendKeyCombo }
-  | { t: 'shutdown' };
+  | { t: 'shutdown' }
+  | AgentHostMessage;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -53,7 +64,8 @@ export type ProcessMessage =
   /** The session's state changed. */
   | { t: 'state'; state: SessionState }
   /** The user changed the settings (Electron rebuilds its menus: language, shortcuts). */
-  | { t: 'settings'; settings: Settings };
+  | { t: 'settings'; settings: Settings }
+  | AgentProcessMessage;
 
 const isViewId = (v: unknown): v is number => isInt(v, 1, Number.MAX_SAFE_INTEGER);
 const isMonitor = (v: unknown): v is number => isInt(v, 0, 1023);
@@ -80,7 +92,8 @@ export function isHostMessage(v: unknown): v is HostMessage {
   switch (v.t) {
     case 'init':
       return (
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'settingsFile', 'crashed']) &&
+        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'settingsFile', 'crashed', 'agent']) &&
+        (v.agent === undefined || isAgentSettings(v.agent)) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
@@ -116,7 +129,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
         (SEND_KEY_COMBOS as readonly string[]).includes(v.combo)
       );
     default:
-      return false;
+      return isAgentHostMessage(v);
   }
 }
 
@@ -148,6 +161,6 @@ export function isProcessMessage(v: unknown): v is ProcessMessage {
     case 'settings':
       return hasExactKeys(v, ['t', 'settings']) && isSettings(v.settings);
     default:
-      return false;
+      return isAgentProcessMessage(v);
   }
 }

@@ -18,6 +18,8 @@ export interface SocketProcessLink extends SessionProcessLink {
   onViewFragment(listener: (fragment: MuxFragment) => void): void;
   /** Forwards a view's request text (a WebSocket text frame, unparsed: the session process guards it). */
   sendViewText(viewId: number, text: Buffer | string): void;
+  /** A view's binary request (a data frame: file blocks, clipboard pieces), unparsed. */
+  sendViewBinary(viewId: number, bytes: Buffer): void;
   /** The view frame cut off when the process died (its WebSocket message must still be completed). */
   readonly pendingView: { type: number; viewId: number; remaining: number } | undefined;
 }
@@ -61,6 +63,7 @@ export function socketProcessLink(
     pid: process.pid,
     send: (message: HostMessage) => write(muxFrame(MuxType.control, 0, JSON.stringify(message))),
     sendViewText: (viewId, text) => write(muxFrame(MuxType.text, viewId, text)),
+    sendViewBinary: (viewId, bytes) => write(muxFrame(MuxType.binary, viewId, bytes)),
     onMessage: (listener) => messageListeners.push(listener),
     onViewFragment: (listener) => viewListeners.push(listener),
     onExit: (listener) => process.onExit(listener),

@@ -1,6 +1,11 @@
 // The slice of SpiceSession (main/spice/session.ts) the session process uses: its events, its surfaces, and the
 // protocol state the core owns (monitors, cursor, mouse mode, lock keys, VM name). Declared here so the bridges can
 // be driven by a fake in tests; the real session satisfies it structurally.
+import type { AgentClipboard } from '../spice/agent/agent-clipboard';
+import type { FileSource } from '../spice/agent/file-source';
+import type { FileTransfer, TransferBatch } from '../spice/agent/file-transfer';
+import type { AgentState, GuestAgentEvents } from '../spice/agent/guest-agent';
+import type { GuestMonitor } from '../spice/agent/monitors-config';
 import type { DisplayMonitor } from '../spice/channels/display-monitors';
 import type { CursorState } from '../spice/session';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
@@ -24,6 +29,19 @@ export interface InputsLike {
   mouseRelease(button: number, buttons: number): void;
 }
 
+/** The guest agent (main/spice/agent/guest-agent.ts) as the agent bridges use it. */
+export interface AgentLike {
+  readonly state: AgentState;
+  on<K extends keyof GuestAgentEvents>(
+    event: K,
+    listener: (payload: GuestAgentEvents[K]) => void,
+  ): () => void;
+  readonly clipboard: Pick<AgentClipboard, 'hostGrab' | 'hostRelease' | 'readGuest' | 'guestOffers'>;
+  sendFiles(sources: readonly FileSource[]): TransferBatch;
+  readonly pendingTransfers: FileTransfer[];
+  setMonitors(monitors: readonly GuestMonitor[]): void;
+}
+
 export interface SessionLike {
   on<K extends SessionEventName>(event: K, listener: (payload: SessionEventMap[K]) => void): unknown;
   connect(): Promise<unknown>;
@@ -39,4 +57,6 @@ export interface SessionLike {
   readonly vmName: string;
   requestMouseMode(mode: number): void;
   readonly inputs: InputsLike;
+  /** The guest agent (absent in sessions scripted by tests that do not need one). */
+  readonly agent?: AgentLike;
 }

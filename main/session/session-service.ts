@@ -3,8 +3,8 @@
 // to Electron or `saffron web`, and tests drive it directly with a fake session.
 //
 // Built-in bridges, in the order they greet a new view: connection (status), views (monitors, display streams,
-// titles), input, cursor, notices, recent connections, settings, .vv hotkeys; then the features' bridges
-// (`deps.bridges`).
+// titles), input, cursor, notices, recent connections, settings, .vv hotkeys, the guest agent's (agent-bridges.ts);
+// then the features' bridges (`deps.bridges`).
 import type {
   RequestEnvelope,
   RequestMap,
@@ -16,6 +16,7 @@ import type {
 import type { ConnectionConfig } from '../spice/connect/config';
 import { errorMessage } from '../spice/errors';
 import { ConnectionController, type ConnectionControllerDeps } from './connection-controller';
+import { AgentBridges, type AgentBridgesOptions } from './bridges/agent-bridges';
 import { CursorBridge } from './bridges/cursor-bridge';
 import { HotkeysBridge } from './bridges/hotkeys-bridge';
 import { SettingsBridge } from './bridges/settings-bridge';
@@ -43,6 +44,8 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   streamOptions?: MonitorStreamOptions;
   /** The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context. */
   bridges?: (ctx: SessionContext) => SessionBridge[];
+  /** The guest agent's bridges (clipboard, transfers, auto-resize): settings and the shell's hooks. */
+  agent?: AgentBridgesOptions;
 }
 
 /** A handle for one attached view: feed it validated requests, detach when the view goes away. */
@@ -60,6 +63,8 @@ export class SessionService {
   private readonly viewsBridge: ViewsBridge;
   private readonly inputBridge: InputBridge;
   private readonly requests: RequestTable;
+  /** The guest agent's bridges; the shell's agent control messages go to `agent.hostMessage`. */
+  readonly agent: AgentBridges;
   private nextViewId = 1;
 
   constructor(deps: SessionServiceDeps) {
@@ -67,6 +72,7 @@ export class SessionService {
     let input: InputBridge | undefined;
     const settings = new SettingsSource(deps.settings ?? memorySettingsStore(), deps.logger);
     const controllerDeps = { ...deps, events: deps.events ?? noShellEvents, settings };
+    let agent: AgentBridges | undefined;
     this.controller = new ConnectionController(controllerDeps, (ctx) => {
       views = new ViewsBridge(ctx, deps.streamOptions);
       input = new InputBridge(ctx);
@@ -83,11 +89,13 @@ export class SessionService {
         new RecentBridge(ctx, recentOptions),
         new SettingsBridge(ctx, settings),
         new HotkeysBridge(ctx),
+        ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
         ...(deps.bridges?.(ctx) ?? []),
       ];
     });
     this.viewsBridge = views!;
     this.inputBridge = input!;
+    this.agent = agent!;
     const service: SessionBridge = { name: 'service', handlers: this.handlers };
     this.requests = new RequestTable([...this.controller.allBridges, service]);
   }

@@ -10,6 +10,11 @@ import type { Logger } from '../spice/logger';
 import { displayFeature } from '../spice/channels/display-feature';
 import { SpiceSession } from '../spice/session';
 import { createStreamOpener } from '../spice/transport/opener';
+import { readdir, stat } from 'node:fs/promises';
+import { ClipboardRelay } from './bridges/agent-bridges';
+import { diskPathOpener, type PathOpener } from './bridges/transfer-bridge';
+import { openFileSource } from '../spice/agent/file-source';
+import type { ClipboardAdapter } from '../spice/agent/clipboard-adapter';
 import type { SessionBridge, SessionContext } from './session-bridge';
 import type { SessionServiceDeps } from './session-service';
 import type { SessionLike } from './session-like';
@@ -17,8 +22,13 @@ import type { SessionLike } from './session-like';
 /** What the app (window) can act on in a .vv file. */
 const APP_CAPABILITIES = { window: true, hotkeys: true };
 
-export function createRealSession(config: ConnectionConfig, logger: Logger): SessionLike {
+export function createRealSession(
+  config: ConnectionConfig,
+  logger: Logger,
+  clipboard: ClipboardAdapter | null = null,
+): SessionLike {
   return new SpiceSession({
+    agent: { clipboard },
     opener: createStreamOpener(config, { logger }),
     password: config.password ?? '',
     logger,
@@ -32,12 +42,28 @@ export function featureBridges(_ctx: SessionContext): SessionBridge[] {
   return [];
 }
 
+/** Dropped or picked paths on this machine's disk, folders expanded. */
+export const diskPaths: PathOpener = diskPathOpener(
+  (path) => openFileSource(path),
+  async (path) => {
+    if (!(await stat(path)).isDirectory()) return null;
+    return (await readdir(path, { withFileTypes: true }))
+      .filter((e) => e.isFile() || e.isDirectory())
+      .map((e) => ({ name: e.name, dir: e.isDirectory() }));
+  },
+);
+
 export function realSessionDeps(
   logger: Logger,
   env: Record<string, string | undefined>,
-): Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges'> {
+): Pick<
+  SessionServiceDeps,
+  'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent'
+> {
+  const clipboardRelay = new ClipboardRelay();
   return {
-    createSession: (config) => createRealSession(config, logger),
+    createSession: (config) => createRealSession(config, logger, clipboardRelay),
+    agent: { clipboardRelay, openPaths: diskPaths },
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {
       const config = parseVvFile(text, { capabilities: APP_CAPABILITIES });

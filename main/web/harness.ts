@@ -27,6 +27,8 @@ export interface WebHarnessOptions {
   maxBufferedBytes?: number;
   /** Where the user's settings are kept (`saffron web`: the user's config directory); memory when absent. */
   settingsFile?: string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export interface WebHarness {
@@ -57,6 +59,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
       listenHost: options.listenHost ?? '127.0.0.1',
       listenPort: options.listenPort ?? 0,
       logger: options.logger,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
   } catch (e) {
     views.close();

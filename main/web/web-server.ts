@@ -4,6 +4,7 @@
 // request. Binds loopback by default and refuses WebSocket upgrades from other origins or Host names (cross-site
 // WebSocket hijacking, DNS rebinding) and without the run's access token.
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,8 @@ export interface WebServerOptions {
   logger: Logger;
   /** The secret a page must present to drive the session (default: random per run). */
   accessToken?: string;
+  /** Serve HTTPS (and WSS) with this certificate and key (PEM); web-tls.ts loads or generates them. */
+  tls?: { cert: string; key: string };
 }
 
 export interface WebServer {
@@ -85,7 +88,12 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
 
-  const server: Server = createServer(onHttp);
+  const scheme = options.tls ? 'https' : 'http';
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onHttp)
+    : createServer(onHttp);
+  // A client that never finishes its TLS handshake must not leave an error unhandled.
+  server.on('tlsClientError', (e: Error) => logger.debug(`TLS handshake failed: ${e.message}`));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INBOUND_BYTES });
 
   server.on('upgrade', (req, socket, head) => {
@@ -101,7 +109,8 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
     const origin = req.headers.origin;
     const hostOk = hostHeaderAllowed(req.headers.host, port, options.listenHost);
     const originOk =
-      origin !== undefined && origin.toLowerCase() === `http://${(req.headers.host ?? '').toLowerCase()}`;
+      origin !== undefined &&
+      origin.toLowerCase() === `${scheme}://${(req.headers.host ?? '').toLowerCase()}`;
     if (
       url.pathname !== '/ws' ||
       !hostOk ||
@@ -133,13 +142,15 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       close: (code, reason) => ws.close(code, reason),
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) {
-        ws.close(1003, 'binary requests are not part of the contract');
-        return;
-      }
-      view.fromTab(
-        Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data),
-      );
+      const bytes = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
+      // Binary frames are data requests (shared/data-frame.ts: file blocks, clipboard pieces); the session
+      // process parses and guards both kinds.
+      if (isBinary) view.fromTabBinary(bytes);
+      else view.fromTab(bytes);
     });
     ws.on('close', () => view.detach());
     ws.on('error', (e) => logger.warn(`WebSocket error: ${e.message}`));
@@ -152,7 +163,7 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       port = (server.address() as AddressInfo).port;
       const hostText = options.listenHost.includes(':') ? `[${options.listenHost}]` : options.listenHost;
       resolvePromise({
-        url: `http://${hostText}:${port}/#token=${token}`,
+        url: `${scheme}://${hostText}:${port}/#token=${token}`,
         port,
         close: () =>
           new Promise<void>((done) => {

@@ -91,12 +91,16 @@ export class WebViews {
   }
 
   /** A tab opened: returns how to pass on its text frames and to detach it when it closes. */
-  attach(monitor: number, socket: TabSocket): { fromTab(text: Buffer): void; detach(): void } {
+  attach(
+    monitor: number,
+    socket: TabSocket,
+  ): { fromTab(text: Buffer): void; fromTabBinary(bytes: Buffer): void; detach(): void } {
     const viewId = this.nextViewId++;
     this.tabs.set(viewId, { monitor, socket, open: false });
     this.supervisor.send({ t: 'attach', viewId, monitor });
     return {
       fromTab: (text) => this.link?.sendViewText(viewId, text),
+      fromTabBinary: (bytes) => this.link?.sendViewBinary(viewId, bytes),
       detach: () => {
         if (!this.tabs.delete(viewId) || this.closed) return;
         this.supervisor.send({ t: 'detach', viewId });

@@ -1,8 +1,9 @@
 // The `saffron web` bridge: a WebSocket to the server, which forwards it to the session process. Requests go as
-// JSON text frames ({method, payload}); messages arrive as JSON text or binary pixel frames (shared/port-codec.ts,
+// JSON text frames ({method, payload}) or binary data frames (bulk bytes: shared/data-frame.ts); messages arrive as JSON text or binary pixel frames (shared/port-codec.ts,
 // whose decoder checks every length and runs the contract's guards).
 import type { PortMessage } from '../../shared/contract';
-import { decodePortMessage } from '../../shared/port-codec';
+import type { RequestEnvelope } from '../../shared/contract';
+import { decodePortMessage, encodeRequest } from '../../shared/port-codec';
 import type { Bridge } from './bridge';
 import { Listeners } from './bridge';
 
@@ -11,7 +12,7 @@ export function createWebSocketBridge(url: string): Bridge {
   const lost = new Listeners<string>();
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
-  const queue: string[] = [];
+  const queue: (string | Uint8Array)[] = [];
   socket.addEventListener('open', () => {
     for (const text of queue.splice(0)) socket.send(text);
   });
@@ -25,7 +26,8 @@ export function createWebSocketBridge(url: string): Bridge {
   });
   return {
     request: (method, payload) => {
-      const text = JSON.stringify({ method, payload });
+      // JSON text, or a binary data frame for requests that carry bytes (file blocks, clipboard pieces).
+      const text = encodeRequest({ method, payload } as RequestEnvelope);
       if (socket.readyState === WebSocket.OPEN) socket.send(text);
       else if (socket.readyState === WebSocket.CONNECTING) queue.push(text);
     },

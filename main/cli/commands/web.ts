@@ -11,6 +11,13 @@ import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
 import { userSettingsPath } from '../../session/settings/settings-store';
+import {
+  TlsSetupError,
+  generateSelfSigned,
+  isLoopbackHost,
+  loadTlsFiles,
+  type TlsMaterial,
+} from '../../web/web-tls';
 
 /** The user's settings file (shared with the desktop app's schema), from the environment; none without a home. */
 function settingsFileOption(env: Record<string, string | undefined>): { settingsFile?: string } {
@@ -18,19 +25,23 @@ function settingsFileOption(env: Record<string, string | undefined>): { settings
   return path !== undefined ? { settingsFile: path } : {};
 }
 
-const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [connection options]
+const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [connection options]
 
 Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
 and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
 
   --listen HOST:PORT   address to listen on (default 127.0.0.1:0 = a free loopback port). Anything but a
                        loopback address exposes the VM to the network: only do that on a trusted network.
+  --tls-cert FILE      serve HTTPS with this PEM certificate (with --tls-key). Beyond localhost, without them,
+  --tls-key FILE       a self-signed certificate is generated for the run and its SHA-256 fingerprint printed
+                       ("certificate sha256 AB:CD:…"): check it against what the browser shows. HTTPS is what
+                       lets the browser share its clipboard with the guest from another machine.
 
 ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
 the outcome and offers to reconnect); still connecting after that long, saffron web exits with code 8.
 
-Prints "listening http://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
+Prints "listening http(s)://HOST:PORT/#token=…" once ready: open that address (the token, new each run, is what
 lets a page drive the VM; other monitors: add ?monitor=N before the #). Runs until interrupted (Ctrl+C).`;
 
 function parseListen(value: string): { host: string; port: number } | undefined {
@@ -43,7 +54,7 @@ function parseListen(value: string): { host: string; port: number } | undefined 
 
 function parseWebArgs(argv: string[]): ParsedArgs {
   return parseArgs(argv, {
-    values: [...CONNECT_ARG_SPEC.values, 'listen'],
+    values: [...CONNECT_ARG_SPEC.values, 'listen', 'tls-cert', 'tls-key'],
     booleans: CONNECT_ARG_SPEC.booleans,
     aliases: { v: 'verbose', h: 'help' },
   });
@@ -107,6 +118,8 @@ export const webCommand: CliCommand = {
         if (!parsed) throw new Error(`--listen needs HOST:PORT (got ${listenArg})`);
         listen = parsed;
       }
+      if (args.values.has('tls-cert') !== args.values.has('tls-key'))
+        throw new Error('--tls-cert and --tls-key go together');
       if (args.values.has('timeout')) timeoutMs = numberOption(args, 'timeout', 0) * 1000;
       if (args.positional.length > 1) throw new Error(`unexpected argument ${args.positional[1]}`);
     } catch (e) {
@@ -135,6 +148,21 @@ export const webCommand: CliCommand = {
     if (!['127.0.0.1', '::1', 'localhost'].includes(parsed.listenHost)) {
       io.stderr(`warning: listening on ${parsed.listenHost}: anyone who can reach it can use the VM`);
     }
+    let tls: TlsMaterial | undefined;
+    try {
+      const certPath = args.values.get('tls-cert');
+      const keyPath = args.values.get('tls-key');
+      if (certPath !== undefined && keyPath !== undefined) tls = loadTlsFiles(certPath, keyPath);
+      else if (!isLoopbackHost(parsed.listenHost)) tls = generateSelfSigned(parsed.listenHost);
+    } catch (e) {
+      io.stderr(`saffron web: ${errorMessage(e)}`);
+      return e instanceof TlsSetupError ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    if (tls) {
+      io.stdout(
+        `certificate sha256 ${tls.fingerprint256}${tls.selfSigned ? ' (self-signed for this run)' : ''}`,
+      );
+    }
     let harness;
     try {
       harness = await startWebHarness({
@@ -146,6 +174,7 @@ export const webCommand: CliCommand = {
         debug: args.flags.has('verbose'),
         ...settingsFileOption(io.env),
         ...(config ? { config } : {}),
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       });
     } catch (e) {
       io.stderr(

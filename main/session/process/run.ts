@@ -6,6 +6,7 @@ import { errorMessage } from '../../spice/errors';
 import type { Logger } from '../../spice/logger';
 import { redact } from '../../spice/logger';
 import { isHostMessage, type LogLevel } from '../../ipc/host-protocol';
+import type { AgentBridgesOptions } from '../bridges/agent-bridges';
 import { fileRecentStore, memoryRecentStore } from '../bridges/recent-store';
 import { SessionService, type SessionServiceDeps, type ViewHandle } from '../session-service';
 import { realSessionDeps } from '../session-wiring';
@@ -16,7 +17,7 @@ export interface SessionProcessOptions {
   env: Record<string, string | undefined>;
   /** Test seam: replace the real session factory and parsers. */
   sessionDeps?: Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv'> &
-    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges'>>;
+    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges' | 'agent'>>;
   /** The shell asked to shut down, or went away. */
   onExit(): void;
 }
@@ -42,6 +43,25 @@ function linkLogger(link: ParentLink, debug: () => boolean): Logger {
     link.send({ t: 'log', level, message, ...(clean ? { fields: clean } : {}) });
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** The desktop app's main process as the agent's OS clipboard, file picker and menu (host-protocol messages). */
+function desktopAgentHooks(link: ParentLink): AgentBridgesOptions {
+  return {
+    osClipboard: {
+      write: (selection, content, fingerprint) =>
+        link.send({
+          t: 'clipboard-write',
+          selection,
+          content: content.kind === 'text' ? { text: content.text } : { png: content.png },
+          fingerprint,
+        }),
+      read: (requestId, selection, format) =>
+        link.send({ t: 'clipboard-read', requestId, selection, format }),
+    },
+    pickFiles: () => link.send({ t: 'pick-files' }),
+    onState: (state) => link.send({ t: 'agent-settings', ...state }),
+  };
 }
 
 export function runSessionProcess(
@@ -72,8 +92,14 @@ export function runSessionProcess(
     if (m.t === 'init') {
       if (service) return;
       debug = m.debug;
+      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env);
       service = new SessionService({
-        ...(options.sessionDeps ?? realSessionDeps(logger, options.env)),
+        ...deps,
+        agent: {
+          ...deps.agent,
+          ...(m.agent ? { settings: m.agent } : {}),
+          ...(m.shell === 'electron' ? desktopAgentHooks(link) : {}),
+        },
         logger,
         shell: m.shell,
         recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
@@ -128,6 +154,9 @@ export function runSessionProcess(
           return;
         case 'shutdown':
           exit();
+          return;
+        default:
+          service.agent.hostMessage(m);
           return;
       }
     } catch (e) {

@@ -5,7 +5,12 @@ import type { Duplex } from 'node:stream';
 import type { PortMessage } from '../../../shared/contract';
 import { LIMITS } from '../../../shared/contract';
 import { parseRequestText } from '../../../shared/contract-guards';
-import { DAMAGE_HEADER_BYTES, encodePortMessage, writeDamageHeader } from '../../../shared/port-codec';
+import {
+  DAMAGE_HEADER_BYTES,
+  encodePortMessage,
+  parseRequestFrame,
+  writeDamageHeader,
+} from '../../../shared/port-codec';
 import { rectHeight, rectWidth } from '../../../shared/rect';
 import type { ProcessMessage } from '../../ipc/host-protocol';
 import { MUX_HEADER_BYTES, MuxReader, MuxType, allocMuxFrame, muxFrame, wholeFrames } from '../../ipc/mux';
@@ -40,8 +45,9 @@ export function socketParentLink(socket: Duplex): ParentLink {
         value = undefined;
       }
       for (const listener of controlListeners) listener(value, []);
-    } else if (type === MuxType.text) {
-      const envelope = parseRequestText(payload.toString('utf8'));
+    } else if (type === MuxType.text || type === MuxType.binary) {
+      const envelope =
+        type === MuxType.text ? parseRequestText(payload.toString('utf8')) : parseRequestFrame(payload);
       if (envelope) views.get(viewId)?.receive(envelope);
       else if (!warned.has(viewId)) {
         warned.add(viewId);

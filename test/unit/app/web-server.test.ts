@@ -1,5 +1,5 @@
 // The `saffron web` server's edges: static files without path escapes, CSP on every page, WebSocket upgrades
-// refused for foreign origins / Host names (DNS rebinding), invalid requests dropped, binary requests refused.
+// refused for foreign origins / Host names (DNS rebinding), invalid requests (text or binary) dropped.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,9 +122,15 @@ void test('WebSocket: foreign origins are refused; the page origin gets the cont
   for (let i = 0; i < 100 && sessions[0]?.calls.length === 0; i++)
     await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(sessions[0]?.calls, [{ op: 'keyDown', code: 30 }]);
+  // Binary frames are data requests (file blocks, clipboard pieces): a malformed one is dropped, the tab stays.
+  ws.send(Buffer.from([3, 0, 0, 0, 255, 255, 0, 0]), { binary: true });
+  ws.send(JSON.stringify({ method: 'viewReady', payload: {} }));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(ws.readyState, ws.OPEN);
+  assert.equal(sessions[0]?.calls.length, 1);
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-  ws.send(Buffer.from([1, 2, 3]), { binary: true });
-  assert.equal(await closed, 1003);
+  ws.close(1000);
+  assert.equal(await closed, 1000);
   // The tab went away: its held key was released.
   for (let i = 0; i < 100 && (sessions[0]?.calls.length ?? 0) < 2; i++)
     await new Promise((r) => setTimeout(r, 10));

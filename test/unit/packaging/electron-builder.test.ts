@@ -177,7 +177,7 @@ void test('the packed app (app.asar) holds every entry point; native modules and
     'node_modules/usb/package.json',
   ])
     assert.ok(existsSync(join(unpacked, path)), `unpacked: ${path}`);
-  for (const devOnly of ['electron', 'typescript', 'esbuild', 'electron-builder', 'pako', 'node-forge'])
+  for (const devOnly of ['electron', 'typescript', 'esbuild', 'electron-builder', 'pako'])
     assert.ok(!files.has(`/node_modules/${devOnly}`), `no ${devOnly} in the package`);
   assert.ok(![...files].some((f) => f.startsWith('/dist/') && f.endsWith('.map')), 'no source maps of ours');
 });

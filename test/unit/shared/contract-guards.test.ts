@@ -31,6 +31,17 @@ const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   frameAck: { seq: 12 },
   command: { command: 'zoom-fit' },
   setSettings: { theme: 'dark', shortcuts: { fullscreen: 'Ctrl+Alt+F' } },
+  agentSettings: { autoResize: false },
+  viewSize: { width: 1280, height: 800, x: -1280, y: 0 },
+  displayEnable: { display: 1, enabled: false },
+  clipboardFetch: { requestId: 1, selection: 'clipboard', format: 'image' },
+  clipboardHostGrab: { selection: 'primary', formats: ['text'], fingerprint: 'text:abc' },
+  clipboardHostData: { requestId: 2, totalBytes: 10, offset: 4, data: new Uint8Array(6) },
+  transferFiles: { files: [{ fileId: 1, name: 'a.txt', sizeBytes: 12 }] },
+  transferData: { fileId: 1, readId: 3, data: new Uint8Array(12) },
+  transferReadFailed: { fileId: 1, readId: 3, message: 'NotReadableError' },
+  transferCancel: {},
+  transferPick: {},
 };
 
 void test('every method has a guard that accepts a valid payload', () => {
@@ -130,6 +141,30 @@ const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }
   hotkeys: {
     kind: 'hotkeys',
     hotkeys: { 'toggle-fullscreen': 'shift+f11', 'release-cursor': '<Ctrl><Alt>r' },
+  },
+  'agent-state': {
+    kind: 'agent-state',
+    connected: true,
+    clipboard: true,
+    fileTransfer: false,
+    settings: { autoResize: true, clipboardToGuest: true, clipboardToHost: false },
+    displays: [true, false],
+  },
+  'clipboard-offer': { kind: 'clipboard-offer', selection: 'clipboard', formats: ['text', 'image'] },
+  'clipboard-data': {
+    kind: 'clipboard-data',
+    requestId: 4,
+    format: 'text',
+    fingerprint: 'text:1',
+    data: new Uint8Array(3),
+  },
+  'clipboard-fetch-failed': { kind: 'clipboard-fetch-failed', requestId: 4, message: 'too large' },
+  'clipboard-host-request': { kind: 'clipboard-host-request', requestId: 5, format: 'image' },
+  'transfer-read': { kind: 'transfer-read', fileId: 1, readId: 2, position: 0, length: 65536 },
+  'transfer-progress': {
+    kind: 'transfer-progress',
+    items: [{ id: 1, name: 'a.txt', sizeBytes: 12, sentBytes: 0, state: 'failed', error: 'disk full' }],
+    totals: { files: 1, finished: 0, failed: 1, totalBytes: 12, sentBytes: 0 },
   },
 };
 
