@@ -96,6 +96,7 @@ export default tseslint.config(
       'main/web/**/*.ts',
       'main/cli/**/*.ts',
       'main/audio/**/*.ts',
+      'main/gateway/**/*.ts',
     ],
     rules: restrict(
       { names: ['electron', 'usb'], patterns: ['**/renderer/**', '**/app/**', '**/windows/**'] },

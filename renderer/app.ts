@@ -26,8 +26,12 @@ import { CanvasDisplay } from './display/canvas-display';
 import { CursorView } from './display/cursor-view';
 import { KeyboardInput } from './input/keyboard-input';
 import { PointerInput } from './input/pointer-input';
+import { AudioView } from './audio/audio-view';
 import { ConnectPanel } from './ui/connect-panel';
+import { ReconnectControls } from './reconnect/reconnect-controls';
 import { byId } from './ui/dom';
+import { mountUsb, type UsbMount } from './usb/usb-feature';
+import { VideoLayer } from './video/video-layer';
 
 export class App {
   private state: SessionState = 'idle';
@@ -57,11 +61,21 @@ export class App {
   readonly language = new PageLanguage(document, () => navigator.languages);
   /** Where feature controls (clipboard, USB, audio, …) mount in the toolbar: docs/ui.md, "Feature controls". */
   readonly features: FeatureHost;
+  private usb: UsbMount | undefined;
+  /** The session reconnected by itself after a drop (the status bar says "Reconnected" until the next change). */
+  private reconnected = false;
+  private readonly reconnectControls: ReconnectControls;
+  private readonly video: VideoLayer;
 
   constructor(private readonly bridge: Bridge) {
     const request = <M extends RequestMethod>(method: M, payload: RequestMap[M]) =>
       bridge.request(method, payload);
     this.display = new CanvasDisplay(this.canvas, (seq) => request('frameAck', { seq }));
+    // The automatic reconnection's countdown and Cancel sit under the connect window's status line.
+    this.reconnectControls = new ReconnectControls(byId('connect-panel', HTMLElement), () =>
+      request('disconnect', {}),
+    );
+    byId('status', HTMLDivElement).after(this.reconnectControls.element);
     this.cursor = new CursorView(this.canvas, byId('guest-cursor', HTMLImageElement));
     this.keyboard = new KeyboardInput(window, {
       request,
@@ -99,6 +113,10 @@ export class App {
       t: (key, params) => this.language.t(key, params),
       request,
     });
+    this.video = new VideoLayer(this.canvas, {
+      feedback: (report) => request('videoFeedback', report),
+      decoders: (codecs) => request('videoDecoders', { codecs }),
+    });
   }
 
   start(): void {
@@ -109,7 +127,9 @@ export class App {
       this.updateZoomLevel();
       this.updateShortcutTitles();
     });
+    this.startAudio();
     this.panel.attach();
+    this.startUsb();
     this.keyboard.attach();
     this.pointer.attach();
     this.toolbarReveal.attach();
@@ -150,6 +170,39 @@ export class App {
       this.updateStatusBar();
     });
     this.bridge.request('viewReady', {});
+    void this.video.start();
+  }
+
+  /** Sound and microphone (renderer/audio): its controls go in the toolbar's feature slot; tests read it with
+   * #audio-test=1. */
+  private startAudio(): void {
+    const audio = new AudioView(this.bridge, document);
+    this.features.mount({ id: 'audio', mount: (slot) => slot.append(audio.controls.element) });
+    audio.start();
+    if (new URLSearchParams(location.hash.slice(1)).has('audio-test'))
+      Object.assign(window, { saffronAudioTest: audio.testHooks() });
+  }
+
+  /** USB (renderer/usb): the picker's opener is the USB button in the toolbar's feature slot. Mounted before the
+   * keyboard attaches, so the usb-device-reset hotkey is caught ahead of the guest. */
+  private startUsb(): void {
+    let opener: HTMLButtonElement | undefined;
+    this.features.mount({
+      id: 'usb',
+      mount: (slot) => {
+        opener = document.createElement('button');
+        opener.type = 'button';
+        opener.className = 'btn';
+        opener.dataset.action = 'usb';
+        slot.append(opener);
+      },
+    });
+    this.usb = mountUsb(document.body, {
+      request: (method, payload) => this.bridge.request(method, payload),
+      shell: () => this.shell,
+      isActive: () => this.displayActive(),
+      opener: opener ?? null,
+    });
   }
 
   /** Mounts a feature's control in the toolbar (see FeatureHost). */
@@ -170,12 +223,15 @@ export class App {
     switch (m.kind) {
       case 'status': {
         const wasConnected = this.state === 'connected';
+        if (m.reconnect) this.reconnected = true;
+        else if (m.state !== 'connected') this.reconnected = false;
         this.state = m.state;
         this.statusTarget = m.target;
         document.body.classList.toggle('connected', m.state === 'connected');
         if (m.state === 'connected') this.agentFeatures?.refreshSize();
         document.body.dataset.state = m.state;
         this.panel.setStatus(m);
+        this.reconnectControls.update(m);
         if (m.state !== 'connected') {
           this.pointer.ungrab();
           this.keyboard.releaseAll();
@@ -200,6 +256,7 @@ export class App {
       case 'surface':
         this.guest = { width: m.width, height: m.height };
         this.display.resize(m.width, m.height);
+        this.video.resize(m.width, m.height);
         this.layout();
         return;
       case 'damage':
@@ -207,6 +264,15 @@ export class App {
         return;
       case 'frame-end':
         this.display.frameEnd(m.seq);
+        return;
+      case 'video-stream':
+        this.video.stream(m);
+        return;
+      case 'video-frame':
+        this.video.frame(m);
+        return;
+      case 'video-stream-end':
+        this.video.end(m);
         return;
       case 'cursor-shape':
         this.cursor.setShape(m.cursor);
@@ -249,6 +315,18 @@ export class App {
         this.settingsDialog.setVvHotkeys(m.hotkeys);
         this.updateShortcuts();
         return;
+      case 'usb-state':
+      case 'usb-result':
+        this.usb?.receive(m);
+        return;
+      // The audio family is renderer/audio's (AudioView subscribes to the bridge itself).
+      case 'audio-state':
+      case 'audio-start':
+      case 'audio-frame':
+      case 'audio-gain':
+      case 'audio-stop':
+      case 'record-start':
+      case 'record-stop':
       // The guest agent's messages: renderer/clipboard, renderer/transfer, renderer/resize (mountAgentFeatures).
       case 'agent-state':
       case 'clipboard-offer':
@@ -332,6 +410,9 @@ export class App {
       case 'screenshot':
         void this.screenshot();
         return;
+      case 'usb-devices':
+        this.usb?.picker.toggle();
+        return;
     }
     this.layout();
   }
@@ -388,7 +469,7 @@ export class App {
     const text =
       this.state === 'connected'
         ? this.statusTarget
-          ? t('status.connected', { target: this.statusTarget })
+          ? t(this.reconnected ? 'status.reconnected' : 'status.connected', { target: this.statusTarget })
           : t('status.connected-unknown')
         : t(`status.${this.state}`);
     byId('status-text', HTMLSpanElement).textContent = text;
@@ -458,6 +539,7 @@ export class App {
       });
     }
     for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
+      if (button.closest('#feature-controls')) continue; // feature controls handle their own buttons
       button.addEventListener('click', () => this.runAppCommand(button.dataset.action as AppCommand));
     }
   }

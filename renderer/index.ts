@@ -13,9 +13,25 @@ function pickBridge(): Bridge {
   const safeMonitor = Number.isInteger(monitor) && monitor >= 0 && monitor < 64 ? monitor : 0;
   // `saffron web` prints the page address with its access token in the fragment (#token=…).
   const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  if (token === '') return tokenMissingBridge();
   return createWebSocketBridge(
     `${scheme}//${location.host}/ws?monitor=${safeMonitor}&token=${encodeURIComponent(token)}`,
   );
+}
+
+/** Without its token the server refuses the page: say what to open instead of a bare "closed (code 1006)". */
+function tokenMissingBridge(): Bridge {
+  const reason =
+    'This page must be opened at the exact address `saffron web` printed, including its #token=… part ' +
+    '(the token is new each time saffron web starts). Copy the whole "listening http://…#token=…" line.';
+  return {
+    request: () => {},
+    onMessage: () => () => {},
+    onLinkLost: (listener) => {
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    },
+  };
 }
 
 new App(pickBridge()).start();

@@ -9,7 +9,10 @@
 //     CLOCK_MONOTONIC ms (reds_get_mm_time); on the same machine Node's hrtime is the same clock, so the
 //     difference is the true one-way latency. The session's multimedia clock (what video is timed by) is shown
 //     too: during playback it reads the last frame's time minus the sink's delay.
-// Usage: npm run bench:audio -- [--seconds N] [--latency-seconds N]   (builds first; needs the C test server)
+//  4. The same stamp → the first sample out of the page's AudioWorklet in Chromium through `saffron web`
+//     (bench-audio-browser.ts), next to part 3's Node path, with the load average.
+// Usage: npm run bench:audio -- [--seconds N] [--latency-seconds N] [--latency-only]
+//   (builds first; needs the C test server and Chromium)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,7 @@ import * as E from '../main/spice/protocol/enums';
 import { SpiceSession } from '../main/spice/session';
 import { createStreamOpener } from '../main/spice/transport/opener';
 import { RawChannel } from '../test/server/raw-channel';
+import { browserLatencyBench } from './bench-audio-browser';
 import { RawMain } from '../test/server/raw-main';
 import { startTestServer, type TestServer } from '../test/support/test-server';
 
@@ -327,7 +331,10 @@ async function latencyBench(seconds: number): Promise<void> {
 if (process.argv.includes('--codec-child')) {
   await codecChild(process.argv[process.argv.indexOf('--codec-child') + 1]!);
 } else {
-  codecBench();
-  await captureCpu(argValue('--seconds', 60));
+  if (!process.argv.includes('--latency-only')) {
+    codecBench();
+    await captureCpu(argValue('--seconds', 60));
+  }
   await latencyBench(argValue('--latency-seconds', 10));
+  await browserLatencyBench(argValue('--latency-seconds', 10));
 }

@@ -18,11 +18,25 @@ const entries = [
   },
   // the session process (a Node child of `saffron web`, Electron's utilityProcess in the app)
   { in: 'main/session/process/entry.ts', out: 'dist/session-process.cjs', platform: 'node', format: 'cjs' },
+  // the UDPack transport's worker thread (packets and timers away from decoding)
+  {
+    in: 'main/spice/transport/udpack/transport-worker.ts',
+    out: 'dist/udpack-worker.cjs',
+    platform: 'node',
+    format: 'cjs',
+  },
   // Electron
   { in: 'main/index.ts', out: 'dist/main/index.cjs', platform: 'node', format: 'cjs' },
   { in: 'preload/index.ts', out: 'dist/preload/index.cjs', platform: 'node', format: 'cjs' },
   // browser
   { in: 'renderer/index.ts', out: 'dist/renderer/app.js', platform: 'browser', format: 'iife' },
+  // the AudioWorklet module (loaded by the page with audioWorklet.addModule)
+  {
+    in: 'renderer/audio/audio-worklet.ts',
+    out: 'dist/renderer/audio-worklet.js',
+    platform: 'browser',
+    format: 'iife',
+  },
 ];
 const STATIC_DIR = 'renderer/static';
 

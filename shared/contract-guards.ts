@@ -7,8 +7,19 @@ import { LIMITS, REQUEST_METHODS, SEND_KEY_COMBOS, VIEW_COMMANDS } from './contr
 import { VV_HOTKEYS } from './commands';
 import { isSettings, isSettingsPatch } from './settings';
 import type { CursorImage } from './view-contract';
-import type { SessionState } from './session-contract';
+import type { SessionState, UsbDeviceEntry } from './session-contract';
+import {
+  USB_AVAILABILITY,
+  USB_DEVICE_KINDS,
+  USB_DEVICE_STATES,
+  USB_ERROR_CODES,
+  USB_IMAGE_KINDS,
+  USB_IMAGE_SOURCES,
+  USB_LIMITS,
+} from './session-contract';
+import type { Hotkey } from './spice-hotkey';
 import type { Rect } from './rect';
+import { AUDIO_MESSAGE_GUARDS, AUDIO_REQUEST_GUARDS } from './audio-guards';
 import { AGENT_MESSAGE_GUARDS, AGENT_REQUEST_GUARDS } from './agent-guards';
 import type { Guard } from './guard-primitives';
 import { hasExactKeys, isInt, isOneOf, isOptionalString, isRecord, isString } from './guard-primitives';
@@ -34,6 +45,10 @@ export function isScancode(value: unknown): value is number {
 }
 
 const isButtons = (v: unknown): v is number => isInt(v, 0, SPICE_MOUSE_BUTTON_MASK_MASK);
+
+const isUsbKey = (v: unknown): v is string => isString(v, USB_LIMITS.maxKeyLength, 1);
+const isUsbKeyRequest = (v: unknown): v is { key: string } =>
+  isRecord(v) && hasExactKeys(v, ['key']) && isUsbKey(v.key);
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests (view → session)
@@ -103,7 +118,41 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     isRecord(v) && hasExactKeys(v, ['seq']) && isInt(v.seq, 0, Number.MAX_SAFE_INTEGER),
   command: (v): v is RequestMap['command'] =>
     isRecord(v) && hasExactKeys(v, ['command']) && isOneOf(VIEW_COMMANDS, v.command),
+  ...AUDIO_REQUEST_GUARDS,
+  usbConnect: isUsbKeyRequest,
+  usbDisconnect: isUsbKeyRequest,
+  usbRemoveImage: isUsbKeyRequest,
+  usbInstallUdevRule: isUsbKeyRequest,
+  usbShareImage: (v): v is RequestMap['usbShareImage'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['path', 'imageKind', 'writable']) &&
+    isString(v.path, USB_LIMITS.maxPathLength, 1) &&
+    isOneOf(USB_IMAGE_KINDS, v.imageKind) &&
+    typeof v.writable === 'boolean',
+  usbChooseImage: (v): v is RequestMap['usbChooseImage'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['imageKind', 'writable']) &&
+    isOneOf(USB_IMAGE_KINDS, v.imageKind) &&
+    typeof v.writable === 'boolean',
+  usbSetAutoShare: (v): v is RequestMap['usbSetAutoShare'] =>
+    isRecord(v) && hasExactKeys(v, ['on']) && typeof v.on === 'boolean',
+  usbReset: isEmpty,
+  usbViewFocus: (v): v is RequestMap['usbViewFocus'] =>
+    isRecord(v) && hasExactKeys(v, ['focused']) && typeof v.focused === 'boolean',
   ...AGENT_REQUEST_GUARDS,
+  videoDecoders: (v): v is RequestMap['videoDecoders'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['codecs']) &&
+    Array.isArray(v.codecs) &&
+    v.codecs.length <= 16 &&
+    v.codecs.every((c) => isInt(c, 1, 255)),
+  videoFeedback: (v): v is RequestMap['videoFeedback'] =>
+    isRecord(v) &&
+    hasExactKeys(v, ['channelId', 'streamId', 'drops', 'error']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff) &&
+    isInt(v.drops, 0, 1_000_000) &&
+    isString(v.error, LIMITS.maxMessageLength),
 };
 
 export function isRequestMethod(value: unknown): value is RequestMethod {
@@ -163,6 +212,20 @@ export function isRect(v: unknown, maxEdge: number = LIMITS.maxSurfaceEdge): v i
   );
 }
 
+/** A rectangle that may reach outside the monitor (video streams), within ±2 surface edges. */
+export function isVideoRect(v: unknown): v is Rect {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['left', 'top', 'right', 'bottom']) &&
+    isCoord(v.left) &&
+    isCoord(v.top) &&
+    isCoord(v.right) &&
+    isCoord(v.bottom) &&
+    v.right > v.left &&
+    v.bottom > v.top
+  );
+}
+
 function isPixels(v: unknown, width: number, height: number): v is Uint8Array {
   return v instanceof Uint8Array && v.byteLength === width * height * 4;
 }
@@ -195,10 +258,82 @@ function isRecentEntry(v: unknown): boolean {
 
 const STATES = ['idle', 'connecting', 'connected', 'disconnected', 'error'] as const;
 
+function isStatusForm(v: unknown): v is NonNullable<MessageOf<'status'>['form']> {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['host', 'port', 'tls']) &&
+    isString(v.host, 1024) &&
+    Number.isInteger(v.port) &&
+    (v.port as number) >= 0 &&
+    (v.port as number) <= 65535 &&
+    isBool(v.tls)
+  );
+}
+
+function isReconnectState(v: unknown): v is NonNullable<MessageOf<'status'>['reconnect']> {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['attempt', 'inMs']) &&
+    Number.isInteger(v.attempt) &&
+    (v.attempt as number) >= 1 &&
+    Number.isInteger(v.inMs) &&
+    (v.inMs as number) >= 0 &&
+    (v.inMs as number) <= 3_600_000
+  );
+}
+
 export function isSessionState(v: unknown): v is SessionState {
   return STATES.includes(v as SessionState);
 }
 const LEVELS = ['info', 'warning', 'error'] as const;
+
+function isHotkey(v: unknown): v is Hotkey {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['code', 'ctrl', 'shift', 'alt', 'meta']) &&
+    isString(v.code, 32, 1) &&
+    /^[A-Za-z0-9]+$/.test(v.code) &&
+    isBool(v.ctrl) &&
+    isBool(v.shift) &&
+    isBool(v.alt) &&
+    isBool(v.meta)
+  );
+}
+
+function isUsbEntryError(v: unknown): boolean {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['code', 'message'], ['hint', 'fix']) &&
+    isOneOf(USB_ERROR_CODES, v.code) &&
+    isString(v.message, LIMITS.maxMessageLength) &&
+    isOptionalString(v.hint, LIMITS.maxMessageLength) &&
+    (v.fix === undefined || v.fix === 'udev-rule')
+  );
+}
+
+function isUsbDeviceEntry(v: unknown): v is UsbDeviceEntry {
+  return (
+    isRecord(v) &&
+    hasExactKeys(
+      v,
+      ['key', 'kind', 'label', 'vendorId', 'productId', 'state', 'autoShare', 'redirectable'],
+      ['path', 'writable', 'shared', 'error', 'reason'],
+    ) &&
+    isUsbKey(v.key) &&
+    isOneOf(USB_DEVICE_KINDS, v.kind) &&
+    isString(v.label, USB_LIMITS.maxLabelLength) &&
+    isInt(v.vendorId, 0, 0xffff) &&
+    isInt(v.productId, 0, 0xffff) &&
+    isOneOf(USB_DEVICE_STATES, v.state) &&
+    isBool(v.autoShare) &&
+    isBool(v.redirectable) &&
+    isOptionalString(v.path, USB_LIMITS.maxPathLength) &&
+    (v.writable === undefined || isBool(v.writable)) &&
+    (v.shared === undefined || isBool(v.shared)) &&
+    (v.error === undefined || isUsbEntryError(v.error)) &&
+    isOptionalString(v.reason, LIMITS.maxMessageLength)
+  );
+}
 
 export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
   // per view
@@ -227,15 +362,47 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     isBool(v.visible),
   command: (v): v is MessageOf<'command'> =>
     isRecord(v) && hasExactKeys(v, ['kind', 'command']) && isOneOf(VIEW_COMMANDS, v.command),
+  'video-stream': (v): v is MessageOf<'video-stream'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'channelId', 'streamId', 'codec', 'topDown', 'rect', 'clip']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff) &&
+    isInt(v.codec, 1, 255) &&
+    isBool(v.topDown) &&
+    isVideoRect(v.rect) &&
+    (v.clip === null ||
+      (Array.isArray(v.clip) && v.clip.length <= LIMITS.maxVideoClipRects && v.clip.every(isVideoRect))),
+  'video-frame': (v): v is MessageOf<'video-frame'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'channelId', 'streamId', 'delayMs', 'width', 'height', 'rect', 'data']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff) &&
+    isInt(v.delayMs, -0x80000000, 0x7fffffff) &&
+    isInt(v.width, 1, LIMITS.maxSurfaceEdge) &&
+    isInt(v.height, 1, LIMITS.maxSurfaceEdge) &&
+    isVideoRect(v.rect) &&
+    v.data instanceof Uint8Array &&
+    v.data.byteLength <= LIMITS.maxVideoFrameBytes,
+  'video-stream-end': (v): v is MessageOf<'video-stream-end'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'channelId', 'streamId']) &&
+    isInt(v.channelId, 0, 255) &&
+    isInt(v.streamId, 0, 0xffff),
   // per session
   status: (v): v is MessageOf<'status'> =>
     isRecord(v) &&
-    hasExactKeys(v, ['kind', 'state', 'message', 'canReconnect'], ['errorCode', 'target']) &&
+    hasExactKeys(
+      v,
+      ['kind', 'state', 'message', 'canReconnect'],
+      ['errorCode', 'target', 'form', 'reconnect'],
+    ) &&
     isOneOf(STATES, v.state) &&
     isString(v.message, LIMITS.maxMessageLength) &&
     isBool(v.canReconnect) &&
     isOptionalString(v.errorCode, 64) &&
-    isOptionalString(v.target, LIMITS.maxMessageLength),
+    isOptionalString(v.target, LIMITS.maxMessageLength) &&
+    (v.form === undefined || isStatusForm(v.form)) &&
+    (v.reconnect === undefined || isReconnectState(v.reconnect)),
   notice: (v): v is MessageOf<'notice'> =>
     isRecord(v) &&
     hasExactKeys(v, ['kind', 'level', 'message']) &&
@@ -266,6 +433,32 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     hasExactKeys(v, ['kind', 'hotkeys']) &&
     isRecord(v.hotkeys) &&
     Object.entries(v.hotkeys).every(([key, text]) => isOneOf(VV_HOTKEYS, key) && isString(text, 64, 1)),
+  ...AUDIO_MESSAGE_GUARDS,
+  'usb-state': (v): v is MessageOf<'usb-state'> =>
+    isRecord(v) &&
+    hasExactKeys(
+      v,
+      ['kind', 'availability', 'channels', 'autoShare', 'imageSource', 'devices', 'resetHotkey'],
+      ['notice'],
+    ) &&
+    isOneOf(USB_AVAILABILITY, v.availability) &&
+    isRecord(v.channels) &&
+    hasExactKeys(v.channels, ['total', 'free']) &&
+    isInt(v.channels.total, 0, 1024) &&
+    isInt(v.channels.free, 0, v.channels.total) &&
+    isBool(v.autoShare) &&
+    isOneOf(USB_IMAGE_SOURCES, v.imageSource) &&
+    Array.isArray(v.devices) &&
+    v.devices.length <= USB_LIMITS.maxDevices &&
+    v.devices.every(isUsbDeviceEntry) &&
+    isOptionalString(v.notice, LIMITS.maxMessageLength) &&
+    isHotkey(v.resetHotkey),
+  'usb-result': (v): v is MessageOf<'usb-result'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'level', 'message'], ['hint']) &&
+    (v.level === 'info' || v.level === 'error') &&
+    isString(v.message, LIMITS.maxMessageLength) &&
+    isOptionalString(v.hint, LIMITS.maxMessageLength),
   ...AGENT_MESSAGE_GUARDS,
 };
 

@@ -8,6 +8,7 @@ import { SESSION_REQUEST_METHODS } from './session-contract';
 import type { ViewMessage, ViewRequestMap } from './view-contract';
 import { VIEW_REQUEST_METHODS } from './view-contract';
 
+export * from './audio-contract';
 export * from './agent-contract';
 export * from './session-contract';
 export * from './view-contract';
@@ -49,6 +50,10 @@ export const LIMITS = {
   maxMessageLength: 4096,
   /** Most recent connections sent to a view. */
   maxRecentEntries: 64,
+  /** Largest encoded video frame carried to a view (bytes). */
+  maxVideoFrameBytes: 32 << 20,
+  /** Most clip rectangles of one video stream. */
+  maxVideoClipRects: 1024,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ export const VIEW_COMMANDS = [
   'zoom-out',
   'release-cursor',
   'screenshot',
+  'usb-devices',
 ] as const;
 export type ViewCommand = (typeof VIEW_COMMANDS)[number];
 
@@ -67,6 +68,21 @@ export interface ViewCommandRequest {
 }
 
 export type EmptyRequest = Record<string, never>;
+
+/** The SPICE_VIDEO_CODEC_TYPE_* this view's WebCodecs VideoDecoder accepts (VideoDecoder.isConfigSupported). */
+export interface VideoDecodersRequest {
+  codecs: number[];
+}
+
+/** How a video stream plays in this view: frames shown late or skipped, or why it cannot be played at all. */
+export interface VideoFeedbackRequest {
+  channelId: number;
+  streamId: number;
+  /** Frames not shown in time since the last feedback. */
+  drops: number;
+  /** '' while the stream plays; otherwise why it cannot (the server is then asked for images). */
+  error: string;
+}
 
 /** Every per-view request: method → payload. The session knows which view sent it. */
 export interface ViewRequestMap {
@@ -83,6 +99,8 @@ export interface ViewRequestMap {
   frameAck: FrameAckRequest;
   /** Ask the shell to run a command for this view (Electron: window fullscreen; web: the page does it itself). */
   command: ViewCommandRequest;
+  videoDecoders: VideoDecodersRequest;
+  videoFeedback: VideoFeedbackRequest;
 }
 
 export const VIEW_REQUEST_METHODS = [
@@ -96,6 +114,8 @@ export const VIEW_REQUEST_METHODS = [
   'requestMouseMode',
   'frameAck',
   'command',
+  'videoDecoders',
+  'videoFeedback',
 ] as const satisfies readonly (keyof ViewRequestMap)[];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -162,14 +182,56 @@ export interface CommandMessage {
 }
 
 /**
- * Video streams (the video issue): encoded frames of a server video stream for this view's WebCodecs
- * VideoDecoder, sent by a video bridge fed by the display channel's "forward" VideoBackend
- * (main/spice/video/video-decoder.ts). Intended members: 'video-stream' {streamId, codec, rect} when a stream
- * starts or moves, 'video-frame' {streamId, mmTimeMs, data} (binary in port-codec.ts), 'video-stream-end'
- * {streamId}. A stream belongs to one surface, so it goes to the views that show it: hence per view, although
- * DESIGN.md lists video among the session-wide families. Add members (kind → type), their guards to MESSAGE_GUARDS.
+ * A server video stream shown in this view (sent when it starts and when its clip changes): decode its frames with
+ * WebCodecs and draw each one into `rect`, only inside `clip`, on a layer above the surface pixels. Coordinates are
+ * monitor-relative and may reach outside the monitor (the stream is on the surface; the monitor shows part of it).
  */
-export type VideoMessages = Record<never, never>;
+export interface VideoStreamMessage {
+  kind: 'video-stream';
+  channelId: number;
+  streamId: number;
+  /** SPICE_VIDEO_CODEC_TYPE_*. */
+  codec: number;
+  /** false: the decoded picture is upside down (bottom-up stream): flip it. */
+  topDown: boolean;
+  /** Where frames go. */
+  rect: Rect;
+  /** The visible part: null = all of `rect`; [] = nothing. */
+  clip: Rect[] | null;
+}
+
+/** One encoded frame, exactly as the server sent it (binary in port-codec.ts). */
+export interface VideoFrameMessage {
+  kind: 'video-frame';
+  channelId: number;
+  streamId: number;
+  /** Show it this many ms after it arrives (its multimedia time minus the session's clock; < 0: late). */
+  delayMs: number;
+  /** The encoded picture size. */
+  width: number;
+  height: number;
+  /** Where this frame goes (STREAM_DATA_SIZED may move it). */
+  rect: Rect;
+  data: Uint8Array;
+}
+
+/** The stream ended: clear its layer (the surface underneath is what shows now). */
+export interface VideoStreamEndMessage {
+  kind: 'video-stream-end';
+  channelId: number;
+  streamId: number;
+}
+
+/**
+ * Video streams: encoded frames for this view's WebCodecs VideoDecoder, sent by the video bridge
+ * (main/session/bridges/video-bridge.ts) fed by the display channel's forward VideoBackend. A stream belongs to one
+ * surface, so it goes to the views that show it: hence per view.
+ */
+export interface VideoMessages {
+  'video-stream': VideoStreamMessage;
+  'video-frame': VideoFrameMessage;
+  'video-stream-end': VideoStreamEndMessage;
+}
 
 /** Every per-view message: kind → message type. */
 export interface ViewMessageMap extends VideoMessages {

@@ -5,6 +5,7 @@
 // acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
 import { app, clipboard, ClipboardItem, dialog, Menu, session as electronSession } from 'electron';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
 import { pickLocale, translatorFor } from '../../shared/i18n';
 import type { Settings } from '../../shared/settings';
@@ -15,7 +16,7 @@ import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
 import { hardenSession } from '../windows/hardening';
 import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
-import { launchTarget, userArgs } from './launch-args';
+import { launchTarget, usbLaunchOptions, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
 import { agentMenu, withAgentMenu, type AgentMenuState } from './agent-menu';
@@ -30,8 +31,8 @@ const consoleLogger: Logger = {
   error: (m, f) => console.error(m, f ?? ''),
 };
 
-/** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt). */
-export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix'] as const;
+/** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt; spice+udpack: docs/udpack.md). */
+export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix', 'spice+udpack'] as const;
 
 export function startApp(): void {
   if (!app.requestSingleInstanceLock()) {
@@ -49,6 +50,9 @@ export function startApp(): void {
 
   let windows: WindowManager | undefined;
   let pending: LaunchTarget | undefined = launchTarget(userArgs(process.argv, app.isPackaged), process.cwd());
+  const usbLaunch = usbLaunchOptions(userArgs(process.argv, app.isPackaged), process.cwd(), (problem) =>
+    logger.warn(problem),
+  );
   let nextViewId = 1;
   let userSettings: Settings | undefined;
   let setMenu = (): void => {};
@@ -92,6 +96,18 @@ export function startApp(): void {
       userSettings = settings;
       setMenu();
     },
+    chooseFile: async (title, filters) => {
+      const win = windows?.mainWindow();
+      const options = { title, filters, properties: ['openFile' as const] };
+      const r = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
+      return r.canceled ? undefined : r.filePaths[0];
+    },
+    run: (file, args) =>
+      new Promise<void>((resolve, reject) => {
+        execFile(file, args, { timeout: 120_000 }, (error, _stdout, stderr) =>
+          error ? reject(new Error(stderr.trim() || error.message)) : resolve(),
+        );
+      }),
     clipboard: clipboardSync,
     pickFiles: () =>
       void dialog
@@ -107,8 +123,9 @@ export function startApp(): void {
       recentFile: join(app.getPath('userData'), 'recent.json'),
       settingsFile: join(app.getPath('userData'), 'settings.json'),
       debug: Boolean(process.env.SAFFRON_DEBUG),
+      usb: usbLaunch,
     },
-    onMessage: (message) => routeProcessMessage(message, shell),
+    onMessage: (message) => void routeProcessMessage(message, shell),
     onRestart: () => windows?.reattachAll(),
     onGiveUp: (reason) => shell.showError('The session process keeps stopping', reason),
     logger,

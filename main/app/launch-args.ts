@@ -2,12 +2,20 @@
 // Electron's own arguments (the executable, the app path in development, Chromium switches) are skipped.
 import { isAbsolute, resolve } from 'node:path';
 import { isSpiceUri } from '../spice/connect/uri';
+import { errorMessage } from '../spice/errors';
+import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../session/bridges/usb-launch-options';
 
 export type LaunchTarget = { kind: 'uri'; uri: string } | { kind: 'vv'; path: string };
 
 /** The first URI or .vv file among `argv` (already without the executable), resolved against `cwd`. */
 export function launchTarget(argv: readonly string[], cwd: string): LaunchTarget | undefined {
-  for (const arg of argv) {
+  let rest: readonly string[] = argv;
+  try {
+    rest = extractUsbLaunchArgs(argv, cwd).rest; // a --share-cd FILE value is not a launch target
+  } catch {
+    // reported by usbLaunchOptions
+  }
+  for (const arg of rest) {
     if (arg.startsWith('-')) continue;
     if (isSpiceUri(arg)) return { kind: 'uri', uri: arg };
     if (/\.vv$/i.test(arg)) return { kind: 'vv', path: isAbsolute(arg) ? arg : resolve(cwd, arg) };
@@ -18,4 +26,21 @@ export function launchTarget(argv: readonly string[], cwd: string): LaunchTarget
 /** The arguments after Electron's: packaged apps get [exe, ...args], development runs [electron, appPath, ...args]. */
 export function userArgs(argv: readonly string[], isPackaged: boolean): string[] {
   return argv.slice(isPackaged ? 1 : 2);
+}
+
+/**
+ * The app's USB options (remote-viewer's --share-cd, --usb-redirect-on-connect, --usb-auto-redirect, and
+ * --share-disk / --share-disk-rw); a bad one is reported and the options are ignored (the app still starts).
+ */
+export function usbLaunchOptions(
+  argv: readonly string[],
+  cwd: string,
+  report: (problem: string) => void,
+): UsbLaunchOptions {
+  try {
+    return { ...extractUsbLaunchArgs(argv, cwd).usb, typedImagePaths: false };
+  } catch (e) {
+    report(`USB options ignored: ${errorMessage(e)}`);
+    return { images: [], typedImagePaths: false };
+  }
 }

@@ -70,6 +70,8 @@ export function menuTemplate(
         view('zoom-out'),
         { type: 'separator' },
         view('release-cursor'),
+        { type: 'separator' },
+        { label: t('command.usb-devices'), click: () => actions.viewCommand('usb-devices') },
       ],
     },
     {

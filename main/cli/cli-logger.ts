@@ -1,11 +1,13 @@
 // The CLI's logger: warnings and errors to stderr; debug and info only with --verbose. Fields are printed as
-// JSON after the message; callers never pass secrets (see logger.ts `redact`).
+// JSON after the message; callers never pass secrets (see logger.ts `redact`). Every line is made printable:
+// log messages carry server text (notices, names, error details).
+import { printableText, terminalSafeJson } from '../../shared/printable-text';
 import type { Logger } from '../spice/logger';
 
 export function cliLogger(stderr: (line: string) => void, verbose: boolean): Logger {
   const line = (level: string, message: string, fields?: Record<string, unknown>): void =>
     stderr(
-      `saffron: ${level}: ${message}${fields && Object.keys(fields).length ? ' ' + JSON.stringify(fields) : ''}`,
+      `saffron: ${level}: ${printableText(message, 2048)}${fields && Object.keys(fields).length ? ' ' + printableText(terminalSafeJson(fields), 2048) : ''}`,
     );
   return {
     debug: (m, f) => verbose && line('debug', m, f),

@@ -17,6 +17,8 @@ export const EXIT_PROXY = 10;
 export const EXIT_PASSWORD_REQUIRED = 11;
 /** The guest has no agent, or its agent refused or failed a request (send-file: the agent's reason is printed). */
 export const EXIT_AGENT = 12;
+/** The UDPack path failed: no answer from the gateway over UDP, handshake refused, or the session was lost. */
+export const EXIT_UDPACK = 13;
 
 const BY_CODE: Record<SpiceErrorCode, number> = {
   unreachable: EXIT_UNREACHABLE,
@@ -36,6 +38,7 @@ const BY_CODE: Record<SpiceErrorCode, number> = {
   config: EXIT_USAGE,
   migration: EXIT_CLOSED,
   cancelled: EXIT_FAILURE,
+  udpack: EXIT_UDPACK,
 };
 
 export function exitCodeFor(code: SpiceErrorCode): number {

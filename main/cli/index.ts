@@ -12,6 +12,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CliCommand>>
   'send-file': async () => (await import('./commands/send-file')).sendFileCommand,
   'bench-decode': async () => (await import('./commands/bench-decode')).benchDecodeCommand,
   'capture-audio': async () => (await import('./commands/capture-audio')).captureAudioCommand,
+  gateway: async () => (await import('./commands/gateway')).gatewayCommand,
 };
 
 async function usage(): Promise<string> {

@@ -3,13 +3,19 @@
 // MessagePort straight to the page; in `saffron web` it shares the child's socket as separate frames (mux.ts).
 // Both directions are guarded on arrival, although both ends are Saffron's own code: a version skew or a bug must
 // be a logged refusal, not a crash.
-import type { SendKeyCombo, SessionState, ViewCommand } from '../../shared/contract';
-import { SEND_KEY_COMBOS, VIEW_COMMANDS } from '../../shared/contract';
+import type { SendKeyCombo, SessionState, UsbImageKind, ViewCommand } from '../../shared/contract';
+import { SEND_KEY_COMBOS, USB_IMAGE_KINDS, USB_LIMITS, VIEW_COMMANDS } from '../../shared/contract';
 import { hasExactKeys, isInt, isRecord, isSessionState, isString } from '../../shared/contract-guards';
 import type { AgentSettings } from '../../shared/contract';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Settings } from '../../shared/settings';
 import { isSettings } from '../../shared/settings';
+import {
+  isUsbLaunchOptions,
+  type UsbImageSpec,
+  type UsbLaunchOptions,
+} from '../session/bridges/usb-launch-options';
+import type { ShellInput } from '../session/shell-events';
 import {
   isAgentHostMessage,
   isAgentProcessMessage,
@@ -30,8 +36,12 @@ export interface InitMessage {
   debug: boolean;
   /** The previous session process stopped: start in an error state whose Reconnect connects to `config`. */
   crashed?: { message: string; config?: ConnectionConfig };
+  /** USB images and filters from the shell's command line (docs/usb.md); none when absent. */
+  usb?: UsbLaunchOptions;
   /** The guest agent's settings to start with (--auto-resize, the menu's last choices). */
   agent?: AgentSettings;
+  /** Reconnect by itself when a connection drops (default true). */
+  autoReconnect?: boolean;
 }
 
 export type HostMessage =
@@ -48,6 +58,8 @@ export type HostMessage =
   /** A menu command for the views of `monitor` (all views when absent). */
   | { t: 'command'; command: ViewCommand; monitor?: number }
   | { t: 'send-keys'; combo: SendKeyCombo }
+  /** The shell's answer to a USB request (an image chosen in the file dialog, the udev rule installed or not). */
+  | { t: 'usb-input'; input: ShellInput }
   | { t: 'shutdown' }
   | AgentHostMessage;
 
@@ -65,12 +77,37 @@ export type ProcessMessage =
   | { t: 'state'; state: SessionState }
   /** The user changed the settings (Electron rebuilds its menus: language, shortcuts). */
   | { t: 'settings'; settings: Settings }
+  /** The desktop app: open a file dialog for an image to share (answer: 'usb-input' usb-share-image). */
+  | { t: 'usb-choose-image'; imageKind: UsbImageKind; writable: boolean }
+  /** The desktop app on Linux: install the udev rule for this device model (answer: 'usb-input' usb-udev-result). */
+  | { t: 'usb-install-udev-rule'; vendorId: number; productId: number }
   | AgentProcessMessage;
 
 const isViewId = (v: unknown): v is number => isInt(v, 1, Number.MAX_SAFE_INTEGER);
 const isMonitor = (v: unknown): v is number => isInt(v, 0, 1023);
 const isCommand = (v: unknown): v is ViewCommand =>
   typeof v === 'string' && (VIEW_COMMANDS as readonly string[]).includes(v);
+
+const isImageKind = (v: unknown): v is UsbImageKind =>
+  typeof v === 'string' && (USB_IMAGE_KINDS as readonly string[]).includes(v);
+
+function isImageSpec(v: unknown): v is UsbImageSpec {
+  return (
+    isRecord(v) &&
+    hasExactKeys(v, ['path', 'imageKind', 'writable']) &&
+    isString(v.path, USB_LIMITS.maxPathLength, 1) &&
+    isImageKind(v.imageKind) &&
+    typeof v.writable === 'boolean'
+  );
+}
+
+function isShellInput(v: unknown): v is ShellInput {
+  if (!isRecord(v)) return false;
+  if (v.t === 'usb-share-image') return hasExactKeys(v, ['t', 'image']) && isImageSpec(v.image);
+  if (v.t === 'usb-udev-result')
+    return hasExactKeys(v, ['t', 'ok', 'message']) && typeof v.ok === 'boolean' && isString(v.message, 4096);
+  return false;
+}
 
 /** A shallow check of a ConnectionConfig (it comes from the shell, which built it with the same code). */
 export function isConnectionConfig(v: unknown): v is ConnectionConfig {
@@ -92,10 +129,16 @@ export function isHostMessage(v: unknown): v is HostMessage {
   switch (v.t) {
     case 'init':
       return (
-        hasExactKeys(v, ['t', 'shell', 'debug'], ['recentFile', 'settingsFile', 'crashed', 'agent']) &&
+        hasExactKeys(
+          v,
+          ['t', 'shell', 'debug'],
+          ['recentFile', 'settingsFile', 'crashed', 'agent', 'usb', 'autoReconnect'],
+        ) &&
+        (v.usb === undefined || isUsbLaunchOptions(v.usb)) &&
         (v.agent === undefined || isAgentSettings(v.agent)) &&
         (v.shell === 'electron' || v.shell === 'web') &&
         typeof v.debug === 'boolean' &&
+        (v.autoReconnect === undefined || typeof v.autoReconnect === 'boolean') &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
         (v.settingsFile === undefined || isString(v.settingsFile, 4096, 1)) &&
         (v.crashed === undefined ||
@@ -116,6 +159,8 @@ export function isHostMessage(v: unknown): v is HostMessage {
     case 'reconnect':
     case 'shutdown':
       return hasExactKeys(v, ['t']);
+    case 'usb-input':
+      return hasExactKeys(v, ['t', 'input']) && isShellInput(v.input);
     case 'command':
       return (
         hasExactKeys(v, ['t', 'command'], ['monitor']) &&
@@ -160,6 +205,18 @@ export function isProcessMessage(v: unknown): v is ProcessMessage {
       return hasExactKeys(v, ['t', 'state']) && isSessionState(v.state);
     case 'settings':
       return hasExactKeys(v, ['t', 'settings']) && isSettings(v.settings);
+    case 'usb-choose-image':
+      return (
+        hasExactKeys(v, ['t', 'imageKind', 'writable']) &&
+        isImageKind(v.imageKind) &&
+        typeof v.writable === 'boolean'
+      );
+    case 'usb-install-udev-rule':
+      return (
+        hasExactKeys(v, ['t', 'vendorId', 'productId']) &&
+        isInt(v.vendorId, 0, 0xffff) &&
+        isInt(v.productId, 0, 0xffff)
+      );
     default:
       return isAgentProcessMessage(v);
   }

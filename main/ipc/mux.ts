@@ -14,7 +14,7 @@ export const MuxType = {
   control: 1,
   /** A contract message as JSON text (session → view) or a request text (view → session). */
   text: 2,
-  /** A contract message in port-codec.ts's binary form (session → view). */
+  /** A contract message in port-codec.ts's binary form (session → view), or a binary request (view → session). */
   binary: 3,
 } as const;
 export type MuxType = (typeof MuxType)[keyof typeof MuxType];

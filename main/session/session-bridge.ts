@@ -7,8 +7,9 @@ import type { Rect } from '../../shared/rect';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
+import type { SessionFeature } from '../spice/session-feature';
 import type { SettingsReader } from './settings/settings-source';
-import type { ShellEvents } from './shell-events';
+import type { ShellEvents, ShellInput } from './shell-events';
 import type { SessionLike } from './session-like';
 
 /** One attached view (a window or browser tab showing one monitor), as the session process sees it. */
@@ -44,6 +45,8 @@ export interface SessionContext {
   readonly connected: boolean;
   /** The last connection's settings (kept after a disconnect, for reconnect and titles). */
   readonly config: ConnectionConfig | undefined;
+  /** A dropped session is being reconnected by itself: views keep their monitors until the new session has some. */
+  readonly reconnecting: boolean;
   readonly views: ReadonlySet<ViewPort>;
   broadcast(message: PortMessage): void;
   /** Tells the shell (Electron main, `saffron web`) about things only it can act on. */
@@ -60,6 +63,11 @@ export interface SessionBridge {
   /** A view attached, or asked for everything again (viewReady): send it this bridge's state. */
   viewAttached?(view: ViewPort): void;
   viewDetached?(view: ViewPort): void;
+  /**
+   * The protocol features this bridge's concern needs in the next session (e.g. the sound channels with the sink
+   * and source that talk to the page). Called once per session, just before it is created.
+   */
+  sessionFeatures?(): SessionFeature[];
   /** A session was created and is connecting: subscribe to what this bridge needs. */
   sessionStarted?(session: SessionLike, on: Subscribe): void;
   /** The session reached 'connected'. */
@@ -68,4 +76,6 @@ export interface SessionBridge {
   sessionEnding?(session: SessionLike): void;
   /** The session is gone (forget per-session state, update the views). */
   sessionEnded?(): void;
+  /** The shell answered something a bridge asked of it (ShellEvents), e.g. a file chosen in a dialog. */
+  shellInput?(input: ShellInput): void;
 }

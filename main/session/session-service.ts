@@ -3,8 +3,8 @@
 // to Electron or `saffron web`, and tests drive it directly with a fake session.
 //
 // Built-in bridges, in the order they greet a new view: connection (status), views (monitors, display streams,
-// titles), input, cursor, notices, recent connections, settings, .vv hotkeys, the guest agent's (agent-bridges.ts);
-// then the features' bridges (`deps.bridges`).
+// titles), input, cursor, notices, recent connections, settings, .vv hotkeys, audio (docs/audio.md), the guest
+// agent's (agent-bridges.ts); then the features' bridges (`deps.bridges`).
 import type {
   RequestEnvelope,
   RequestMap,
@@ -16,18 +16,23 @@ import type {
 import type { ConnectionConfig } from '../spice/connect/config';
 import { errorMessage } from '../spice/errors';
 import { ConnectionController, type ConnectionControllerDeps } from './connection-controller';
+import { createOpusDecoder } from '../audio/opus-decoder-node';
+import { AudioBridge, type AudioBridgeOptions } from './bridges/audio-bridge';
 import { AgentBridges, type AgentBridgesOptions } from './bridges/agent-bridges';
 import { CursorBridge } from './bridges/cursor-bridge';
 import { HotkeysBridge } from './bridges/hotkeys-bridge';
 import { SettingsBridge } from './bridges/settings-bridge';
+import { defaultFeatureBridges } from './bridges/default-feature-bridges';
 import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
 import { RecentBridge, type RecentBridgeOptions } from './bridges/recent-bridge';
 import { ViewsBridge } from './bridges/views-bridge';
+import { VideoBridge } from './bridges/video-bridge';
+import { createForwardVideo, type ForwardVideo } from '../spice/video/forward-backend';
 import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './display-stream/monitor-stream';
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
-import { noShellEvents, type ShellEvents } from './shell-events';
+import { noShellEvents, type ShellEvents, type ShellInput } from './shell-events';
 import { SettingsSource } from './settings/settings-source';
 import { memorySettingsStore, type SettingsStore } from './settings/settings-store';
 
@@ -42,10 +47,17 @@ export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'even
   /** Most recent connections kept. */
   maxRecent?: number;
   streamOptions?: MonitorStreamOptions;
-  /** The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context. */
+  /** The audio bridge's codecs and settings (default: Opus decoded by opus-decoder in Node, no encoder). */
+  audio?: Partial<AudioBridgeOptions>;
+  /**
+   * The bridges of session-wide features (clipboard, transfers, audio, USB, video), built with the context; default:
+   * defaultFeatureBridges (each feature in a neutral form, so every request method has its handler).
+   */
   bridges?: (ctx: SessionContext) => SessionBridge[];
   /** The guest agent's bridges (clipboard, transfers, auto-resize): settings and the shell's hooks. */
   agent?: AgentBridgesOptions;
+  /** The views' video decoders, shared with the sessions `createSession` makes (none: views decode no video). */
+  forwardVideo?: ForwardVideo;
 }
 
 /** A handle for one attached view: feed it validated requests, detach when the view goes away. */
@@ -89,8 +101,10 @@ export class SessionService {
         new RecentBridge(ctx, recentOptions),
         new SettingsBridge(ctx, settings),
         new HotkeysBridge(ctx),
+        new AudioBridge(ctx, { createDecoder: createOpusDecoder, ...deps.audio }),
         ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
-        ...(deps.bridges?.(ctx) ?? []),
+        new VideoBridge(ctx, deps.forwardVideo ?? createForwardVideo()),
+        ...(deps.bridges ?? defaultFeatureBridges)(ctx),
       ];
     });
     this.viewsBridge = views!;
@@ -190,6 +204,17 @@ export class SessionService {
   /** Sends a "Send key" combination (the menu). */
   sendKeys(combo: SendKeyCombo): void {
     this.inputBridge.sendKeys(combo);
+  }
+
+  /** Hands the shell's answer (a chosen file, a command's outcome) to the bridges. */
+  shellInput(input: ShellInput): void {
+    for (const bridge of this.controller.allBridges) {
+      try {
+        bridge.shellInput?.(input);
+      } catch (e) {
+        this.controller.logger.error(`${bridge.name}: shell input '${input.t}' failed: ${errorMessage(e)}`);
+      }
+    }
   }
 
   /** Closes the session; views stay attached. */

@@ -18,6 +18,7 @@ export type SpiceErrorCode =
   | 'proxy' // HTTP CONNECT proxy refused or failed
   | 'config' // bad .vv file, bad URI, bad option
   | 'migration' // server asked to migrate; we disconnect cleanly
+  | 'udpack' // the UDPack gateway did not answer over UDP, refused the handshake, or the UDP session was lost
   | 'cancelled';
 
 export class SpiceError extends Error {
@@ -34,6 +35,14 @@ export class ProtocolError extends SpiceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('protocol', message, options);
     this.name = 'ProtocolError';
+  }
+}
+
+/** The server sent DISCONNECTING: it ended this client on purpose (a deliberate end, never retried). */
+export class ServerDisconnectedError extends SpiceError {
+  constructor(message: string) {
+    super('closed', message);
+    this.name = 'ServerDisconnectedError';
   }
 }
 

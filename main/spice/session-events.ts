@@ -25,6 +25,24 @@ export interface CursorShape {
   hotY: number;
 }
 
+/** A video stream played by a view's decoder (the forward video backend, main/spice/video/forward-backend.ts). */
+export interface VideoStreamInfo {
+  channelId: number;
+  streamId: number;
+  surfaceId: number;
+  /** SPICE_VIDEO_CODEC_TYPE_*. */
+  codec: number;
+  /** Rows of the decoded frames are top-down; otherwise the picture is upside down (flip it). */
+  topDown: boolean;
+  /** The encoded frame size (until a frame says otherwise). */
+  width: number;
+  height: number;
+  /** Where the frames go on the surface (scaled into it). */
+  dest: Rect;
+  /** The visible part of the stream on the surface: null = all of `dest`; [] = nothing. */
+  clip: Rect[] | null;
+}
+
 export interface SessionEventMap {
   /** Main channel linked and MAIN_INIT received. */
   ready: { sessionId: number; mouseModes: number; currentMouseMode: number; agentConnected: boolean };
@@ -51,6 +69,23 @@ export interface SessionEventMap {
   mark: { channelId: number };
   /** Display `channelId`'s monitors changed (new primary surface, MONITORS_CONFIG): its whole new list. */
   monitors: { channelId: number; monitors: DisplayMonitor[] };
+
+  /** A stream for a view's decoder started (see VideoStreamInfo). */
+  'video-stream-create': VideoStreamInfo;
+  /** One encoded frame of such a stream (`data` is a view into the message: copy to keep it). */
+  'video-frame': {
+    channelId: number;
+    streamId: number;
+    data: Uint8Array;
+    dest: Rect;
+    width: number;
+    height: number;
+    mmTimeMs: number;
+    /** Show it this many ms from now (its mm-time minus the session clock at arrival; < 0: late). */
+    delayMs: number;
+  };
+  'video-stream-clip': { channelId: number; streamId: number; clip: Rect[] | null };
+  'video-stream-destroy': { channelId: number; streamId: number };
 
   'cursor-set': { channelId: number; shape: CursorShape | null; x: number; y: number; visible: boolean };
   'cursor-move': { channelId: number; x: number; y: number };

@@ -3,11 +3,15 @@
 // the server disconnects or migrates, or close() is called. close() releases every socket, timer and worker.
 // Inputs and cursor are built in; other channel types come from the features given at construction
 // (session-feature.ts). The session is the one source of truth for protocol state the shells show: monitors
-// (per display channel), cursor, mouse mode, lock keys.
+// (per display channel), cursor, mouse mode, lock keys. It owns the memory budget every channel charges, and
+// bounds what a server's channel list can open.
 import { GuestAgent, type GuestAgentOptions } from './agent/guest-agent';
 import { SpiceError, errorMessage } from './errors';
 import { silentLogger, scopedLogger, type Logger } from './logger';
+import { MemoryBudget } from './memory-budget';
 import { createMultimediaClock, type MultimediaClock } from './multimedia-clock';
+import { limitRepeats, type LimitedLogger } from './repeat-limiter';
+import type { WorkBudgetOptions } from './work-budget';
 import * as E from './protocol/enums';
 import type { ChannelRef, CursorShape, SessionEventMap, SessionEventName } from './session-events';
 import type { SurfaceProvider, SurfaceView } from './surfaces/types';
@@ -31,6 +35,10 @@ export interface SessionOptions {
   /** Mouse mode to ask for when the server offers both (client = absolute, needs no pointer grab). */
   preferredMouseMode?: 'client' | 'server';
   linkTimeoutMs?: number;
+  /** Session-wide memory cap in bytes (default DEFAULT_MEMORY_BUDGET_BYTES, memory-budget.ts). */
+  maxMemoryBytes?: number;
+  /** Per-message pixel work budget and dispatcher time slice (defaults in work-budget.ts). */
+  work?: WorkBudgetOptions;
   /** The session's multimedia clock (default: a real one on performance.now); tests inject a fake. */
   clock?: MultimediaClock;
   /** The guest agent's adapters and limits (clipboard adapter, clipboard size cap, …). */
@@ -48,6 +56,11 @@ export interface CursorState {
   visible: boolean;
 }
 
+/** Distinct channels of a CHANNELS_LIST that are considered (real servers list about a dozen). */
+export const MAX_LISTED_CHANNELS = 256;
+/** Secondary channels one session opens at most. */
+export const MAX_OPEN_CHANNELS = 64;
+
 /** Keys and pointer of the inputs channel; calls before the channel is ready are dropped. */
 export interface SessionInputs {
   keyDown(code: number): void;
@@ -63,9 +76,11 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
   readonly opener: StreamOpener;
   readonly password: string;
   readonly linkTimeoutMs: number;
+  readonly memory: MemoryBudget;
+  readonly workOptions?: WorkBudgetOptions;
   /** Server multimedia time: synced by the main channel, and by the playback channel while sound plays. */
   readonly clock: MultimediaClock;
-  private readonly log: Logger;
+  private readonly log: LimitedLogger;
   private readonly options: SessionOptions;
   private readonly channels = new Map<string, SpiceChannel>();
   private main: MainChannel | null = null;
@@ -90,7 +105,10 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     this.opener = options.opener;
     this.password = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 10_000;
-    this.log = options.logger ?? silentLogger;
+    this.memory = new MemoryBudget(options.maxMemoryBytes);
+    if (options.work) this.workOptions = options.work;
+    // A server repeating one odd message must not flood the log: repeats are counted, summarised at the end.
+    this.log = limitRepeats(options.logger ?? silentLogger);
     this.clock = options.clock ?? createMultimediaClock();
     this.requestedMouseMode =
       options.preferredMouseMode === 'server' ? E.SPICE_MOUSE_MODE_SERVER : E.SPICE_MOUSE_MODE_CLIENT;
@@ -155,18 +173,15 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
         this.readyWaiter?.resolve();
       },
       onMultimediaTime: (timeMs) => this.clock.sync(timeMs, 'main'),
-      onChannels: (list) => {
-        this.listed = list;
-        this.emit('channels', { channels: list });
-        for (const c of list) this.openSecondary(c.type, c.id);
-      },
+      onChannels: (list) => this.onChannelsList(list),
       onMouseMode: (supported, current) => this.applyMouseModePreference(supported, current),
       agent: this.agent,
     });
     this.main = main;
     this.channels.set(`${E.SPICE_CHANNEL_MAIN}:0`, main);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
-    // Closed while main.open() is still linking: open() throws first and `ready` is never awaited.
+    // The main channel may close (local close, link failure) before anything awaits `ready`: that rejection is
+    // reported through connect()'s own error, never as an unhandled rejection.
     ready.catch(() => {});
     void main.closed.then((error) => {
       this.readyWaiter?.reject(
@@ -280,38 +295,77 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
     if (current !== want && supported & want) this.main?.requestMouseMode(want);
   }
 
+  /**
+   * CHANNELS_LIST: keeps the first MAX_LISTED_CHANNELS distinct channels, opens what this client implements (at
+   * most MAX_OPEN_CHANNELS), and reports everything else with one line per channel type, however long the list.
+   */
+  private onChannelsList(list: ChannelRef[]): void {
+    if (list.length > MAX_LISTED_CHANNELS) {
+      this.log.warn(
+        `the server listed ${list.length} channels; only the first ${MAX_LISTED_CHANNELS} are considered`,
+      );
+      list = list.slice(0, MAX_LISTED_CHANNELS);
+    }
+    this.listed = list;
+    this.emit('channels', { channels: list });
+    const unsupported = new Map<number, number>();
+    const disabled = new Map<number, number>();
+    let overLimit = 0;
+    for (const { type, id } of list) {
+      if (this.ended) return;
+      if (this.channels.has(`${type}:${id}`)) continue;
+      if (this.options.disableChannels?.includes(type)) {
+        disabled.set(type, (disabled.get(type) ?? 0) + 1);
+      } else if (!this.factories.has(type)) {
+        unsupported.set(type, (unsupported.get(type) ?? 0) + 1);
+      } else if (this.channels.size - 1 >= MAX_OPEN_CHANNELS) {
+        overLimit++;
+      } else {
+        this.openSecondary(type, id);
+      }
+    }
+    const count = (n: number): string => (n > 1 ? ` (${n} listed)` : '');
+    for (const [type, n] of disabled)
+      this.log.info(`not opening the ${channelTypeName(type)} channel${count(n)} (disabled)`);
+    for (const [type, n] of unsupported) {
+      this.log.warn(
+        `the ${channelTypeName(type)} channel is not supported by this version; not opening it${count(n)}`,
+      );
+      this.emit('unsupported', { channel: { type, id: 0 }, what: `${channelTypeName(type)} channel` });
+    }
+    if (overLimit > 0)
+      this.log.warn(
+        `the server listed ${overLimit} more channels than the ${MAX_OPEN_CHANNELS} opened at most`,
+      );
+  }
+
+  /** Whether channel (type, id) is not opened because this version lacks it, or because it is disabled. */
+  notOpenedReason(type: number): 'unsupported' | 'disabled' | undefined {
+    if (this.options.disableChannels?.includes(type)) return 'disabled';
+    if (!this.factories.has(type)) return 'unsupported';
+    return undefined;
+  }
+
   private openSecondary(type: number, id: number): void {
     const key = `${type}:${id}`;
-    if (this.ended || this.channels.has(key)) return;
     const ref = { type, id };
-    if (this.options.disableChannels?.includes(type)) {
-      this.log.info(`not opening the ${channelName(type, id)} channel (disabled)`);
-      return;
-    }
     const factory = this.factories.get(type);
-    if (!factory) {
-      this.log.warn(`the ${channelTypeName(type)} channel is not supported by this version; not opening it`);
-      this.emit('unsupported', { channel: ref, what: `${channelTypeName(type)} channel` });
-      return;
-    }
+    if (this.ended || this.channels.has(key) || !factory) return;
     const channel = factory(this.context(type, id), this);
     this.channels.set(key, channel);
+    // Every end — a failed open, a local close, the server closing it — settles `closed` exactly once.
     void channel.closed.then((error) => {
-      this.channels.delete(key);
+      if (this.channels.get(key) === channel) this.channels.delete(key);
       if (this.ended) return;
-      if (error) this.emit('channel-error', { ...ref, error });
+      if (error) {
+        this.log.warn(`${channelName(type, id)} channel failed: ${error.message}`);
+        this.emit('channel-error', { ...ref, error });
+      }
       this.emit('channel-closed', ref);
     });
     channel.open().then(
       () => this.emit('channel-open', ref),
-      (e: unknown) => {
-        const error = e instanceof SpiceError ? e : new SpiceError('closed', errorMessage(e), { cause: e });
-        this.channels.delete(key);
-        if (!this.ended) {
-          this.log.warn(`${channelName(type, id)} channel failed: ${error.message}`);
-          this.emit('channel-error', { ...ref, error });
-        }
-      },
+      () => {}, // reported through `closed` above
     );
   }
 
@@ -328,6 +382,7 @@ export class SpiceSession extends TypedEmitter<SessionEventMap> implements Chann
       }
     }
     if (error) this.log.info(`session ended: ${error.message}`);
+    this.log.flush();
     this.emit('closed', { error });
   }
 

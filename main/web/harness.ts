@@ -5,6 +5,7 @@ import type { Logger } from '../spice/logger';
 import { spawnSessionProcess, type SocketProcessLink } from '../ipc/socket-process-link';
 import type { SessionProcessOptions } from '../session/process/run';
 import { inProcessSessionLauncher } from '../session/process/in-process';
+import type { UsbLaunchOptions } from '../session/bridges/usb-launch-options';
 import { WebViews } from './web-views';
 import { startWebServer } from './web-server';
 import type { WebServer } from './web-server';
@@ -27,8 +28,12 @@ export interface WebHarnessOptions {
   maxBufferedBytes?: number;
   /** Where the user's settings are kept (`saffron web`: the user's config directory); memory when absent. */
   settingsFile?: string;
+  /** USB images and filters (`--share-cd`, `--usb-auto-redirect`, …); typed image paths need a loopback listen. */
+  usb?: UsbLaunchOptions;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string };
+  /** Reconnect by itself when a connection drops (default true). */
+  autoReconnect?: boolean;
 }
 
 export interface WebHarness {
@@ -50,6 +55,8 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     debug: options.debug ?? false,
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
     ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
+    ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
+    ...(options.usb ? { usb: options.usb } : {}),
   });
   let server: WebServer;
   try {

@@ -10,7 +10,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { WebViews } from './web-views';
+import type { TabSocket, WebViews } from './web-views';
+import { deflatingTabSocket } from './deflating-tab-socket';
 import type { Logger } from '../spice/logger';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { readStaticFile } from './static-files';
@@ -132,7 +133,7 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
   });
 
   const attach = (ws: WebSocket, monitor: number) => {
-    const view = views.attach(monitor, {
+    const tabSocket: TabSocket = {
       send: (data, binary, fin) => {
         if (ws.readyState === ws.OPEN) ws.send(data, { binary, fin });
       },
@@ -140,7 +141,13 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
         return ws.bufferedAmount;
       },
       close: (code, reason) => ws.close(code, reason),
-    });
+    };
+    const view = views.attach(
+      monitor,
+      deflatingTabSocket(tabSocket, {
+        onError: (e) => logger.warn('could not compress a frame for a browser tab', { error: e.message }),
+      }),
+    );
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const bytes = Array.isArray(data)
         ? Buffer.concat(data)

@@ -9,6 +9,7 @@ import type { Logger } from '../spice/logger';
 import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { SocketProcessLink } from '../ipc/socket-process-link';
 import { MuxType } from '../ipc/mux';
+import type { UsbLaunchOptions } from '../session/bridges/usb-launch-options';
 
 /** What the hub needs of a tab's WebSocket. */
 export interface TabSocket {
@@ -27,6 +28,10 @@ export interface WebViewsOptions {
   maxBufferedBytes: number;
   /** Where the user's settings are kept (memory when absent). */
   settingsFile?: string;
+  /** Reconnect by itself when a connection drops (default true; `saffron web --no-reconnect`). */
+  autoReconnect?: boolean;
+  /** USB images and filters from `saffron web`'s command line. */
+  usb?: UsbLaunchOptions;
 }
 
 interface Tab {
@@ -57,6 +62,8 @@ export class WebViews {
       init: {
         shell: 'web',
         debug: options.debug,
+        ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
+        ...(options.usb ? { usb: options.usb } : {}),
         ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
       },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.

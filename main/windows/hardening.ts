@@ -20,6 +20,8 @@ export function secureWebPreferences(
     navigateOnDragDrop: false,
     spellcheck: false,
     backgroundThrottling: false,
+    // The VM's sound plays as soon as it comes (the user chose to connect); the microphone still needs consent.
+    autoplayPolicy: 'no-user-gesture-required',
   };
 }
 
@@ -28,11 +30,20 @@ const ALLOWED_PERMISSIONS = new Set(['pointerLock', 'fullscreen', 'keyboardLock'
 
 export function hardenSession(session: Session): void {
   session.setPermissionRequestHandler((webContents, permission, callback, details) => {
-    callback(ALLOWED_PERMISSIONS.has(permission) && isAppUrl(details.requestingUrl ?? webContents.getURL()));
+    const ours = isAppUrl(details.requestingUrl ?? webContents.getURL());
+    // The microphone for the VM's record channel (docs/audio.md): audio only, our own pages only. The page asks
+    // only after the user enabled the microphone and the VM records.
+    if (permission === 'media') {
+      const types = 'mediaTypes' in details ? (details.mediaTypes ?? []) : [];
+      callback(ours && types.length > 0 && types.every((t) => t === 'audio'));
+      return;
+    }
+    callback(ALLOWED_PERMISSIONS.has(permission) && ours);
   });
   session.setPermissionCheckHandler(
-    (_webContents, permission, requestingOrigin) =>
-      ALLOWED_PERMISSIONS.has(permission) && isAppUrl(requestingOrigin),
+    (_webContents, permission, requestingOrigin, details) =>
+      isAppUrl(requestingOrigin) &&
+      (ALLOWED_PERMISSIONS.has(permission) || (permission === 'media' && details.mediaType === 'audio')),
   );
 }
 

@@ -119,6 +119,7 @@ export class ConnectPanel {
   }
 
   setStatus(status: StatusMessage): void {
+    this.fillForm(status.form);
     this.lastStatus = status;
     this.localError = undefined;
     this.connectButton.disabled = status.state === 'connecting';
@@ -146,13 +147,18 @@ export class ConnectPanel {
     if (!status) return;
     const code = status.errorCode ?? 'unknown';
     const isError = status.state === 'error';
+    // While the session reconnects by itself, the line says the connection was lost (the countdown and Cancel are
+    // renderer/reconnect's); the session's own sentence, with the reason, is the tooltip.
     this.status.textContent = isError
       ? ''
-      : status.state === 'connecting'
-        ? t('status.connecting')
-        : status.state === 'disconnected'
-          ? t('status.disconnected')
-          : '';
+      : status.reconnect
+        ? t('status.connection-lost')
+        : status.state === 'connecting'
+          ? t('status.connecting')
+          : status.state === 'disconnected'
+            ? t('status.disconnected')
+            : '';
+    this.status.title = status.reconnect ? status.message : '';
     this.error.hidden = !isError;
     if (isError) {
       const title = `error.${code}.title`;
@@ -166,6 +172,16 @@ export class ConnectPanel {
       isError && /password|auth/.test(code) && this.password.value === ''
         ? t('action.enter-password')
         : t('action.retry');
+  }
+
+  /** Shows the session's target in the form (unless the user is typing in it), so Connect reaches it again. */
+  private fillForm(form: StatusMessage['form']): void {
+    if (!form || typeof form.host !== 'string' || !Number.isInteger(form.port)) return;
+    const editing = document.activeElement === this.host || document.activeElement === this.port;
+    if (editing) return;
+    this.host.value = form.host;
+    this.port.value = String(form.port);
+    this.tls.checked = form.tls === true;
   }
 
   setRecent(entries: RecentConnection[]): void {

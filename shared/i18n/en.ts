@@ -24,6 +24,7 @@ export const coreEn = {
   'command.shortcuts-help': 'Keyboard shortcuts',
   'command.about': 'About Saffron',
   'command.quit': 'Quit',
+  'command.usb-devices': 'USB devices…',
 
   'menu.file': 'File',
   'menu.view': 'View',
@@ -166,6 +167,8 @@ export const coreEn = {
   'status.connecting': 'Connecting…',
   'status.connected': 'Connected to {target}',
   'status.connected-unknown': 'Connected',
+  'status.connection-lost': 'Connection lost — reconnecting',
+  'status.reconnected': 'Reconnected to {target}',
   'status.disconnected': 'Disconnected',
   'status.error': 'Connection failed',
   'status.mouse-client': 'Mouse follows the pointer',

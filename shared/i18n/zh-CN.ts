@@ -24,6 +24,7 @@ const coreZhCN: TranslationOf<typeof coreEn> = {
   'command.shortcuts-help': '键盘快捷键',
   'command.about': '关于 Saffron',
   'command.quit': '退出',
+  'command.usb-devices': 'USB 设备…',
 
   'menu.file': '文件',
   'menu.view': '查看',
@@ -165,6 +166,8 @@ const coreZhCN: TranslationOf<typeof coreEn> = {
   'status.connecting': '正在连接…',
   'status.connected': '已连接到 {target}',
   'status.connected-unknown': '已连接',
+  'status.connection-lost': '连接已断开，正在重新连接',
+  'status.reconnected': '已重新连接到 {target}',
   'status.disconnected': '已断开连接',
   'status.error': '连接失败',
   'status.mouse-client': '鼠标跟随指针',

@@ -39,6 +39,8 @@ before(async () => {
     rendererDir: renderer.dir,
     logger: silentLogger,
     env: {},
+    // The error path below is about showing an error and the Reconnect button (docs/reconnect.md has its own test).
+    autoReconnect: false,
     sessionDeps: {
       createSession: () => {
         const s = new FakeSession();

@@ -9,19 +9,23 @@ import type { Browser, BrowserContext } from 'playwright-core';
 
 import { chromiumPath } from './require-tool';
 
-/** Bundles renderer/index.ts + renderer/static into a fresh temp dir; returns the dir and a cleanup. */
+/** Bundles renderer/index.ts, the audio worklet and renderer/static into a fresh temp dir (dir + cleanup). */
 export async function buildRendererForTest(): Promise<{ dir: string; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'saffron-renderer-'));
-  await build({
-    entryPoints: ['renderer/index.ts'],
-    outfile: join(dir, 'app.js'),
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome120',
-    sourcemap: false,
-    logLevel: 'warning',
-  });
+  for (const [entry, out] of [
+    ['renderer/index.ts', 'app.js'],
+    ['renderer/audio/audio-worklet.ts', 'audio-worklet.js'],
+  ] as const)
+    await build({
+      entryPoints: [entry],
+      outfile: join(dir, out),
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'chrome120',
+      sourcemap: false,
+      logLevel: 'warning',
+    });
   cpSync('renderer/static', dir, { recursive: true });
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -33,7 +37,13 @@ export interface TestBrowser {
 }
 
 /** Headless Chromium with a fresh user-data dir (deleted on close). */
-export async function launchBrowser(options: { deviceScaleFactor?: number } = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: {
+    deviceScaleFactor?: number;
+    /** Extra Chromium switches (fake media devices, autoplay). */
+    args?: string[];
+  } = {},
+): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'saffron-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
@@ -46,6 +56,7 @@ export async function launchBrowser(options: { deviceScaleFactor?: number } = {}
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(options.args ?? []),
     ],
     viewport: { width: 1280, height: 900 },
     deviceScaleFactor: options.deviceScaleFactor ?? 1,

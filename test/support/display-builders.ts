@@ -393,3 +393,22 @@ export function maskImage(id: bigint, rows: string[], flags = 0, format = 2): Sp
     },
   };
 }
+
+/**
+ * A SPICE_MSG_LIST body (SpiceSubMessageList): u16 count, u32 offsets, then the sub-messages {u16 type, u32 size,
+ * data}. `repeat` entries all point at the same sub-message (how a hostile server amplifies one message).
+ */
+export function encodeMessageList(subs: { type: number; body: Uint8Array }[], repeat = 1): Uint8Array {
+  const count = subs.length * repeat;
+  const w = new SpiceWriter(2 + 4 * count + subs.reduce((n, s) => n + 6 + s.body.length, 0));
+  w.u16(count);
+  let at = 2 + 4 * count;
+  const offsets = subs.map((s) => {
+    const o = at;
+    at += 6 + s.body.length;
+    return o;
+  });
+  for (let r = 0; r < repeat; r++) for (const o of offsets) w.u32(o);
+  for (const s of subs) w.u16(s.type).u32(s.body.length).bytes(s.body);
+  return w.finish();
+}

@@ -14,6 +14,8 @@ export interface QemuOptions {
   x509Dir?: string;
   /** Extra `-spice` suboptions, e.g. ['image-compression=quic', 'tls-channel=main']. */
   spiceOptions?: string[];
+  /** The SPICE port (a VM restarted on the same port); default a free one. */
+  port?: number;
   /** Extra QEMU arguments. */
   args?: string[];
   name?: string;
@@ -78,7 +80,7 @@ function runHmp(path: string, command: string): Promise<string> {
 }
 
 export async function startQemu(options: QemuOptions = {}): Promise<Qemu> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const tlsPort = options.x509Dir ? await freePort() : undefined;
   const spice = [`port=${port}`, 'addr=127.0.0.1'];
   if (options.password !== undefined) spice.push(`password=${options.password}`);

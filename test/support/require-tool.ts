@@ -3,7 +3,7 @@
 // and the command; nothing is skipped silently. Opting out is explicit (SAFFRON_TEST_SKIP=e2e,integration or
 // tool names), never allowed in CI, and scripts/test.mjs (which reads these declarations to leave opted-out
 // files out and prints what it skipped) is the only runner that honours it. See README "Tests".
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 
@@ -58,6 +58,14 @@ function pkgConfigHas(modules: string[], env: NodeJS.ProcessEnv): boolean {
   }
 }
 
+/** Network namespaces and TUN devices (the UDPack WAN emulator, test/support/wan-emulator.ts): root, /dev/net/tun,
+ * and a kernel that lets this process create a network namespace (a container needs CAP_NET_ADMIN/CAP_SYS_ADMIN). */
+function netnsAndTun(env: NodeJS.ProcessEnv): boolean {
+  if (process.getuid?.() !== 0 || !existsSync('/dev/net/tun')) return false;
+  if (!onPath('ip', env) || !onPath('unshare', env)) return false;
+  return spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore', timeout: 10_000, env }).status === 0;
+}
+
 export const TOOLS = {
   qemu: {
     packages: ['qemu-system-x86', 'ipxe-qemu', 'seabios'],
@@ -95,6 +103,21 @@ export const TOOLS = {
     what: `gcc and pkg-config modules ${TEST_SERVER_PKG_CONFIG.join(', ')} (the C test server on libspice-server)`,
     present: (env) => onPath('gcc', env) && pkgConfigHas(TEST_SERVER_PKG_CONFIG, env),
   },
+  'spice-client-glib': {
+    packages: ['libspice-client-glib-2.0-dev', 'pkg-config', 'gcc'],
+    what: "gcc and pkg-config's spice-client-glib-2.0 (bench:c-peer's C peer on spice-gtk's library)",
+    present: (env) => onPath('gcc', env) && pkgConfigHas(['spice-client-glib-2.0'], env),
+  },
+  'x11-probe': {
+    packages: ['libx11-dev', 'libxtst-dev', 'pkg-config', 'gcc'],
+    what: "gcc and pkg-config's x11 and xtst (bench:interactive's probe of spicy's screen and its XTest input)",
+    present: (env) => onPath('gcc', env) && pkgConfigHas(['x11', 'xtst'], env),
+  },
+  'spice-html5': {
+    packages: ['spice-html5'],
+    what: "Debian's spice-html5 (/usr/share/spice-html5, the web peer of the benchmarks)",
+    present: () => existsSync('/usr/share/spice-html5/spice_auto.html'),
+  },
   umockdev: {
     packages: ['umockdev'],
     what: 'umockdev-run (emulated USB devices in sysfs and /dev/bus/usb)',
@@ -109,6 +132,13 @@ export const TOOLS = {
     packages: ['gstreamer1.0-plugins-ugly'],
     what: "GStreamer's x264 plugin (libgstx264.so: spice-server's H.264 encoder)",
     present: () => gstreamerPlugin('libgstx264.so'),
+  },
+  wan: {
+    packages: ['iproute2', 'gcc'],
+    what:
+      'ip (iproute2) and gcc for the WAN emulator, run as root with /dev/net/tun and the right to create network ' +
+      'namespaces (a container: --cap-add NET_ADMIN --cap-add SYS_ADMIN --device /dev/net/tun, or --privileged)',
+    present: (env) => onPath('gcc', env) && netnsAndTun(env),
   },
 } satisfies Record<string, ToolSpec>;
 

@@ -14,7 +14,14 @@ export interface ScriptedServerOptions {
   channelCaps?: (channelType: number) => number[];
   /** Answer the link with this SPICE_LINK_ERR_* instead of OK. */
   linkError?: number;
+  /**
+   * Stall the link of channels of this type: 'silent' never answers, 'trickle' sends the link reply one byte a
+   * second, 'no-link-result' sends the reply but never the final link result. Undefined: link normally.
+   */
+  stall?: (channelType: number) => StallMode | undefined;
 }
+
+export type StallMode = 'silent' | 'trickle' | 'no-link-result';
 
 export class ScriptedConnection {
   readonly framer: MessageFramer;
@@ -78,6 +85,7 @@ export class ScriptedServer {
   private server: Server | null = null;
   private readonly key: { publicDer: Buffer; privateKey: KeyObject };
   private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<ReturnType<typeof setInterval>>();
   private connWaiters: ((c: ScriptedConnection) => void)[] = [];
   private conns: ScriptedConnection[] = [];
   port = 0;
@@ -114,6 +122,8 @@ export class ScriptedServer {
   }
 
   async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.clear();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -134,7 +144,21 @@ export class ScriptedServer {
           const size = buf.readUInt32LE(12);
           mess = { connectionId: buf.readUInt32LE(16), type: buf[20]!, id: buf[21]! };
           buf = buf.subarray(16 + size);
+          const stall = this.options.stall?.(mess.type);
+          if (stall === 'silent') {
+            socket.off('data', onData);
+            return;
+          }
+          if (stall === 'trickle') {
+            socket.off('data', onData);
+            this.trickle(socket, this.reply(mess.type, commonCaps));
+            return;
+          }
           this.sendReply(socket, mess.type, commonCaps);
+          if (stall === 'no-link-result') {
+            socket.off('data', onData);
+            return;
+          }
           if (this.options.linkError) {
             socket.end();
             return;
@@ -174,7 +198,25 @@ export class ScriptedServer {
     socket.on('data', onData);
   }
 
+  /** Sends `bytes` one a second until done or the socket closes. */
+  private trickle(socket: Socket, bytes: Buffer): void {
+    let at = 0;
+    const timer = setInterval(() => {
+      if (at >= bytes.length || socket.destroyed) {
+        clearInterval(timer);
+        this.timers.delete(timer);
+        return;
+      }
+      socket.write(bytes.subarray(at, ++at));
+    }, 1000);
+    this.timers.add(timer);
+  }
+
   private sendReply(socket: Socket, channelType: number, commonCaps: number[]): void {
+    socket.write(this.reply(channelType, commonCaps));
+  }
+
+  private reply(channelType: number, commonCaps: number[]): Buffer {
     const common = capsToWords(commonCaps);
     const channel = capsToWords(this.options.channelCaps?.(channelType) ?? []);
     const error = this.options.linkError ?? 0;
@@ -196,6 +238,6 @@ export class ScriptedServer {
         o += 4;
       }
     }
-    socket.write(out);
+    return out;
   }
 }

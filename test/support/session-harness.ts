@@ -3,7 +3,7 @@ import { parseSpiceUri } from '../../main/spice/connect/uri';
 import * as E from '../../main/spice/protocol/enums';
 import { displayFeature } from '../../main/spice/channels/display-feature';
 import type { SessionFeature } from '../../main/spice/session-feature';
-import { SpiceSession } from '../../main/spice/session';
+import { SpiceSession, type SessionOptions } from '../../main/spice/session';
 import type { SessionEventMap, SessionEventName } from '../../main/spice/session-events';
 import { createStreamOpener } from '../../main/spice/transport/opener';
 import { silentLogger } from '../../main/spice/logger';
@@ -35,6 +35,8 @@ export async function startHarness(
     /** Open display channels with a default display feature (or pass `features`). */
     display?: boolean;
     features?: readonly SessionFeature[];
+    /** More session options (logger, memory budget, work budget). */
+    session?: Partial<Omit<SessionOptions, 'opener'>>;
   } = {},
 ): Promise<Harness> {
   const server = new ScriptedServer(options);
@@ -45,6 +47,7 @@ export async function startHarness(
     password: options.sessionPassword ?? options.password ?? '',
     linkTimeoutMs: 3000,
     features: options.features ?? (options.display ? [displayFeature()] : []),
+    ...options.session,
   });
   const events: Harness['events'] = [];
   const all: SessionEventName[] = [
@@ -96,4 +99,21 @@ export async function startHarness(
       await server.close();
     },
   };
+}
+
+/** Lists display channels `ids` in CHANNELS_LIST and waits until each linked and sent DISPLAY_INIT. */
+export async function linkDisplays(
+  h: Harness,
+  ids: number[] = [0],
+): Promise<Map<number, ScriptedConnection>> {
+  const w = new SpiceWriter().u32(ids.length);
+  for (const id of ids) w.u8(E.SPICE_CHANNEL_DISPLAY).u8(id);
+  h.main.send(E.SPICE_MSG_MAIN_CHANNELS_LIST, w.finish());
+  const out = new Map<number, ScriptedConnection>();
+  for (let i = 0; i < ids.length; i++) {
+    const conn = await h.server.connection();
+    await conn.nextOfType(E.SPICE_MSGC_DISPLAY_INIT);
+    out.set(conn.channelId, conn);
+  }
+  return out;
 }

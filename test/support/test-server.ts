@@ -26,6 +26,8 @@ export interface TestServerOptions {
   password?: string;
   /** Open the plain port (default true). */
   plain?: boolean;
+  /** The plain port to listen on (a server restarted on the same port); default a free one. */
+  port?: number;
   /** Open a TLS port with the certificates of this directory (ca-cert.pem, server-cert.pem, server-key.pem). */
   x509Dir?: string;
   agent?: boolean;
@@ -41,6 +43,8 @@ export interface TestServerOptions {
   control?: boolean;
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** A command prefix, e.g. ['ip', 'netns', 'exec', NS] to run the server in a network namespace. */
+  wrap?: string[];
 }
 
 export type ClipboardTypeName = 'text' | 'png' | 'bmp' | 'tiff' | 'jpg' | 'file_list';
@@ -165,7 +169,17 @@ export type TestServerCommand =
   | { cmd: 'usb_filter_reject' }
   | { cmd: 'usb_raw'; data: string }
   | { cmd: 'port_send'; text?: string; hex?: string }
-  | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' };
+  | { cmd: 'port_event'; event: 'opened' | 'closed' | 'break' }
+  | {
+      cmd: 'bench_start';
+      workload: 'photo' | 'scroll' | 'terminal';
+      fps?: number;
+      seed?: number;
+      pace?: 'demand' | 'fixed';
+    }
+  | { cmd: 'bench_stop'; path?: string }
+  | { cmd: 'bench_frame'; frame: number }
+  | { cmd: 'clock' };
 
 export interface TestServerReply {
   reply: string;
@@ -470,15 +484,20 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let lastError = '';
   for (let attempt = 0; attempt < 4; attempt++) {
     const [a, b] = await freePorts(2);
-    const port = wantPlain ? a : undefined;
+    const port = wantPlain ? (opts.port ?? a) : undefined;
     const tlsPort = wantTls ? b : undefined;
-    const child = spawn(binary, serverArgs(opts, port, tlsPort), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, ...prefixArgs] = [...(opts.wrap ?? []), binary];
+    const child = spawn(command, [...prefixArgs, ...serverArgs(opts, port, tlsPort)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const server = new RunningServer(child, port, tlsPort, controlMode);
     const outcome = await server.waitListening(opts.startTimeoutMs ?? 10000);
     if (outcome === 'listening') return server;
     await server.stop();
     lastError = `outcome ${String(outcome)}; stderr:\n${server.stderr()}`;
     if (outcome !== EXIT_PORT_IN_USE) break;
+    // A fixed port still held (the previous server is closing it): wait a moment instead of moving.
+    if (opts.port !== undefined) await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`the SPICE test server did not start: ${lastError}`);
 }

@@ -1,13 +1,22 @@
 // `saffron info <uri|file.vv>`: what the server says about itself — name, uuid, channels, caps, mouse modes.
+// Every server string is made printable (shared/printable-text.ts); a channel still linking when info is done is
+// reported as such, never as "not supported".
+import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import { capsToBits } from '../../spice/transport/caps';
 import { channelCapNames, commonCapNames } from '../capability-names';
 import { channelTypeName } from '../../spice/channels/channel-names';
 import * as E from '../../spice/protocol/enums';
-import { numberOption, parseArgs } from '../args';
+import { parseArgs } from '../args';
 import { cliLogger } from '../cli-logger';
 import type { CliCommand } from '../command';
 import type { SpiceSession } from '../../spice/session';
-import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, sessionFor } from '../connect-options';
+import {
+  CONNECT_ARG_SPEC,
+  CONNECT_USAGE,
+  configFromArgs,
+  limitsFromArgs,
+  sessionFor,
+} from '../connect-options';
 import { reportError } from '../errors';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { quietTimer, sessionDeadline } from '../wait';
@@ -30,7 +39,9 @@ export interface InfoReport {
   channels: {
     type: string;
     id: number;
-    state: 'open' | 'failed' | 'not-opened';
+    /** not-opened: see `reason`; linking: opened but its link had not finished when info was done. */
+    state: 'open' | 'failed' | 'not-opened' | 'linking';
+    reason?: 'unsupported' | 'disabled';
     secure?: boolean;
     /** Capability bit numbers, and the same bits by spice-protocol name (MINI_HEADER, CODEC_VP8, …). */
     serverCommonCaps?: number[];
@@ -73,9 +84,10 @@ ${CONNECT_USAGE}`,
     const logger = cliLogger(io.stderr, args.flags.has('verbose'));
     let session: SpiceSession | undefined;
     try {
+      const limits = limitsFromArgs(args, io);
       const config = await configFromArgs(args.positional[0]!, args, io);
-      session = sessionFor(config, logger);
-      const deadline = sessionDeadline(session, numberOption(args, 'timeout', 30) * 1000, 'the server');
+      session = sessionFor(config, logger, { limits });
+      const deadline = sessionDeadline(session, limits.timeoutMs, 'the server', limits.timeoutS);
       const failures = new Map<string, string>();
       const settle = quietTimer(1500);
       session.on('channels', settle.poke);
@@ -123,13 +135,16 @@ ${CONNECT_USAGE}`,
               clientChannelCapNames: channelCapNames(type, ch.offeredCaps),
             };
           }
+          if (ch?.phase === 'linking') return { ...base, state: 'linking' as const };
           const error = failures.get(`${type}:${id}`);
-          return error
-            ? { ...base, state: 'failed' as const, error }
+          if (error) return { ...base, state: 'failed' as const, error };
+          const reason = session!.notOpenedReason(type);
+          return reason
+            ? { ...base, state: 'not-opened' as const, reason }
             : { ...base, state: 'not-opened' as const };
         }),
       };
-      if (args.flags.has('json')) io.stdout(JSON.stringify(report));
+      if (args.flags.has('json')) io.stdout(terminalSafeJson(report));
       else printReport(report, io.stdout);
       return EXIT_OK;
     } catch (e) {
@@ -140,14 +155,9 @@ ${CONNECT_USAGE}`,
   },
 };
 
-/** Server-controlled text for a terminal: control characters (ESC, BEL, C1 CSI, …) become '?'. */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-}
-
 function printReport(r: InfoReport, out: (line: string) => void): void {
-  out(`name:        ${r.name ? printable(r.name) : '(not sent)'}`);
-  out(`uuid:        ${r.uuid || '(not sent)'}`);
+  out(`name:        ${r.name ? printableText(r.name) : '(not sent)'}`);
+  out(`uuid:        ${r.uuid ? printableText(r.uuid) : '(not sent)'}`);
   out(`session id:  ${r.sessionId}`);
   out(
     `mouse modes: ${r.mouseModes.supported.join(', ') || 'none'} (current: ${r.mouseModes.current.join(', ') || 'none'})`,
@@ -160,7 +170,9 @@ function printReport(r: InfoReport, out: (line: string) => void): void {
       out(
         `  ${label} open${c.secure ? ' (TLS)' : ''}  server caps: common [${(c.serverCommonCapNames ?? []).join(', ')}] channel [${(c.serverChannelCapNames ?? []).join(', ')}]`,
       );
-    } else if (c.state === 'failed') out(`  ${label} failed: ${printable(c.error ?? '')}`);
-    else out(`  ${label} not opened (not supported by this version or disabled)`);
+    } else if (c.state === 'failed') out(`  ${label} failed: ${printableText(c.error ?? '')}`);
+    else if (c.state === 'linking') out(`  ${label} still linking (the server had not finished its link)`);
+    else if (c.reason === 'disabled') out(`  ${label} not opened (disabled)`);
+    else out(`  ${label} not opened (not supported by this version)`);
   }
 }

@@ -1,6 +1,7 @@
 // `saffron web <uri|file.vv> [--listen 127.0.0.1:PORT] [connection options]`: the app's renderer served to a browser,
 // with the SPICE session in a session process this command starts (and restarts if it dies), and the contract
 // carried over a WebSocket.
+import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import type { CliCommand, CliIo } from '../command';
 import { numberOption, parseArgs, type ParsedArgs } from '../args';
 import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs } from '../connect-options';
@@ -11,6 +12,11 @@ import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
 import { userSettingsPath } from '../../session/settings/settings-store';
+import { checkImagePath } from '../../session/bridges/usb-images';
+import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../../session/bridges/usb-launch-options';
+
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+
 import {
   TlsSetupError,
   generateSelfSigned,
@@ -25,7 +31,7 @@ function settingsFileOption(env: Record<string, string | undefined>): { settings
   return path !== undefined ? { settingsFile: path } : {};
 }
 
-const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [connection options]
+const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [USB options] [connection options]
 
 Serves the Saffron viewer to a web browser: the SPICE session runs in a session process started by this command
 and the page talks to it over a WebSocket. Without a URI the page shows the connect form.
@@ -36,6 +42,15 @@ and the page talks to it over a WebSocket. Without a URI the page shows the conn
   --tls-key FILE       a self-signed certificate is generated for the run and its SHA-256 fingerprint printed
                        ("certificate sha256 AB:CD:…"): check it against what the browser shows. HTTPS is what
                        lets the browser share its clipboard with the guest from another machine.
+  --no-reconnect       do not reconnect by itself when the connection drops (default: retry with a countdown,
+                       see docs/reconnect.md)
+
+USB options (docs/usb.md; the page's USB picker shows the devices of this machine):
+  --share-cd FILE.iso          share an ISO as a USB CD-ROM drive (repeatable)
+  --share-disk FILE.img        share a raw disk image read-only (repeatable); --share-disk-rw: read-write
+  --usb-auto-redirect FILTER   auto-share filter for devices plugged in (usbredir filter syntax)
+  --usb-redirect-on-connect FILTER   devices already plugged in and matching FILTER are shared on connect
+  The page may also share an image by typing its path, when listening on a loopback address.
 
 ${CONNECT_USAGE}
 For web, --timeout bounds the first connection to the URI or .vv given here (default: none, the page shows
@@ -55,14 +70,17 @@ function parseListen(value: string): { host: string; port: number } | undefined 
 function parseWebArgs(argv: string[]): ParsedArgs {
   return parseArgs(argv, {
     values: [...CONNECT_ARG_SPEC.values, 'listen', 'tls-cert', 'tls-key'],
-    booleans: CONNECT_ARG_SPEC.booleans,
+    booleans: [...CONNECT_ARG_SPEC.booleans, 'no-reconnect'],
     aliases: { v: 'verbose', h: 'help' },
   });
 }
 
 function stderrLogger(io: CliIo, verbose: boolean): Logger {
+  // Log lines carry server text (notices, names, errors): printable only.
   const line = (level: string, m: string, f?: Record<string, unknown>) =>
-    io.stderr(`${level}: ${m}${f ? ' ' + JSON.stringify(redact(f)) : ''}`);
+    io.stderr(
+      `${level}: ${printableText(m, 2048)}${f ? ' ' + printableText(terminalSafeJson(redact(f)), 2048) : ''}`,
+    );
   return {
     debug: (m, f) => {
       if (verbose) line('debug', m, f);
@@ -106,8 +124,11 @@ export const webCommand: CliCommand = {
     let args: ParsedArgs;
     let listen = { host: '127.0.0.1', port: 0 };
     let timeoutMs: number | undefined;
+    let usb: Omit<UsbLaunchOptions, 'typedImagePaths'>;
     try {
-      args = parseWebArgs(argv);
+      const extracted = extractUsbLaunchArgs(argv, process.cwd());
+      usb = extracted.usb;
+      args = parseWebArgs(extracted.rest);
       if (args.flags.has('help')) {
         io.stdout(USAGE);
         return EXIT_OK;
@@ -127,6 +148,15 @@ export const webCommand: CliCommand = {
       io.stderr(USAGE);
       return EXIT_USAGE;
     }
+    for (const image of usb.images) {
+      const check = await checkImagePath(image.path, image, 'this computer');
+      if (!check.ok) {
+        io.stderr(
+          `saffron web: --share-${image.imageKind}: ${check.message}${check.hint ? ` (${check.hint})` : ''}`,
+        );
+        return EXIT_USAGE;
+      }
+    }
     const parsed = { listenHost: listen.host, listenPort: listen.port, target: args.positional[0] };
     const logger = stderrLogger(io, args.flags.has('verbose'));
     const rendererDir = defaultRendererDir();
@@ -138,14 +168,14 @@ export const webCommand: CliCommand = {
     if (parsed.target !== undefined) {
       try {
         config = await configFromArgs(parsed.target, args, io, {
-          capabilities: { window: true, hotkeys: true },
+          capabilities: { window: true, hotkeys: true, usbredir: true },
         });
       } catch (e) {
-        io.stderr(`saffron web: ${errorMessage(e)}`);
+        io.stderr(`saffron web: ${printableText(errorMessage(e), 2048)}`);
         return isSpiceError(e) ? exitCodeFor(e.code) : EXIT_USAGE;
       }
     }
-    if (!['127.0.0.1', '::1', 'localhost'].includes(parsed.listenHost)) {
+    if (!LOOPBACK_HOSTS.includes(parsed.listenHost)) {
       io.stderr(`warning: listening on ${parsed.listenHost}: anyone who can reach it can use the VM`);
     }
     let tls: TlsMaterial | undefined;
@@ -173,7 +203,9 @@ export const webCommand: CliCommand = {
         env: io.env,
         debug: args.flags.has('verbose'),
         ...settingsFileOption(io.env),
+        ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
         ...(config ? { config } : {}),
+        usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },
         ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       });
     } catch (e) {
@@ -182,14 +214,24 @@ export const webCommand: CliCommand = {
       );
       return EXIT_FAILURE;
     }
+    // A long-running server: a stray error (a bug, a path nobody foresaw) is logged and the server keeps
+    // answering; the session itself runs in its own process (a failure there is shown in the page).
+    const releaseGuard = io.guard?.keepRunning((e) => {
+      logger.error(`internal error (the web server keeps running): ${errorMessage(e)}`);
+    });
     io.stdout(`listening ${harness.url}`);
-    const outcome = await Promise.race([
-      untilInterrupted().then(() => EXIT_OK),
-      ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.views, timeoutMs)] : []),
-    ]);
-    if (outcome === EXIT_TIMEOUT)
-      io.stderr(`saffron web: gave up after ${timeoutMs! / 1000} s waiting for the server`);
-    await harness.close();
+    let outcome = EXIT_OK;
+    try {
+      outcome = await Promise.race([
+        untilInterrupted().then(() => EXIT_OK),
+        ...(config && timeoutMs !== undefined ? [firstConnectDeadline(harness.views, timeoutMs)] : []),
+      ]);
+      if (outcome === EXIT_TIMEOUT)
+        io.stderr(`saffron web: gave up after ${timeoutMs! / 1000} s waiting for the server`);
+    } finally {
+      await harness.close();
+      releaseGuard?.();
+    }
     return outcome;
   },
 };

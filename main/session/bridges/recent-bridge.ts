@@ -1,5 +1,5 @@
 // The recent-connections bridge: the list every view's connect panel shows, remembered when a connection succeeds
-// (never with a password, never a Proxmox proxy ticket), and forgotten on request.
+// (never with a password, never a Proxmox proxy ticket, never a UDPack gateway), and forgotten on request.
 import { isIPv6 } from 'node:net';
 import type { RecentConnection } from '../../../shared/contract';
 import type { RequestHandlers } from '../session-bridge';
@@ -40,6 +40,9 @@ export class RecentBridge implements SessionBridge {
 
   sessionConnected(config: ConnectionConfig): void {
     if (!this.options.store || config.unixPath !== undefined) return;
+    // A UDPack connection needs the gateway's key and a token, which an entry (host, port, tls) cannot carry:
+    // stored, it would come back as plain TCP to a UDP port. Such connections are reopened from their .vv/URI.
+    if (config.udpack) return;
     const tls = config.port === undefined && config.tlsPort !== undefined;
     const port = tls ? config.tlsPort : config.port;
     if (port === undefined || config.host === '') return;

@@ -2,6 +2,7 @@
 // caps how many become views), one display stream per view (damage → frames with back-pressure), frame acks, window
 // titles, the monitor count the shell opens windows for, and menu/shell commands for a view.
 import type { ViewCommand } from '../../../shared/contract';
+import { printableText } from '../../../shared/printable-text';
 import { rectHeight, rectWidth } from '../../../shared/rect';
 import type { DisplayMonitor } from '../../spice/channels/display-monitors';
 import { sameMonitor } from '../../spice/channels/display-monitors';
@@ -32,6 +33,8 @@ export class ViewsBridge implements SessionBridge {
   private capNoticeShown = false;
   /** The VM name shown in titles (kept after a disconnect, as the window title was). */
   private vmName = '';
+  /** A reconnected session has not announced its monitors yet: the views keep the old ones, then start afresh. */
+  private resuming = false;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -48,7 +51,9 @@ export class ViewsBridge implements SessionBridge {
   }
 
   titleFor(monitor: number): string {
-    return this.count > 1 ? `${this.title} (display ${monitor + 1})` : this.title;
+    // The VM name comes from the server: printable only.
+    const title = printableText(this.title, 200);
+    return this.count > 1 ? `${title} (display ${monitor + 1})` : title;
   }
 
   readonly handlers: Pick<RequestHandlers, 'frameAck' | 'command'> = {
@@ -90,7 +95,8 @@ export class ViewsBridge implements SessionBridge {
   }
 
   sessionStarted(session: SessionLike, on: Subscribe): void {
-    this.vmName = '';
+    this.resuming = this.ctx.reconnecting && this.count > 0;
+    if (!this.resuming) this.vmName = '';
     this.capNoticeShown = false;
     on('name', ({ name }) => {
       this.vmName = name;
@@ -110,6 +116,15 @@ export class ViewsBridge implements SessionBridge {
 
   private updateMonitors(): void {
     const all = this.ctx.session?.monitors() ?? [];
+    // While reconnecting, windows and their last picture stay until the new session shows its monitors.
+    if (all.length === 0 && this.ctx.reconnecting && this.count > 0) return;
+    if (this.resuming && all.length > 0) {
+      this.resuming = false;
+      for (const stream of this.streams.values()) {
+        stream.resetFlow();
+        stream.setArea(undefined);
+      }
+    }
     if (all.length > MAX_MONITORS && !this.capNoticeShown) {
       this.capNoticeShown = true;
       this.ctx.broadcast({

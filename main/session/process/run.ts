@@ -17,7 +17,7 @@ export interface SessionProcessOptions {
   env: Record<string, string | undefined>;
   /** Test seam: replace the real session factory and parsers. */
   sessionDeps?: Pick<SessionServiceDeps, 'createSession' | 'parseUri' | 'parseVv'> &
-    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges' | 'agent'>>;
+    Partial<Pick<SessionServiceDeps, 'resolveTarget' | 'bridges' | 'agent' | 'audio'>>;
   /** The shell asked to shut down, or went away. */
   onExit(): void;
 }
@@ -92,7 +92,7 @@ export function runSessionProcess(
     if (m.t === 'init') {
       if (service) return;
       debug = m.debug;
-      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env);
+      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb);
       service = new SessionService({
         ...deps,
         agent: {
@@ -102,6 +102,7 @@ export function runSessionProcess(
         },
         logger,
         shell: m.shell,
+        ...(m.autoReconnect === false ? { autoReconnect: { enabled: false } } : {}),
         recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
         settings: m.settingsFile !== undefined ? fileSettingsStore(m.settingsFile) : memorySettingsStore(),
         events: {
@@ -112,6 +113,9 @@ export function runSessionProcess(
           connecting: (config) => link.send({ t: 'connecting', config }),
           state: (state) => link.send({ t: 'state', state }),
           settings: (settings) => link.send({ t: 'settings', settings }),
+          usbChooseImage: (imageKind, writable) => link.send({ t: 'usb-choose-image', imageKind, writable }),
+          usbInstallUdevRule: ({ vendorId, productId }) =>
+            link.send({ t: 'usb-install-udev-rule', vendorId, productId }),
         },
       });
       if (m.crashed) service.showError(m.crashed.message, 'session-process', m.crashed.config);
@@ -151,6 +155,9 @@ export function runSessionProcess(
           return;
         case 'send-keys':
           service.sendKeys(m.combo);
+          return;
+        case 'usb-input':
+          service.shellInput(m.input);
           return;
         case 'shutdown':
           exit();

@@ -1,11 +1,17 @@
 // The base of every SPICE channel: opens and links its stream, frames messages, and handles the messages
 // common to all channels once (SET_ACK/ACK window, PING, NOTIFY, DISCONNECTING, WAIT_FOR_CHANNELS, LIST,
 // MIGRATE). Subclasses give an exhaustive handler table for their own message types; handlers run one at a
-// time, in order, and may be async (image decoding) without blocking any other channel.
+// time, in order, and may be async (image decoding) without blocking any other channel. The dispatcher yields to
+// the event loop whenever its time slice is used up (between messages, LIST entries and inside long draws), and
+// each message's pixel work is bounded (work-budget.ts). A channel closed in any state — connecting, linking or
+// linked — releases its socket and timers at once.
 
 import type { Duplex } from 'node:stream';
-import { ProtocolError, SpiceError, errorMessage } from '../errors';
+import { ProtocolError, ServerDisconnectedError, SpiceError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
+import type { MemoryBudget } from '../memory-budget';
+import { RepeatLimiter } from '../repeat-limiter';
+import { StallBudget } from '../stall-budget';
 import * as E from '../protocol/enums';
 import type { SessionEventMap, SessionEventName } from '../session-events';
 import { StreamByteSource } from '../transport/byte-source';
@@ -13,6 +19,7 @@ import { capsHas } from '../transport/caps';
 import { MessageFramer, frameMessage, type SpiceMessage } from '../transport/framer';
 import { CLIENT_COMMON_CAPS, performLink, type LinkResult } from '../transport/link';
 import type { StreamOpener } from '../transport/stream-opener';
+import { WorkMeter, type WorkBudgetOptions } from '../work-budget';
 import { SpiceReader } from '../wire/reader';
 import { SpiceWriter } from '../wire/writer';
 import { channelName } from './channel-names';
@@ -26,6 +33,10 @@ export interface ChannelHost {
   readonly connectionId: number;
   readonly password: string;
   readonly linkTimeoutMs: number;
+  /** The session-wide memory budget (framer buffers, surfaces, decode temporaries). */
+  readonly memory: MemoryBudget;
+  /** Per-message work budget and time slice (defaults in work-budget.ts). */
+  readonly workOptions?: WorkBudgetOptions;
   /**
    * Resolves true when channel (type, id) has processed message `serial` (or is not there), false after
    * `timeoutMs` (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS).
@@ -48,7 +59,7 @@ const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
 /** How long a WAIT_FOR_CHANNELS may block before we go on (a missing channel must not freeze this one). */
 const WAIT_FOR_CHANNELS_TIMEOUT_MS = 5000;
 
-type ChannelState = 'idle' | 'linking' | 'ready' | 'closed';
+export type ChannelState = 'idle' | 'linking' | 'ready' | 'closed';
 
 export abstract class SpiceChannel<TMsg extends number = number> {
   readonly type: number;
@@ -58,8 +69,14 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   protected readonly ctx: ChannelContext;
   protected abstract readonly handlers: Record<TMsg, MessageHandler>;
 
+  /** Pixel work of the message being handled, and the dispatcher's time slice. */
+  protected readonly work: WorkMeter;
   private state: ChannelState = 'idle';
   private stream: Duplex | null = null;
+  /** While connecting and linking: cancels the connect, and the stream/reader of the link stage. */
+  private readonly abort = new AbortController();
+  private linkStream: Duplex | null = null;
+  private linkSource: StreamByteSource | null = null;
   private framer: MessageFramer | null = null;
   private link: LinkResult | null = null;
   private secure = false;
@@ -71,6 +88,10 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   private processedSerial = 0;
   private serialWaiters: { serial: number; resolve: (processed: boolean) => void }[] = [];
   private readonly reportedUnsupported = new Set<string>();
+  /** Handler errors: the first of each kind becomes a channel-error event, repeats are counted. */
+  private readonly errorLimiter = new RepeatLimiter();
+  /** WAIT_FOR_CHANNELS / INVAL_ALL_PIXMAPS waits that time out are charged here (a few seconds in all). */
+  private readonly stalls = new StallBudget();
   private closedResolve!: (error: SpiceError | null) => void;
   /** Settles when the channel is closed: null for a local close, else the error that closed it. */
   readonly closed: Promise<SpiceError | null>;
@@ -82,6 +103,7 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     this.name = channelName(ctx.type, ctx.id);
     this.log = ctx.logger;
     this.closed = new Promise((resolve) => (this.closedResolve = resolve));
+    this.work = new WorkMeter(ctx.host.workOptions);
   }
 
   /** Channel cap bit numbers to offer in the link message. */
@@ -99,6 +121,15 @@ export abstract class SpiceChannel<TMsg extends number = number> {
   get isReady(): boolean {
     return this.state === 'ready';
   }
+  /** Where the channel is: idle (not opened), linking (connecting or in the link stage), ready, closed. */
+  get phase(): ChannelState {
+    return this.state;
+  }
+  /** While linking: whether the stream is connected and how many bytes the server sent (null otherwise). */
+  get linkProgress(): { connected: boolean; bytesReceived: number } | null {
+    if (this.state !== 'linking') return null;
+    return { connected: this.linkSource !== null, bytesReceived: this.linkSource?.received.length ?? 0 };
+  }
   get serverCommonCaps(): Uint32Array {
     return this.link?.serverCommonCaps ?? new Uint32Array(0);
   }
@@ -113,15 +144,39 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     return this.channelCaps();
   }
 
-  /** Opens the stream and runs the link stage; moves to TLS if the server answers NEED_SECURED. */
+  /**
+   * Opens the stream and runs the link stage; moves to TLS if the server answers NEED_SECURED. A failure (or a
+   * close() meanwhile) closes the channel: `closed` settles and nothing stays open.
+   */
   async open(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`${this.name}: open() twice`);
     this.state = 'linking';
+    try {
+      await this.connectAndLink();
+    } catch (e) {
+      const error =
+        e instanceof SpiceError
+          ? e
+          : new SpiceError('closed', `${this.name}: ${errorMessage(e)}`, { cause: e });
+      if (!this.isClosedNow()) this.finish(error);
+      throw this.closedError ?? error;
+    }
+  }
+
+  /** The error the channel closed with (null for a local close or while open). */
+  private closedError: SpiceError | null = null;
+
+  private async connectAndLink(): Promise<void> {
     const { opener } = this.ctx.host;
     let secure = opener.prefersSecure(this.type) || !opener.hasPlainPort;
     for (let attempt = 0; ; attempt++) {
-      const stream = await opener.open({ channelType: this.type, channelId: this.id, secure });
-      if ((this.state as ChannelState) === 'closed') {
+      const stream = await opener.open({
+        channelType: this.type,
+        channelId: this.id,
+        secure,
+        signal: this.abort.signal,
+      });
+      if (this.isClosedNow()) {
         stream.destroy();
         throw new SpiceError('cancelled', `${this.name} channel closed while connecting`);
       }
@@ -133,6 +188,8 @@ export abstract class SpiceChannel<TMsg extends number = number> {
         `the ${this.name} channel link`,
         this.ctx.host.linkTimeoutMs,
       );
+      this.linkStream = stream;
+      this.linkSource = source;
       try {
         this.link = await performLink(
           source,
@@ -149,9 +206,12 @@ export abstract class SpiceChannel<TMsg extends number = number> {
       } catch (e) {
         source.detach();
         stream.destroy();
+        this.linkStream = null;
+        this.linkSource = null;
         const retry =
           e instanceof SpiceError &&
           attempt === 0 &&
+          !this.isClosedNow() &&
           ((e.code === 'need-secured' && !secure && opener.hasSecurePort) ||
             (e.code === 'need-unsecured' && secure && opener.hasPlainPort));
         if (retry) {
@@ -161,19 +221,32 @@ export abstract class SpiceChannel<TMsg extends number = number> {
           secure = !secure;
           continue;
         }
-        this.state = 'closed';
         throw e;
       }
       const rest = source.detach();
+      this.linkStream = null;
+      this.linkSource = null;
+      if (this.isClosedNow()) {
+        stream.destroy();
+        throw new SpiceError('cancelled', `${this.name} channel closed while linking`);
+      }
       this.secure = secure;
       this.attach(stream, rest);
       return;
     }
   }
 
+  /** Read through a method so the compiler does not narrow it across awaits (close() may run meanwhile). */
+  private isClosedNow(): boolean {
+    return this.state === 'closed';
+  }
+
   private attach(stream: Duplex, rest: Uint8Array): void {
     this.stream = stream;
-    this.framer = new MessageFramer(this.link!.miniHeader);
+    this.framer = new MessageFramer(this.link!.miniHeader, undefined, {
+      memory: this.ctx.host.memory,
+      what: `the ${this.name} channel's receive buffer`,
+    });
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (e: Error) =>
       this.fail(new SpiceError('closed', `${this.name} channel: ${e.message}`, { cause: e })),
@@ -239,7 +312,12 @@ export abstract class SpiceChannel<TMsg extends number = number> {
 
   private onData(chunk: Uint8Array): void {
     if (this.state !== 'ready' || !this.framer) return;
-    this.framer.push(chunk);
+    try {
+      this.framer.push(chunk);
+    } catch (e) {
+      this.fail(e instanceof SpiceError ? e : new ProtocolError(errorMessage(e)));
+      return;
+    }
     if (!this.busy) this.pump();
     else if (!this.paused && this.framer.pendingBytes > PAUSE_ABOVE_BYTES) {
       this.paused = true;
@@ -247,41 +325,46 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     }
   }
 
-  /** Processes buffered messages in order; suspends on an async handler and resumes when it settles. */
+  /** Starts draining buffered messages unless a drain is already running. */
   private pump(): void {
-    while (this.state === 'ready' && this.framer) {
-      let msg: SpiceMessage | null;
-      try {
-        msg = this.framer.next();
-      } catch (e) {
-        this.fail(e instanceof SpiceError ? e : new ProtocolError(errorMessage(e)));
-        return;
-      }
-      if (!msg) break;
-      const pending = this.dispatchTopLevel(msg);
-      if (pending) {
-        this.busy = true;
-        pending.then(
-          () => this.resume(),
-          () => this.resume(),
-        );
-        return;
-      }
-    }
-    if (this.paused && this.stream) {
-      this.paused = false;
-      this.stream.resume();
-    }
+    if (this.busy) return;
+    this.busy = true;
+    this.drain().then(
+      () => {
+        this.busy = false;
+        if (this.paused && this.stream && this.state === 'ready') {
+          this.paused = false;
+          this.stream.resume();
+        }
+      },
+      (e: unknown) => {
+        this.busy = false;
+        this.fail(e instanceof SpiceError ? e : new ProtocolError(errorMessage(e), { cause: e }));
+      },
+    );
   }
 
-  private resume(): void {
-    this.busy = false;
-    this.pump();
+  /**
+   * Processes buffered messages in order. Synchronous handlers run back to back; whenever the time slice is used
+   * up the loop yields to the event loop first, so a flood of cheap messages cannot starve timers or sockets.
+   */
+  private async drain(): Promise<void> {
+    while (this.state === 'ready' && this.framer) {
+      if (this.work.due) await this.work.pause();
+      if (this.state !== 'ready' || !this.framer) return;
+      const msg = this.framer.next();
+      if (!msg) return;
+      const pending = this.dispatchTopLevel(msg);
+      if (pending) await pending;
+    }
   }
 
   /** One top-level message: counts toward ACK once (LIST included), then runs, then marks its serial processed. */
   private dispatchTopLevel(msg: SpiceMessage): Promise<void> | null {
     this.countAck();
+    this.work.startMessage(
+      msg.type === E.SPICE_MSG_LIST ? `a LIST message (${msg.body.length} bytes)` : `message ${msg.type}`,
+    );
     const done = (): void => this.markProcessed(msg.serial);
     let result: Promise<void> | null;
     if (msg.subList !== 0) {
@@ -323,14 +406,17 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     });
   }
 
-  private runSequence(items: { type: number; reader: SpiceReader }[]): Promise<void> | null {
-    for (let i = 0; i < items.length; i++) {
+  /**
+   * Runs items[from..] in order, yielding between entries when the slice is used up. Once the message is over
+   * its work budget the rest of the list is skipped (the overrun was reported once).
+   */
+  private runSequence(items: { type: number; reader: SpiceReader }[], from = 0): Promise<void> | null {
+    for (let i = from; i < items.length; i++) {
+      if (this.state !== 'ready' || this.work.exhausted) return null;
+      if (this.work.due) return this.work.pause().then(() => this.runSequence(items, i) ?? undefined);
       const item = items[i]!;
       const pending = this.runOne(item.type, item.reader);
-      if (pending) {
-        const rest = items.slice(i + 1);
-        return pending.then(() => this.runSequence(rest) ?? undefined);
-      }
+      if (pending) return pending.then(() => this.runSequence(items, i + 1) ?? undefined);
     }
     return null;
   }
@@ -350,7 +436,11 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     if (this.state === 'closed') return;
     const error =
       e instanceof SpiceError ? e : new ProtocolError(`message ${type}: ${errorMessage(e)}`, { cause: e });
-    this.log.warn(`message ${type} failed: ${error.message}`);
+    // A server repeating one bad message must not flood the log, the terminal or the window.
+    const { report, repeats } = this.errorLimiter.admit(`${type} ${error.code} ${error.message}`);
+    if (!report) return;
+    const more = repeats > 0 ? ` (and ${repeats} more like it)` : '';
+    this.log.warn(`message ${type} failed: ${error.message}${more}`);
     this.ctx.emit('channel-error', { type: this.type, id: this.id, error });
   }
 
@@ -429,22 +519,38 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     const reason = r.u32();
     const error =
       reason === E.SPICE_LINK_ERR_OK
-        ? new SpiceError('closed', 'the server is disconnecting this client')
-        : new SpiceError('closed', `the server is disconnecting this client (reason ${reason})`);
+        ? new ServerDisconnectedError('the server is disconnecting this client')
+        : new ServerDisconnectedError(`the server is disconnecting this client (reason ${reason})`);
     this.ctx.host.endSession(error);
   }
 
   private async onWaitForChannels(r: SpiceReader): Promise<void> {
     const count = r.count(r.u8(), 10, 'wait list');
-    const waits: Promise<boolean>[] = [];
-    for (let i = 0; i < count; i++) {
-      const type = r.u8();
-      const id = r.u8();
-      const serial = r.u64n();
-      waits.push(this.ctx.host.waitForChannelSerial(type, id, serial, WAIT_FOR_CHANNELS_TIMEOUT_MS));
-    }
-    const processed = await Promise.all(waits);
-    if (processed.includes(false)) this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
+    const waits: { type: number; id: number; serial: number }[] = [];
+    for (let i = 0; i < count; i++) waits.push({ type: r.u8(), id: r.u8(), serial: r.u64n() });
+    if (!(await this.waitForSerials(waits, WAIT_FOR_CHANNELS_TIMEOUT_MS)))
+      this.log.warn('WAIT_FOR_CHANNELS timed out; going on');
+  }
+
+  /**
+   * Waits (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS) until every listed channel processed its serial, at most
+   * `timeoutMs`; a wait that times out is charged to this channel's stall budget, and once that is spent the
+   * channel no longer waits for serials at all. Resolves true if every serial was processed.
+   */
+  protected async waitForSerials(
+    waits: readonly { type: number; id: number; serial: number }[],
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const waitMs = this.stalls.timeoutFor(timeoutMs);
+    if (waits.length === 0) return true;
+    if (waitMs <= 0) return false;
+    const started = performance.now();
+    const processed = await Promise.all(
+      waits.map((w) => this.ctx.host.waitForChannelSerial(w.type, w.id, w.serial, waitMs)),
+    );
+    const ok = !processed.includes(false);
+    if (!ok) this.stalls.charge(Math.max(waitMs, performance.now() - started));
+    return ok;
   }
 
   private onMigrate(): void {
@@ -466,9 +572,19 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     this.state = 'closed';
+    this.closedError = error;
+    // Connecting: abort the connect (its timer and socket). Linking: fail the pending read and drop the socket.
+    this.abort.abort();
+    this.linkSource?.cancel(
+      error ?? new SpiceError('cancelled', `the ${this.name} channel was closed while linking`),
+    );
+    this.linkSource = null;
+    this.linkStream?.destroy();
+    this.linkStream = null;
     this.stream?.removeAllListeners('data');
     this.stream?.destroy();
     this.stream = null;
+    this.framer?.dispose();
     this.framer = null;
     for (const w of this.serialWaiters) w.resolve(true);
     this.serialWaiters = [];
@@ -477,6 +593,8 @@ export abstract class SpiceChannel<TMsg extends number = number> {
     } catch (e) {
       this.log.error(`close: ${errorMessage(e)}`);
     }
+    for (const { sample, count } of this.errorLimiter.drain())
+      this.log.warn(`${count} more message errors like this were not shown: ${sample}`);
     if (wasReady) this.log.debug('closed', { error: error?.message });
     this.closedResolve(error);
   }

@@ -6,7 +6,7 @@
 // all display channels of the session (DisplayShared, created by displayFeature()). Anything we cannot show is
 // reported once through `unsupported` with the exact reason.
 
-import { SpiceError, errorMessage } from '../errors';
+import { ProtocolError, SpiceError } from '../errors';
 import * as E from '../protocol/enums';
 import {
   SPICE_DISPLAY_CAP_A8_SURFACE,
@@ -14,23 +14,21 @@ import {
   SPICE_DISPLAY_CAP_LZ4_COMPRESSION,
   SPICE_DISPLAY_CAP_MONITORS_CONFIG,
   SPICE_DISPLAY_CAP_PREF_COMPRESSION,
+  SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE,
   SPICE_DISPLAY_CAP_SIZED_STREAM,
 } from '../protocol/protocol';
+import { createMultimediaClock, type MultimediaClock } from '../multimedia-clock';
 import * as D from '../codecs/display';
 import * as DD from '../codecs/display-draw';
 import { imageSource } from '../surfaces/canvas';
 import type { DisplayShared } from '../surfaces/display-shared';
 import { DisplaySurfaces } from '../surfaces/display-surfaces';
 import type { Surface } from '../surfaces/surface';
-import type { MonitorConfig, Rect, SurfaceProvider } from '../surfaces/types';
+import type { MonitorConfig, SurfaceProvider } from '../surfaces/types';
 import { mjpegCoreBackend } from '../video/mjpeg-core';
-import {
-  videoCodecName,
-  type VideoBackend,
-  type VideoStream,
-  type VideoStreamDecoder,
-  type VideoTarget,
-} from '../video/video-decoder';
+import type { VideoBackend } from '../video/video-decoder';
+import { advertisedCodecs, preferredOrder, videoCaps, type VideoPreference } from '../video/video-caps';
+import { VideoStreams } from '../video/video-streams';
 import { SpiceWriter } from '../wire/writer';
 import type { SpiceReader } from '../wire/reader';
 import { SpiceChannel, type ChannelContext, type MessageHandler } from './channel';
@@ -42,37 +40,75 @@ const INVAL_WAIT_TIMEOUT_MS = 5000;
 export interface DisplayChannelOptions {
   /** SPICE_IMAGE_COMPRESSION_* to ask for with PREFERRED_COMPRESSION (advertises PREF_COMPRESSION). */
   preferredCompression?: number;
-  /** Video backends in order of preference (default: MJPEG decoded in the core). */
+  /** Video backends in order of preference (default: `viewVideo` if given, then MJPEG decoded in the core). */
   video?: readonly VideoBackend[];
-}
-
-interface StreamEntry {
-  stream: VideoStream;
-  /** null: no backend plays the codec (reported once at STREAM_CREATE); frames are dropped. */
-  decoder: VideoStreamDecoder | null;
+  /** A backend tried before the core's MJPEG one (the views' WebCodecs decoders: forward-backend.ts). */
+  viewVideo?: VideoBackend;
+  /** Which video codecs may be used and which are preferred (`--video-codecs`, the preference setting). */
+  videoPreference?: VideoPreference;
 }
 
 export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements SurfaceProvider {
   readonly shared: DisplayShared;
   readonly surfaces: DisplaySurfaces;
   private readonly options: DisplayChannelOptions;
-  private readonly video: readonly VideoBackend[];
-  private readonly streams = new Map<number, StreamEntry>();
+  private readonly videoStreams: VideoStreams;
+  private unsubscribePreference: (() => void) | undefined;
+  /** The video codecs advertised in the link (the preferred order is kept to them). */
+  private advertisedVideoCodecs: number[] = [];
   /** The heads of the last MONITORS_CONFIG (before clipping to the primary surface). */
   private heads: MonitorConfig[] = [];
   private monitorList: DisplayMonitor[] = [];
   /** True between MARK and the next RESET / primary destroy. */
   marked = false;
 
-  constructor(ctx: ChannelContext, shared: DisplayShared, options: DisplayChannelOptions = {}) {
+  constructor(
+    ctx: ChannelContext,
+    shared: DisplayShared,
+    options: DisplayChannelOptions = {},
+    clock: MultimediaClock = createMultimediaClock(),
+  ) {
     super(ctx);
     this.shared = shared;
     this.options = options;
-    this.video = options.video ?? [mjpegCoreBackend(shared.decoders)];
+    this.videoStreams = new VideoStreams(
+      {
+        channelId: this.id,
+        logger: ctx.logger,
+        clock,
+        hasSurface: (surfaceId) => this.surfaces.get(surfaceId) !== undefined,
+        drawFrame: async (stream, frame, dest) => {
+          if (!this.surfaces.get(stream.surfaceId)) return;
+          await this.surfaces.drawFrame(stream.surfaceId, imageSource(frame), dest, stream.clip);
+        },
+        reserveFrame: (stream, width, height) => {
+          const surface = this.surfaces.get(stream.surfaceId);
+          if (!surface)
+            throw new ProtocolError(`stream ${stream.id}: surface ${stream.surfaceId} does not exist`);
+          if (width * height > surface.width * surface.height)
+            throw new ProtocolError(
+              `a ${width}x${height} frame is larger than its ${surface.width}x${surface.height} surface`,
+            );
+          return this.ctx.host.memory.reserve(width * height * 4, `stream ${stream.id}'s video frame`);
+        },
+        emit: (name, payload) => this.ctx.emit(name, payload),
+        sendReport: (report) => {
+          if (this.isReady)
+            this.send(
+              E.SPICE_MSGC_DISPLAY_STREAM_REPORT,
+              D.encodeSpiceMsgcDisplayStreamReport(new SpiceWriter(32), report),
+            );
+        },
+        unsupported: (what) => this.unsupported(what),
+      },
+      options.video ?? [...(options.viewVideo ? [options.viewVideo] : []), mjpegCoreBackend(shared.decoders)],
+    );
     this.surfaces = new DisplaySurfaces({
       imageCache: shared.imageCache,
       decoders: shared.decoders,
       surfaceBudget: shared.surfaceBudget,
+      memory: ctx.host.memory,
+      work: this.work,
       logger: ctx.logger,
       events: {
         surfaceCreated: (s) => {
@@ -120,7 +156,30 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     ];
     if (this.shared.decoders[E.SPICE_IMAGE_TYPE_LZ4]) caps.push(SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     if (this.options.preferredCompression !== undefined) caps.push(SPICE_DISPLAY_CAP_PREF_COMPRESSION);
+    const playable = this.videoStreams.playableCodecs();
+    this.advertisedVideoCodecs = advertisedCodecs(playable, this.options.videoPreference);
+    caps.push(...videoCaps(playable, this.options.videoPreference));
     return caps;
+  }
+
+  /** The video caps depend on what the views decode: wait until the backends know, then link. */
+  override async open(): Promise<void> {
+    await this.videoStreams.ready();
+    return super.open();
+  }
+
+  /** Sends the preferred video codec order (PREFERRED_VIDEO_CODEC_TYPE) if the server takes one. */
+  private sendVideoPreference(): void {
+    const order = preferredOrder(this.advertisedVideoCodecs, this.options.videoPreference);
+    if (order.length === 0 || !this.isReady) return;
+    if (!this.hasServerCap(SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE)) {
+      this.log.info('the server takes no preferred video codec (PREF_VIDEO_CODEC_TYPE); not sent');
+      return;
+    }
+    this.send(
+      E.SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE,
+      D.encodeSpiceMsgcDisplayPreferredVideoCodecType(new SpiceWriter(1 + order.length), order),
+    );
   }
 
   protected override onLinked(): void {
@@ -140,10 +199,14 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
         D.encodeSpiceMsgcDisplayPreferredCompression(new SpiceWriter(1), pref),
       );
     }
+    this.sendVideoPreference();
+    this.unsubscribePreference = this.options.videoPreference?.onChange(() => this.sendVideoPreference());
   }
 
   protected override onClose(): void {
-    this.destroyStreams(() => true);
+    this.unsubscribePreference?.();
+    this.unsubscribePreference = undefined;
+    this.videoStreams.destroy(() => true);
     this.surfaces.destroyAll();
   }
 
@@ -190,26 +253,25 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       this.surfaces.paletteCache.remove(D.decodeSpiceMsgDisplayInvalOne(r).id);
     },
     [E.SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES]: () => this.surfaces.paletteCache.clear(),
-    [E.SPICE_MSG_DISPLAY_STREAM_CREATE]: (r) => this.onStreamCreate(D.decodeSpiceMsgDisplayStreamCreate(r)),
+    [E.SPICE_MSG_DISPLAY_STREAM_CREATE]: (r) =>
+      this.videoStreams.create(D.decodeSpiceMsgDisplayStreamCreate(r)),
     [E.SPICE_MSG_DISPLAY_STREAM_DATA]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamData(r);
-      return this.onStreamFrame(msg.base.id, msg.data, msg.base.multi_media_time, null);
+      return this.videoStreams.frame(msg.base.id, msg.data, msg.base.multi_media_time, null);
     },
     [E.SPICE_MSG_DISPLAY_STREAM_DATA_SIZED]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamDataSized(r);
-      return this.onStreamFrame(msg.base.id, msg.data, msg.base.multi_media_time, msg.dest);
+      return this.videoStreams.frame(msg.base.id, msg.data, msg.base.multi_media_time, msg);
     },
     [E.SPICE_MSG_DISPLAY_STREAM_CLIP]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamClip(r);
-      const s = this.streams.get(msg.id);
-      if (!s) this.log.warn(`STREAM_CLIP for unknown stream ${msg.id}`);
-      else s.stream.clip = msg.clip;
+      this.videoStreams.clip(msg.id, msg.clip);
     },
     [E.SPICE_MSG_DISPLAY_STREAM_DESTROY]: (r) => {
       const id = D.decodeSpiceMsgDisplayStreamDestroy(r).id;
-      this.destroyStreams((s) => s.id === id);
+      this.videoStreams.destroy((s) => s.id === id);
     },
-    [E.SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL]: () => this.destroyStreams(() => true),
+    [E.SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL]: () => this.videoStreams.destroy(() => true),
     [E.SPICE_MSG_DISPLAY_DRAW_FILL]: this.draw(DD.decodeSpiceMsgDisplayDrawFill, (m) =>
       this.surfaces.drawFill(m),
     ),
@@ -255,7 +317,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     [E.SPICE_MSG_DISPLAY_SURFACE_DESTROY]: (r) => {
       const { surface_id } = D.decodeSpiceMsgSurfaceDestroy(r);
       if (this.surfaces.get(surface_id)?.primary) this.marked = false;
-      this.destroyStreams((s) => s.surfaceId === surface_id);
+      this.videoStreams.destroy((s) => s.surfaceId === surface_id);
       this.surfaces.destroy(surface_id);
     },
     [E.SPICE_MSG_DISPLAY_MONITORS_CONFIG]: (r) => {
@@ -272,9 +334,7 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
     },
     [E.SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT]: (r) => {
       const msg = D.decodeSpiceMsgDisplayStreamActivateReport(r);
-      this.unsupported(
-        `STREAM_ACTIVATE_REPORT for stream ${msg.stream_id} (STREAM_REPORT was not advertised)`,
-      );
+      this.videoStreams.activateReport(msg.stream_id, msg.unique_id, msg.max_window_size, msg.timeout_ms);
     },
     [E.SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX]: () => {
       this.unsupported(
@@ -300,91 +360,18 @@ export class DisplayChannel extends SpiceChannel<E.SpiceMsgDisplay> implements S
       this.ctx.emit('damage', { channelId: this.id, surfaceId: primary.id, rect: primary.bounds });
     }
     this.surfaces.paletteCache.clear();
-    this.destroyStreams(() => true);
+    this.videoStreams.destroy(() => true);
     this.marked = false;
   }
 
   private async onInvalAllPixmaps(msg: D.SpiceMsgWaitForChannels): Promise<void> {
-    const processed = await Promise.all(
-      msg.wait_list.map((w) =>
-        this.ctx.host.waitForChannelSerial(
-          w.channel_type,
-          w.channel_id,
-          Number(w.message_serial),
-          INVAL_WAIT_TIMEOUT_MS,
-        ),
-      ),
-    );
-    if (processed.includes(false))
+    const waits = msg.wait_list.map((w) => ({
+      type: w.channel_type,
+      id: w.channel_id,
+      serial: Number(w.message_serial),
+    }));
+    if (!(await this.waitForSerials(waits, INVAL_WAIT_TIMEOUT_MS)))
       this.log.warn('INVAL_ALL_PIXMAPS: waited too long for other channels; clearing anyway');
     this.shared.imageCache.clear();
-  }
-
-  private onStreamCreate(msg: D.SpiceMsgDisplayStreamCreate): void {
-    if (msg.id >= E.SPICE_MAX_NUM_STREAMS)
-      throw new SpiceError('protocol', `stream id ${msg.id} out of range`);
-    if (!this.surfaces.get(msg.surface_id))
-      throw new SpiceError('protocol', `stream ${msg.id} on unknown surface ${msg.surface_id}`);
-    this.destroyStreams((s) => s.id === msg.id);
-    const stream: VideoStream = {
-      channelId: this.id,
-      id: msg.id,
-      surfaceId: msg.surface_id,
-      codec: msg.codec_type,
-      topDown: (msg.flags & E.SPICE_STREAM_FLAGS_TOP_DOWN) !== 0,
-      dest: msg.dest,
-      clip: msg.clip,
-    };
-    const backend = this.video.find((b) => b.codecs.includes(msg.codec_type));
-    if (!backend) {
-      const played = [...new Set(this.video.flatMap((b) => b.codecs))].map(videoCodecName);
-      this.unsupported(
-        msg.codec_type === E.SPICE_VIDEO_CODEC_TYPE_MJPEG
-          ? 'video stream (MJPEG): no JPEG decoder in this build; the stream area stays as last drawn'
-          : `video stream codec ${videoCodecName(msg.codec_type)} (${
-              played.length
-                ? `only ${played.join(', ')} ${played.length === 1 ? 'is' : 'are'} supported`
-                : 'no video backend'
-            })`,
-      );
-    }
-    this.streams.set(msg.id, { stream, decoder: backend ? backend.create(stream, this.videoTarget) : null });
-  }
-
-  private readonly videoTarget: VideoTarget = {
-    drawFrame: (stream, frame, dest) => {
-      if (!this.surfaces.get(stream.surfaceId)) return;
-      this.surfaces.drawFrame(stream.surfaceId, imageSource(frame), dest, stream.clip);
-    },
-    emit: (name, payload) => this.ctx.emit(name, payload),
-  };
-
-  private async onStreamFrame(
-    id: number,
-    data: Uint8Array,
-    mmTimeMs: number,
-    dest: Rect | null,
-  ): Promise<void> {
-    const entry = this.streams.get(id);
-    if (!entry) {
-      this.log.warn(`STREAM_DATA for unknown stream ${id}`);
-      return;
-    }
-    if (dest) entry.stream.dest = dest;
-    if (!entry.decoder) return;
-    try {
-      await entry.decoder.frame({ data, dest: entry.stream.dest, mmTimeMs });
-    } catch (e) {
-      // One bad frame must not end the stream (spice-gtk drops it too).
-      this.log.warn(`stream ${id}: frame dropped: ${errorMessage(e)}`);
-    }
-  }
-
-  private destroyStreams(which: (s: VideoStream) => boolean): void {
-    for (const [id, entry] of this.streams) {
-      if (!which(entry.stream)) continue;
-      this.streams.delete(id);
-      entry.decoder?.destroy();
-    }
   }
 }

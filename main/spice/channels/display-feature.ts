@@ -20,7 +20,9 @@ export function displayFeature(options: DisplaySharedOptions & DisplayChannelOpt
   return {
     name: 'display',
     shared,
-    channels: new Map([[E.SPICE_CHANNEL_DISPLAY, (ctx) => new DisplayChannel(ctx, shared, options)]]),
+    channels: new Map([
+      [E.SPICE_CHANNEL_DISPLAY, (ctx, session) => new DisplayChannel(ctx, shared, options, session.clock)],
+    ]),
     close: () => shared.close(),
   };
 }

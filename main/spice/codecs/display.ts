@@ -398,3 +398,34 @@ export function encodeSpiceMsgcDisplayPreferredCompression(
 ): SpiceWriter {
   return w.u8(imageCompression);
 }
+
+/** SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE: u8 num_of_codecs, then one u8 SPICE_VIDEO_CODEC_TYPE_* each. */
+export function encodeSpiceMsgcDisplayPreferredVideoCodecType(
+  w: SpiceWriter,
+  codecs: readonly number[],
+): SpiceWriter {
+  if (codecs.length > 255) throw new RangeError('at most 255 preferred video codecs');
+  w.u8(codecs.length);
+  for (const c of codecs) w.u8(c);
+  return w;
+}
+
+export function decodeSpiceMsgcDisplayPreferredVideoCodecType(r: SpiceReader): number[] {
+  const n = r.u8();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(r.u8());
+  return out;
+}
+
+export function decodeSpiceMsgcDisplayStreamReport(r: SpiceReader): SpiceMsgcDisplayStreamReport {
+  return {
+    stream_id: r.u32(),
+    unique_id: r.u32(),
+    start_frame_mm_time: r.u32(),
+    end_frame_mm_time: r.u32(),
+    num_frames: r.u32(),
+    num_drops: r.u32(),
+    last_frame_delay: r.i32(),
+    audio_delay: r.u32(),
+  };
+}

@@ -32,10 +32,18 @@ export interface SpiceChannelId {
   id: number;
 }
 
+/** SPICE_MSG_MAIN_CHANNELS_LIST, duplicates dropped (at most 65536 distinct type/id pairs, whatever the count). */
 export function decodeSpiceMsgChannels(r: SpiceReader): SpiceChannelId[] {
   const count = r.count(r.u32(), 2, 'channel list');
+  const seen = new Uint8Array(65536);
   const out: SpiceChannelId[] = [];
-  for (let i = 0; i < count; i++) out.push({ type: r.u8(), id: r.u8() });
+  for (let i = 0; i < count; i++) {
+    const type = r.u8();
+    const id = r.u8();
+    if (seen[(type << 8) | id]) continue;
+    seen[(type << 8) | id] = 1;
+    out.push({ type, id });
+  }
   return out;
 }
 

@@ -65,6 +65,18 @@ export interface VersionRequirement {
   newerVersionUrl?: string;
 }
 
+/** A UDPack gateway in front of the SPICE server (spice+udpack:// or the .vv's x-udpack-* keys; docs/udpack.md). */
+export interface UdpackConfig {
+  gatewayHost: string;
+  gatewayPort: number;
+  /** The gateway's RSA public key, PEM (inline from a .vv); wins over publicKeyFile. */
+  publicKeyPem?: string;
+  /** Path to the gateway's public key (--udpack-public-key, SAFFRON_UDPACK_PUBLIC_KEY). */
+  publicKeyFile?: string;
+  /** The token the gateway checks. Never logged. */
+  token?: string;
+}
+
 export interface ConnectionConfig {
   /** Host name or IP literal (no brackets). '' when `unixPath` is used. For Proxmox: an opaque token for the proxy. */
   host: string;
@@ -89,6 +101,8 @@ export interface ConnectionConfig {
   /** OpenSSL cipher list. */
   tlsCiphers?: string;
   proxy?: ProxyConfig;
+  /** Every channel goes through this UDPack gateway (host/port then name the gateway). */
+  udpack?: UdpackConfig;
   title?: string;
   fullscreen?: boolean;
   hotkeys: HotkeyConfig;
@@ -99,6 +113,11 @@ export interface ConnectionConfig {
   /** wallpaper, font-smooth, animation, all. */
   disableEffects?: string[];
   version?: VersionRequirement;
+  /**
+   * Video codecs the display may use, in order of preference (SPICE_VIDEO_CODEC_TYPE_*, from `--video-codecs`);
+   * [] = no video streams (the server sends images); absent = every codec the viewer plays, server's order.
+   */
+  videoCodecs?: number[];
   /** The .vv file asked to be deleted after reading (done by loadVvFile). */
   deleteThisFile: boolean;
   /** Settings read but not acted on, for warnings. */
@@ -139,6 +158,8 @@ export function describeConfig(config: ConnectionConfig): string {
   else if (config.port !== undefined) target = hostPort(config.host, config.port);
   else if (config.tlsPort !== undefined) target = `${hostPort(config.host, config.tlsPort)} (TLS)`;
   else target = config.host;
+  if (config.udpack)
+    target = `${hostPort(config.udpack.gatewayHost, config.udpack.gatewayPort)} (UDPack gateway)`;
   if (config.proxy) target += ` via proxy ${hostPort(config.proxy.host, config.proxy.port)}`;
   return target;
 }
@@ -152,6 +173,7 @@ export function redactConfig(config: ConnectionConfig): ConnectionConfig {
     if (proxy.password !== undefined) proxy.password = '<redacted>';
     copy.proxy = proxy;
   }
+  if (copy.udpack?.token !== undefined) copy.udpack = { ...copy.udpack, token: '<redacted>' };
   if (copy.ovirt) {
     const ovirt = { ...copy.ovirt };
     if (ovirt.jsessionid !== undefined) ovirt.jsessionid = '<redacted>';
@@ -168,6 +190,10 @@ export function withoutSecrets(config: ConnectionConfig): ConnectionConfig {
   if (copy.proxy) {
     const { password: _proxyPassword, ...proxy } = copy.proxy;
     copy.proxy = proxy;
+  }
+  if (copy.udpack) {
+    const { token: _token, ...udpack } = copy.udpack;
+    copy.udpack = udpack;
   }
   if (copy.ovirt) {
     const { jsessionid: _j, ssoToken: _s, ...ovirt } = copy.ovirt;

@@ -3,7 +3,7 @@
 import { SpiceError } from '../errors';
 import type { ConnectionConfig } from './config';
 import { parseProxyUrl } from './proxy-url';
-import { isSpiceUri, parseSpiceUri } from './uri';
+import { isSpiceUri, parseSpiceUri, redactUri } from './uri';
 import type { VvCapabilities } from './vv-file';
 import { loadVvFile } from './vv-file';
 
@@ -17,8 +17,26 @@ export interface ResolveOptions {
   tlsCiphers?: string;
   /** Channel types to force onto TLS ('all' or SPICE_CHANNEL_* values), added to the file's. */
   secureChannels?: 'all' | number[];
+  /** The UDPack gateway's public key file (wins over the .vv's inline key and SAFFRON_UDPACK_PUBLIC_KEY). */
+  udpackPublicKeyFile?: string;
+  /** The UDPack token (wins over the .vv's x-udpack-token and SAFFRON_UDPACK_TOKEN). */
+  udpackToken?: string;
+  /** Video codecs allowed, in order of preference (SPICE_VIDEO_CODEC_TYPE_*; [] = none). */
+  videoCodecs?: number[];
   env: Record<string, string | undefined>;
   capabilities?: VvCapabilities;
+}
+
+/**
+ * A SPICE address written without its two slashes ("spice:/host:5900", "spice:host:5900", "spice+tls:h:p"):
+ * the corrected form, or undefined when `arg` does not look like one.
+ */
+export function mistypedSpiceUri(arg: string): string | undefined {
+  const m = /^(spice(?:\+tls|\+unix)?):\/?(?!\/)(.+)$/i.exec(arg);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  return scheme === 'spice+unix' ? `spice+unix:///${rest.replace(/^\/+/, '')}` : `${scheme}://${rest}`;
 }
 
 /** Does this argument look like a .vv file path rather than a URI? */
@@ -31,11 +49,18 @@ export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<
   if (target === '')
     throw new SpiceError('config', 'no connection given — pass spice://HOST:PORT or a .vv file');
   let config: ConnectionConfig;
+  const fixed = mistypedSpiceUri(target);
+  if (fixed !== undefined)
+    throw new SpiceError(
+      'config',
+      `'${redactUri(target)}' looks like a mistyped SPICE URI — did you mean ${redactUri(fixed)} ?`,
+    );
   if (isSpiceUri(target)) config = parseSpiceUri(target);
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target))
     throw new SpiceError(
       'config',
-      `'${target.split('://')[0] ?? ''}://' addresses are not supported — use spice://, spice+tls://, spice+unix:// or a .vv file`,
+      `'${target.split('://')[0] ?? ''}://' addresses are not supported — use spice://, spice+tls://, spice+unix://, ` +
+        'spice+udpack:// or a .vv file',
     );
   else {
     const loadOptions = opts.capabilities
@@ -50,6 +75,18 @@ export async function resolveTarget(arg: string, opts: ResolveOptions): Promise<
         throw new SpiceError(
           'config',
           `'${target}' is neither a connection file nor a SPICE address — did you mean spice://${target}?`,
+          { cause: e },
+        );
+      // "localhost", "myvm", "10.0.0.5": a host name without scheme and port, not a file.
+      if (
+        missing &&
+        /^(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*)$/i.test(target) &&
+        !/\.vv$/i.test(target)
+      )
+        throw new SpiceError(
+          'config',
+          `'${target}' is neither a connection file nor a SPICE URI — it looks like a host name, and a SPICE ` +
+            `URI needs its scheme and port: did you mean spice://${target}:5900 ?`,
           { cause: e },
         );
       throw e;
@@ -79,6 +116,7 @@ export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): Co
     config.notes.push('the proxy is not used for a UNIX socket connection');
     delete config.proxy;
   }
+  applyUdpackOverrides(config, opts);
   if (opts.caFile !== undefined) {
     if (config.ca !== undefined)
       config.notes.push('the CA carried in the connection file wins over --ca-file');
@@ -90,5 +128,39 @@ export function applyOverrides(base: ConnectionConfig, opts: ResolveOptions): Co
     if (opts.secureChannels === 'all' || config.secureChannels === 'all') config.secureChannels = 'all';
     else config.secureChannels = [...new Set([...config.secureChannels, ...opts.secureChannels])];
   }
+  if (opts.videoCodecs !== undefined) config.videoCodecs = [...opts.videoCodecs];
   return config;
+}
+
+/** UDPack key and token: option > connection file > environment. Refuses UDPack options without a gateway. */
+function applyUdpackOverrides(config: ConnectionConfig, opts: ResolveOptions): void {
+  if (!config.udpack) {
+    if (opts.udpackPublicKeyFile !== undefined || opts.udpackToken !== undefined)
+      throw new SpiceError(
+        'config',
+        '--udpack-public-key and --udpack-token apply only to spice+udpack://GATEWAY:PORT or a .vv file with ' +
+          'x-udpack-gateway',
+      );
+    return;
+  }
+  const udpack = { ...config.udpack };
+  if (opts.udpackPublicKeyFile !== undefined) {
+    if (udpack.publicKeyPem !== undefined)
+      config.notes.push('--udpack-public-key wins over the public key carried in the connection file');
+    delete udpack.publicKeyPem;
+    udpack.publicKeyFile = opts.udpackPublicKeyFile;
+  } else if (udpack.publicKeyPem === undefined && udpack.publicKeyFile === undefined) {
+    const envKey = opts.env.SAFFRON_UDPACK_PUBLIC_KEY;
+    if (envKey !== undefined && envKey.trim() !== '') udpack.publicKeyFile = envKey;
+  }
+  if (opts.udpackToken !== undefined) udpack.token = opts.udpackToken;
+  else if (udpack.token === undefined && opts.env.SAFFRON_UDPACK_TOKEN !== undefined)
+    udpack.token = opts.env.SAFFRON_UDPACK_TOKEN;
+  config.udpack = udpack;
+  if (config.proxy) {
+    config.notes.push(
+      'the HTTP proxy is not used: UDPack talks UDP to its gateway, which HTTP CONNECT cannot carry',
+    );
+    delete config.proxy;
+  }
 }

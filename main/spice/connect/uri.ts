@@ -1,6 +1,7 @@
 // spice:// URI parsing (spice-common docs/spice_uri_scheme.txt; REFERENCES G34):
 //   spice://host:port            plain port          spice+tls://host:port   TLS port
 //   spice+unix:///path/to/socket UNIX socket         ?port=&tls-port=&password= (keys case-insensitive)
+//   spice+udpack://gateway:port  a UDPack gateway in front of the server (docs/udpack.md)
 // IPv6 literals are bracketed ("spice://[::1]:5900"). Values are percent-decoded ('+' stays '+').
 import { SpiceError } from '../errors';
 import { emptyConfig } from './config';
@@ -12,7 +13,7 @@ function configError(uri: string, problem: string): SpiceError {
   return new SpiceError(
     'config',
     `invalid SPICE URI '${redactUri(uri)}': ${problem} — expected spice://HOST:PORT, spice+tls://HOST:PORT, ` +
-      `spice+unix:///PATH or spice://HOST?port=P&tls-port=T`,
+      `spice+unix:///PATH, spice+udpack://GATEWAY:PORT or spice://HOST?port=P&tls-port=T`,
   );
 }
 
@@ -47,13 +48,15 @@ export function parsePort(text: string): number | undefined {
 
 /** True if `arg` looks like a spice URI (so callers can tell URIs from .vv paths). */
 export function isSpiceUri(arg: string): boolean {
-  return /^spice(\+tls|\+unix)?:\/\//i.test(arg.trim());
+  return /^spice(\+tls|\+unix|\+udpack)?:\/\//i.test(arg.trim());
 }
 
 export function parseSpiceUri(uri: string): ConnectionConfig {
   if (uri.length > MAX_URI_LENGTH)
     throw new SpiceError('config', `SPICE URI is longer than ${MAX_URI_LENGTH} characters`);
-  const match = /^(spice|spice\+tls|spice\+unix):\/\/([^?#]*)(?:\?([^#]*))?(?:#.*)?$/i.exec(uri.trim());
+  const match = /^(spice|spice\+tls|spice\+unix|spice\+udpack):\/\/([^?#]*)(?:\?([^#]*))?(?:#.*)?$/i.exec(
+    uri.trim(),
+  );
   if (!match) throw configError(uri, 'unknown scheme or form');
   const scheme = (match[1] ?? '').toLowerCase();
   const rest = match[2] ?? '';
@@ -138,7 +141,16 @@ export function parseSpiceUri(uri: string): ConnectionConfig {
     return port;
   };
 
-  if (scheme === 'spice+tls') {
+  if (scheme === 'spice+udpack') {
+    if (queryPort !== undefined || queryTlsPort !== undefined)
+      throw configError(
+        uri,
+        'spice+udpack takes the gateway port in the address (spice+udpack://GATEWAY:PORT)',
+      );
+    if (authorityPort === undefined) throw configError(uri, "missing the gateway's UDP port");
+    config.port = authorityPort;
+    config.udpack = { gatewayHost: host, gatewayPort: authorityPort };
+  } else if (scheme === 'spice+tls') {
     if (authorityPort === undefined) throw configError(uri, 'missing TLS port');
     config.tlsPort = authorityPort;
     config.secureChannels = 'all';

@@ -8,6 +8,7 @@ import { channelTypeOf, emptyConfig } from './config';
 import type { ConnectionConfig, HotkeyConfig, OvirtConfig } from './config';
 import { KeyFile, parseKeyFile } from './key-file';
 import { parseProxyUrl } from './proxy-url';
+import { readVvUdpack } from './vv-udpack';
 
 export const VV_MAIN_GROUP = 'virt-viewer';
 export const VV_OVIRT_GROUP = 'ovirt';
@@ -251,7 +252,9 @@ export function parseVvFile(text: string, options: VvParseOptions = {}): Connect
 
   // Target.
   const unixPath = str('unix-path');
-  if (unixPath !== undefined) {
+  if (readVvUdpack(file, g, config)) {
+    // every channel goes through the UDPack gateway
+  } else if (unixPath !== undefined) {
     if (unixPath === '') throw vvError('unix-path is empty');
     config.unixPath = unixPath;
     for (const key of ['host', 'port', 'tls-port'])

@@ -9,6 +9,7 @@
 // Memory is bounded: stored pixels never exceed `capPixels` (by default twice the announced window, at least 4M);
 // beyond that the oldest images are evicted and later references to them fail with ProtocolError.
 import { ProtocolError } from '../errors';
+import { StallBudget } from '../stall-budget';
 
 export interface GlzWindowEntry {
   /** Stream-order RGBA words (little-endian R,G,B,A bytes). Never modified once stored. */
@@ -22,6 +23,8 @@ export interface GlzWindowOptions {
   waitTimeoutMs?: number;
   /** Upper bound of stored pixels (default max(2 × window, 4M pixels), at most 256M). */
   capPixels?: number;
+  /** Total time references to images that never arrive may wait, for the whole window (stall-budget.ts). */
+  stallBudgetMs?: number;
 }
 
 interface Waiter {
@@ -48,6 +51,10 @@ export class GlzWindow {
   private waiters: Waiter[] = [];
   /** Win-head distances by id, for the retirement rule. */
   private readonly headDist = new Map<number, number>();
+  /** Waits that time out are charged here: a server referencing never-sent images stalls seconds in all. */
+  private readonly stalls: StallBudget;
+  /** No stored id is below this (undefined when empty): retirement walks up from here instead of over every id. */
+  private lowest: number | undefined;
 
   constructor(windowSizePixels: number, opts: GlzWindowOptions = {}) {
     if (!Number.isFinite(windowSizePixels) || windowSizePixels < 0) {
@@ -59,6 +66,7 @@ export class GlzWindow {
       opts.capPixels ?? Math.max(MIN_CAP_PIXELS, 2 * this.windowSizePixels),
     );
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 5000;
+    this.stalls = new StallBudget(opts.stallBudgetMs);
   }
 
   /** Number of images held. */
@@ -94,6 +102,7 @@ export class GlzWindow {
     this.images.set(id, { pixels, hasAlpha });
     this.headDist.set(id, winHeadDist);
     this.storedPixels += pixels.length;
+    if (this.lowest === undefined || id < this.lowest) this.lowest = id;
 
     if (this.tail === undefined || (id < this.tail && this.images.size === 1)) this.tail = id;
     while (this.images.has(this.tail)) this.tail++;
@@ -103,8 +112,7 @@ export class GlzWindow {
 
     // Bound memory: evict the oldest images (never the one just added).
     if (this.storedPixels > this.capPixels) {
-      const ids = [...this.images.keys()].sort((a, b) => a - b);
-      for (const old of ids) {
+      for (const old of this.idsAscending()) {
         if (this.storedPixels <= this.capPixels) break;
         if (old === id) continue;
         this.delete(old);
@@ -133,11 +141,20 @@ export class GlzWindow {
     if (id < this.retiredBelow) {
       return Promise.reject(new ProtocolError(`GLZ: reference to image ${id}, which was already released`));
     }
+    const waitMs = this.stalls.timeoutFor(timeoutMs);
+    if (waitMs <= 0) {
+      return Promise.reject(
+        new ProtocolError(
+          `GLZ: image ${id} referenced but not received (earlier references already waited in vain; not waiting again)`,
+        ),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer);
-        reject(new ProtocolError(`GLZ: image ${id} referenced but not received within ${timeoutMs} ms`));
-      }, timeoutMs);
+        this.stalls.charge(waitMs);
+        reject(new ProtocolError(`GLZ: image ${id} referenced but not received within ${waitMs} ms`));
+      }, waitMs);
       this.waiters.push({ id, resolve, reject, timer });
     });
   }
@@ -148,6 +165,7 @@ export class GlzWindow {
     this.headDist.clear();
     this.storedPixels = 0;
     this.tail = undefined;
+    this.lowest = undefined;
     this.retiredBelow = 0;
     const waiters = this.waiters;
     this.waiters = [];
@@ -160,7 +178,12 @@ export class GlzWindow {
   private releaseBelow(oldest: number): void {
     if (oldest <= this.retiredBelow) return;
     this.retiredBelow = oldest;
-    for (const id of [...this.images.keys()]) if (id < oldest) this.delete(id);
+    for (const id of this.idsAscending()) {
+      if (id >= oldest) break;
+      this.delete(id);
+    }
+    if (this.images.size === 0) this.lowest = undefined;
+    else if (this.lowest !== undefined && this.lowest < oldest) this.lowest = oldest;
     const doomed = this.waiters.filter((w) => w.id < oldest);
     if (doomed.length > 0) {
       this.waiters = this.waiters.filter((w) => w.id >= oldest);
@@ -169,6 +192,33 @@ export class GlzWindow {
         w.reject(new ProtocolError(`GLZ: image ${w.id} was released before it arrived`));
       }
     }
+  }
+
+  /**
+   * The stored ids, ascending. Ids are consecutive in practice, so this walks up from the lowest stored one:
+   * retiring the oldest images costs O(images retired) instead of O(images stored) per add. A sparse range (ids
+   * far apart, as only a misbehaving server sends) falls back to sorting, so the walk is never longer than that.
+   * Snapshot semantics: the caller may delete the ids it is given.
+   */
+  private *idsAscending(): Generator<number> {
+    const from = this.lowest;
+    if (from === undefined) return;
+    const last = this.tail === undefined ? from : Math.max(from, this.tail - 1);
+    const sparse = !Number.isSafeInteger(from) || last - from > 2 * this.images.size + 64;
+    if (!sparse) {
+      let remaining = this.images.size;
+      let first = true;
+      for (let id = from; remaining > 0 && id <= last; id++) {
+        if (!this.images.has(id)) continue;
+        if (first) this.lowest = id; // nothing stored below it
+        first = false;
+        remaining--;
+        yield id;
+      }
+      if (remaining === 0) return;
+    }
+    // ids above the contiguous run (arrived out of order), or every id when the range is sparse
+    yield* [...this.images.keys()].filter((id) => sparse || id > last).sort((a, b) => a - b);
   }
 
   private delete(id: number): void {

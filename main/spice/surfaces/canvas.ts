@@ -456,6 +456,13 @@ export function scaleToBox(
   const sw = src.width;
   const sh = src.height;
   const s32 = src.data32;
+  // A one-pixel image stretched over the box (a solid colour): every bilinear sample is that pixel (edges clamp),
+  // and so is every nearest one when the area is that pixel — no per-pixel sampling.
+  const whole = srcArea.left === 0 && srcArea.top === 0 && srcArea.right === 1 && srcArea.bottom === 1;
+  if (sw === 1 && sh === 1 && (scaleMode !== SPICE_IMAGE_SCALE_MODE_NEAREST || whole)) {
+    out.fill(s32[0]!);
+    return { source: { width: w, height: h, data32: out, hasAlpha: src.hasAlpha }, left: e.left, top: e.top };
+  }
   const nearest = scaleMode === SPICE_IMAGE_SCALE_MODE_NEAREST;
   // Per-column sample positions, computed once (pixel centres map to pixel centres, pixman's convention).
   const colA = new Int32Array(w);

@@ -116,6 +116,15 @@ export function dashPattern(attr: SpiceLineAttr): { dashes: number[]; offset: nu
   return { dashes: seg, offset: 0 };
 }
 
+/** Bresenham steps the polylines take (the work of rasterising them, whatever the surface clips away). */
+export function strokeSteps(lines: SpicePoint[][]): number {
+  let steps = 0;
+  for (const pts of lines)
+    for (let s = 0; s + 1 < pts.length; s++)
+      steps += Math.max(Math.abs(pts[s + 1]!.x - pts[s]!.x), Math.abs(pts[s + 1]!.y - pts[s]!.y));
+  return steps;
+}
+
 /**
  * Calls `plot(x, y)` for every foreground pixel of the thin polylines: Bresenham per segment, each segment
  * without its last point (CapNotLast), so joints are painted once. Dashes run continuously along a polyline.

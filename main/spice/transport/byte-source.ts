@@ -1,5 +1,6 @@
 // Exact-length async reads over a stream, for the link stage (before the framer takes over).
-// Reads time out, and a close or error mid-read becomes a SpiceError naming the stage.
+// Reads time out, and a close or error mid-read becomes a SpiceError naming the stage. What arrived before a
+// failure stays readable (`received`), so the caller can tell a VNC or HTTP port from a silent one.
 
 import type { Duplex } from 'node:stream';
 import { SpiceError } from '../errors';
@@ -7,7 +8,12 @@ import { SpiceError } from '../errors';
 export interface ByteSource {
   read(n: number): Promise<Uint8Array>;
   write(bytes: Uint8Array): void;
+  /** Every byte received so far (consumed or not), up to the first 64; for diagnosing a wrong peer. */
+  readonly received?: Uint8Array;
 }
+
+/** Bytes of the peer's first answer kept for diagnosis. */
+const KEEP_RECEIVED_BYTES = 64;
 
 export class StreamByteSource implements ByteSource {
   private chunks: Buffer[] = [];
@@ -15,8 +21,11 @@ export class StreamByteSource implements ByteSource {
   private waiter: { n: number; resolve: (b: Uint8Array) => void; reject: (e: Error) => void } | null = null;
   private failure: SpiceError | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private head = Buffer.alloc(0);
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.head.length < KEEP_RECEIVED_BYTES)
+      this.head = Buffer.concat([this.head, chunk.subarray(0, KEEP_RECEIVED_BYTES - this.head.length)]);
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     this.settle();
@@ -43,6 +52,15 @@ export class StreamByteSource implements ByteSource {
 
   write(bytes: Uint8Array): void {
     this.stream.write(bytes);
+  }
+
+  get received(): Uint8Array {
+    return this.head;
+  }
+
+  /** Fails the pending and later reads with `error` (the channel was closed while linking). */
+  cancel(error: SpiceError): void {
+    this.fail(error);
   }
 
   read(n: number): Promise<Uint8Array> {

@@ -4,6 +4,7 @@
 // chunk is handed out as a view (no copy); only a message spanning chunks is assembled, once.
 
 import { ProtocolError } from '../errors';
+import type { MemoryAccount, MemoryBudget } from '../memory-budget';
 import { SPICE_DATA_HEADER_BYTES, SPICE_MINI_DATA_HEADER_BYTES } from '../protocol/protocol';
 
 export interface SpiceMessage {
@@ -19,6 +20,13 @@ export interface SpiceMessage {
 /** Largest message body accepted. A 4K RGBA bitmap is ~33 MB; anything past this is a lie or an attack. */
 export const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
+export interface FramerMemory {
+  /** The session budget the buffered bytes (and a message announced but not yet complete) are charged to. */
+  memory: MemoryBudget;
+  /** Names the buffer in a refusal ("the display:0 channel's receive buffer"). */
+  what: string;
+}
+
 export class MessageFramer {
   private readonly chunks: Uint8Array[] = [];
   /** Read offset into chunks[0]. */
@@ -28,14 +36,40 @@ export class MessageFramer {
   private readonly headerBytes: number;
   private readonly header: Uint8Array;
   private readonly headerView: DataView;
+  private readonly account: MemoryAccount | null;
+  private readonly what: string;
+  /** Size (header + body) of the incomplete message at the head, once its header is known. */
+  private awaited = 0;
 
   constructor(
     readonly miniHeader: boolean,
     private readonly maxMessageBytes = MAX_MESSAGE_BYTES,
+    memory?: FramerMemory,
   ) {
     this.headerBytes = miniHeader ? SPICE_MINI_DATA_HEADER_BYTES : SPICE_DATA_HEADER_BYTES;
     this.header = new Uint8Array(this.headerBytes);
     this.headerView = new DataView(this.header.buffer);
+    this.account = memory ? memory.memory.account() : null;
+    this.what = memory?.what ?? 'the receive buffer';
+  }
+
+  /**
+   * Charges what this framer holds or has been promised to the session budget: the buffered bytes, or the whole
+   * announced message if larger (it will be assembled in one piece). Throws MemoryBudgetError past the cap, at
+   * the header — a message declaring gigabytes fails at once instead of after the timeout.
+   */
+  private charge(): void {
+    if (!this.account) return;
+    const want = Math.max(this.buffered, this.awaited);
+    if (want !== this.account.bytes) this.account.set(want, this.what);
+  }
+
+  /** Releases the memory charged (the channel closed). */
+  dispose(): void {
+    this.account?.release();
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.awaited = 0;
   }
 
   /** Bytes received but not yet returned as messages. */
@@ -49,11 +83,16 @@ export class MessageFramer {
     // so a consumer that "copies" with slice() and transfers the result would detach the socket's memory.
     this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.buffered += chunk.length;
+    this.charge();
   }
 
   /** Returns the next complete message, or null if more bytes are needed. Throws ProtocolError on a bad header. */
   next(): SpiceMessage | null {
-    if (this.buffered < this.headerBytes) return null;
+    if (this.buffered < this.headerBytes) {
+      this.awaited = 0;
+      this.charge();
+      return null;
+    }
     this.peek(this.header, this.headerBytes);
     const v = this.headerView;
     let type: number,
@@ -79,10 +118,16 @@ export class MessageFramer {
     if (size > this.maxMessageBytes) {
       throw new ProtocolError(`message ${type} declares ${size} bytes (limit ${this.maxMessageBytes})`);
     }
-    if (this.buffered < this.headerBytes + size) return null;
+    if (this.buffered < this.headerBytes + size) {
+      this.awaited = this.headerBytes + size;
+      this.charge();
+      return null;
+    }
+    this.awaited = 0;
     this.consume(this.headerBytes);
     const body = this.take(size);
     this.serial = this.miniHeader ? serial : this.serial + 1;
+    this.charge();
     return { serial, type, body, subList };
   }
 

@@ -162,12 +162,9 @@ export function linkError(code: number, channelName: string, passwordGiven: bool
       return passwordGiven
         ? new SpiceError(
             'auth-failed',
-            'authentication failed: the server rejected the password (check it, or ask for a new ticket)',
+            'authentication failed: the server rejected the password — check it, or get a new ticket',
           )
-        : new SpiceError(
-            'password-required',
-            'the server requires a password: give one with --password (or in the .vv file)',
-          );
+        : new SpiceError('password-required', 'the server requires a password, and none was given');
     case E.SPICE_LINK_ERR_VERSION_MISMATCH:
       return new SpiceError(
         'version-mismatch',
@@ -207,11 +204,73 @@ export function linkError(code: number, channelName: string, passwordGiven: bool
   }
 }
 
+/** What a peer that is not SPICE announced itself as, from the first bytes it sent (null: unknown). */
+export function identifyPeer(bytes: Uint8Array): { name: string; hint: string } | null {
+  const text = Buffer.from(bytes.subarray(0, 16)).toString('latin1');
+  if (text.startsWith('RFB '))
+    return {
+      name: 'a VNC server',
+      hint: 'this is a VNC port (QEMU -vnc), not SPICE: use the port given to -spice port=…',
+    };
+  if (text.startsWith('HTTP/'))
+    return { name: 'a web server', hint: 'this is an HTTP port, not SPICE: check the port number' };
+  if (text.startsWith('SSH-'))
+    return { name: 'an SSH server', hint: 'this is an SSH port, not SPICE: check the port number' };
+  if (bytes.length >= 2 && (bytes[0] === 0x15 || bytes[0] === 0x16) && bytes[1] === 0x03)
+    return {
+      name: 'a TLS server',
+      hint: 'this port speaks TLS: connect with spice+tls:// (or give it as tls-port)',
+    };
+  return null;
+}
+
+/**
+ * A link-stage failure explained by what the peer sent: a known other protocol becomes 'not-spice' naming it;
+ * silence (timeout or close without a byte) adds that the port may be wrong.
+ */
+function explainLinkFailure(e: unknown, received: Uint8Array | undefined, channelName: string): unknown {
+  if (!(e instanceof SpiceError) || received === undefined) return e;
+  const peer = identifyPeer(received);
+  if (
+    peer &&
+    (e.code === 'not-spice' || e.code === 'closed' || e.code === 'timeout' || e.code === 'protocol')
+  )
+    return new SpiceError('not-spice', `the server answered like ${peer.name}: ${peer.hint}`, { cause: e });
+  if (received.length === 0 && channelName === 'main') {
+    if (e.code === 'timeout')
+      return new SpiceError(
+        'timeout',
+        `${e.message}: nothing came back — the port may be wrong (is it the SPICE port?) or the server is stuck`,
+        { cause: e },
+      );
+    if (e.code === 'closed')
+      return new SpiceError(
+        'closed',
+        `${e.message} without sending anything: the port may not be a SPICE port, or the server refused this client`,
+        { cause: e },
+      );
+  }
+  return e;
+}
+
 /**
  * Runs the whole link stage on a connected stream. Resolves with the negotiated caps, or rejects with a
  * SpiceError. The password never leaves this function except encrypted.
  */
 export async function performLink(
+  source: ByteSource,
+  req: LinkRequest,
+  password: string,
+  channelName: string,
+): Promise<LinkResult> {
+  try {
+    return await linkStages(source, req, password, channelName);
+  } catch (e) {
+    throw explainLinkFailure(e, source.received, channelName);
+  }
+}
+
+async function linkStages(
   source: ByteSource,
   req: LinkRequest,
   password: string,

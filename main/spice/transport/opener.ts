@@ -15,6 +15,7 @@ import { connectSocket } from './socket-connect';
 import type { OpenRequest, StreamOpener } from './stream-opener';
 import { parseHostSubject } from './cert-subject';
 import { pemSubjects, upgradeToTls } from './tls-upgrade';
+import { createUdpackOpener } from './udpack/udpack-opener';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -37,6 +38,7 @@ export interface StreamOpenerDeps {
 const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 
 export function createStreamOpener(config: ConnectionConfig, deps: StreamOpenerDeps): StreamOpener {
+  if (config.udpack) return createUdpackOpener(config, deps);
   const timeoutMs = deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const { logger } = deps;
   const read = deps.readTextFile ?? ((path: string) => readFile(path, 'utf8'));

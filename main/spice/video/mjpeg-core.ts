@@ -53,10 +53,15 @@ export function mjpegCoreBackend(decoders: ImageDecoderTable): VideoBackend {
         async frame({ data, dest }) {
           const size = jpegDimensions(data);
           if (!size) throw new ProtocolError('not a JPEG frame');
-          const image = { type: SPICE_IMAGE_TYPE_JPEG, width: size.width, height: size.height, data };
-          const frame = await decodeImage(decoders, image);
-          if (!stream.topDown) flipRows(frame.pixels, frame.width, frame.height);
-          target.drawFrame(stream, frame, dest);
+          const release = target.reserveFrame(stream, size.width, size.height);
+          try {
+            const image = { type: SPICE_IMAGE_TYPE_JPEG, width: size.width, height: size.height, data };
+            const frame = await decodeImage(decoders, image);
+            if (!stream.topDown) flipRows(frame.pixels, frame.width, frame.height);
+            await target.drawFrame(stream, frame, dest);
+          } finally {
+            release();
+          }
         },
         destroy() {},
       };

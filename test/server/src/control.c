@@ -74,6 +74,10 @@ static const CmdDef commands[] = {
     { "usb_raw", cmd_usb_raw, "data" },
     { "port_send", cmd_port_send, "text hex" },
     { "port_event", cmd_port_event, "event" },
+    { "bench_start", cmd_bench_start, "workload fps seed pace" },
+    { "bench_stop", cmd_bench_stop, "path" },
+    { "bench_frame", cmd_bench_frame, "frame" },
+    { "clock", cmd_clock, "" },
 };
 
 typedef struct {

@@ -24,6 +24,7 @@ typedef struct {
     } u;
     QXLImage image;
     void *owned; /* bitmap pixels, surface memory, or cursor shape */
+    uint32_t bench_frame; /* non-zero: the last command of this benchmark frame (bench.c) */
 } Resource;
 
 typedef struct {
@@ -92,6 +93,9 @@ static int pop_command(GQueue *q, QXLCommandExt *out)
         return FALSE;
     }
     *out = r->ext;
+    if (r->bench_frame) {
+        bench_frame_pulled(r->bench_frame);
+    }
     return TRUE;
 }
 
@@ -275,14 +279,11 @@ static void display_sync(uint32_t surface_id)
     spice_qxl_update_area(&dpy.qxl, surface_id, &area, NULL, 0, 1);
 }
 
-static void push_bitmap(uint32_t surface_id, int x, int y, const uint32_t *pixels, int w, int h, int stride_px)
+/* Queues a DRAW_COPY of w×h top-down xRGB pixels that the command owns (freed on release). */
+static Resource *bitmap_command(uint32_t surface_id, int x, int y, uint32_t *owned, int w, int h)
 {
     Resource *r = drawable_new(surface_id, QXL_DRAW_COPY, x, y, w, h);
-    uint32_t *copy = g_new(uint32_t, (gsize)w * (gsize)h);
-    for (int row = 0; row < h; row++) {
-        memcpy(copy + (gsize)row * w, pixels + (gsize)row * stride_px, (gsize)w * 4);
-    }
-    r->owned = copy;
+    r->owned = owned;
     QXLImage *img = &r->image;
     QXL_SET_IMAGE_ID(img, QXL_IMAGE_GROUP_DEVICE, ++dpy.next_unique);
     img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
@@ -295,7 +296,7 @@ static void push_bitmap(uint32_t surface_id, int x, int y, const uint32_t *pixel
     img->bitmap.y = h;
     img->bitmap.stride = w * 4;
     img->bitmap.palette = 0;
-    img->bitmap.data = (QXLPHYSICAL)(uintptr_t)copy;
+    img->bitmap.data = (QXLPHYSICAL)(uintptr_t)owned;
     QXLDrawable *d = &r->u.drawable;
     d->u.copy.src_bitmap = (QXLPHYSICAL)(uintptr_t)img;
     d->u.copy.src_area.left = 0;
@@ -304,7 +305,16 @@ static void push_bitmap(uint32_t surface_id, int x, int y, const uint32_t *pixel
     d->u.copy.src_area.bottom = h;
     d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
     d->u.copy.scale_mode = 0;
-    push(&dpy.display_queue, r);
+    return r;
+}
+
+static void push_bitmap(uint32_t surface_id, int x, int y, const uint32_t *pixels, int w, int h, int stride_px)
+{
+    uint32_t *copy = g_new(uint32_t, (gsize)w * (gsize)h);
+    for (int row = 0; row < h; row++) {
+        memcpy(copy + (gsize)row * w, pixels + (gsize)row * stride_px, (gsize)w * 4);
+    }
+    push(&dpy.display_queue, bitmap_command(surface_id, x, y, copy, w, h));
 }
 
 static void push_fill(uint32_t surface_id, int x, int y, int w, int h, uint32_t rgb)
@@ -833,4 +843,40 @@ gboolean cmd_cursor_hide(Cmd *c G_GNUC_UNUSED)
     r->u.cursor.type = QXL_CURSOR_HIDE;
     push_cursor(r);
     return TRUE;
+}
+
+/* ---- commands for the benchmark generators (bench.c); main thread ---- */
+
+void display_bench_bitmap(int x, int y, uint32_t *owned, int w, int h, uint32_t frame)
+{
+    Resource *r = bitmap_command(0, x, y, owned, w, h);
+    r->bench_frame = frame;
+    push(&dpy.display_queue, r);
+}
+
+void display_bench_fill(int x, int y, int w, int h, uint32_t rgb)
+{
+    push_fill(0, x, y, w, h, rgb);
+}
+
+void display_bench_copy_bits(int src_x, int src_y, int x, int y, int w, int h)
+{
+    Resource *r = drawable_new(0, QXL_COPY_BITS, x, y, w, h);
+    r->u.drawable.u.copy_bits.src_pos.x = src_x;
+    r->u.drawable.u.copy_bits.src_pos.y = src_y;
+    push(&dpy.display_queue, r);
+}
+
+guint display_bench_queued(void)
+{
+    g_mutex_lock(&dpy.lock);
+    guint n = g_queue_get_length(&dpy.display_queue);
+    g_mutex_unlock(&dpy.lock);
+    return n;
+}
+
+void display_bench_size(int *width, int *height)
+{
+    *width = dpy.surfaces[0].exists ? dpy.surfaces[0].width : 0;
+    *height = dpy.surfaces[0].exists ? dpy.surfaces[0].height : 0;
 }

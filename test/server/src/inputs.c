@@ -28,7 +28,7 @@ static void emit_leds(const char *why)
 static void kbd_push_scan_freg(SpiceKbdInstance *sin G_GNUC_UNUSED, uint8_t frag)
 {
     JOut o;
-    ev_begin(&o, "key");
+    ev_begin_timed(&o, "key");
     jo_int(&o, "scancode", frag);
     ev_emit(&o);
 
@@ -78,7 +78,7 @@ static const SpiceKbdInterface kbd_sif = {
 static void mouse_motion(SpiceMouseInstance *sin G_GNUC_UNUSED, int dx, int dy, int dz, uint32_t buttons)
 {
     JOut o;
-    ev_begin(&o, "mouse_motion");
+    ev_begin_timed(&o, "mouse_motion");
     jo_int(&o, "dx", dx);
     jo_int(&o, "dy", dy);
     jo_int(&o, "dz", dz);
@@ -89,7 +89,7 @@ static void mouse_motion(SpiceMouseInstance *sin G_GNUC_UNUSED, int dx, int dy, 
 static void mouse_buttons(SpiceMouseInstance *sin G_GNUC_UNUSED, uint32_t buttons)
 {
     JOut o;
-    ev_begin(&o, "mouse_buttons");
+    ev_begin_timed(&o, "mouse_buttons");
     jo_int(&o, "buttons", buttons);
     ev_emit(&o);
 }
@@ -117,7 +117,7 @@ static void tablet_set_logical_size(SpiceTabletInstance *sin G_GNUC_UNUSED, int 
 static void tablet_position(SpiceTabletInstance *sin G_GNUC_UNUSED, int x, int y, uint32_t buttons)
 {
     JOut o;
-    ev_begin(&o, "tablet_position");
+    ev_begin_timed(&o, "tablet_position");
     jo_int(&o, "x", x);
     jo_int(&o, "y", y);
     jo_int(&o, "buttons", buttons);
@@ -127,7 +127,7 @@ static void tablet_position(SpiceTabletInstance *sin G_GNUC_UNUSED, int x, int y
 static void tablet_wheel(SpiceTabletInstance *sin G_GNUC_UNUSED, int wheel, uint32_t buttons)
 {
     JOut o;
-    ev_begin(&o, "tablet_wheel");
+    ev_begin_timed(&o, "tablet_wheel");
     jo_int(&o, "wheel", wheel);
     jo_int(&o, "buttons", buttons);
     ev_emit(&o);
@@ -136,7 +136,7 @@ static void tablet_wheel(SpiceTabletInstance *sin G_GNUC_UNUSED, int wheel, uint
 static void tablet_buttons(SpiceTabletInstance *sin G_GNUC_UNUSED, uint32_t buttons)
 {
     JOut o;
-    ev_begin(&o, "tablet_buttons");
+    ev_begin_timed(&o, "tablet_buttons");
     jo_int(&o, "buttons", buttons);
     ev_emit(&o);
 }

@@ -90,6 +90,13 @@ void ev_begin(JOut *o, const char *event)
     jo_str(o, "event", event);
 }
 
+void ev_begin_timed(JOut *o, const char *event)
+{
+    gint64 now = g_get_monotonic_time();
+    ev_begin(o, event);
+    jo_int(o, "t_us", now);
+}
+
 void ev_emit(JOut *o)
 {
     char *line = jo_finish(o);

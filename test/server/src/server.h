@@ -48,6 +48,7 @@ void out_line_to(int fd, const char *line); /* to one control peer (replies); fd
 void out_add_peer(int fd);
 void out_remove_peer(int fd);
 void ev_begin(JOut *o, const char *event);
+void ev_begin_timed(JOut *o, const char *event); /* adds t_us: the monotonic clock in microseconds */
 void ev_emit(JOut *o);
 void logm(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
@@ -95,6 +96,20 @@ gboolean cmd_cursor_set(Cmd *c);
 gboolean cmd_cursor_move(Cmd *c);
 gboolean cmd_cursor_hide(Cmd *c);
 int display_client_monitors_config(VDAgentMonitorsConfig *mc);
+/* for bench.c, on surface 0; bitmap pixels are w*h top-down xRGB owned (and freed) by the command;
+ * a non-zero frame marks the frame's last command */
+void display_bench_bitmap(int x, int y, uint32_t *owned, int w, int h, uint32_t frame);
+void display_bench_fill(int x, int y, int w, int h, uint32_t rgb);
+void display_bench_copy_bits(int src_x, int src_y, int x, int y, int w, int h);
+guint display_bench_queued(void);
+void display_bench_size(int *width, int *height);
+
+/* bench.c — workload generators for the interactive benchmark */
+gboolean cmd_bench_start(Cmd *c);
+gboolean cmd_bench_stop(Cmd *c);
+gboolean cmd_bench_frame(Cmd *c);
+gboolean cmd_clock(Cmd *c);
+void bench_frame_pulled(uint32_t frame); /* worker thread */
 
 /* inputs.c */
 void inputs_init(SpiceServer *server);

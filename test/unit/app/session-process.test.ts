@@ -55,6 +55,7 @@ void test('a replacement process shows the crash and reconnects to the crashed c
     message: 'It stopped.',
     errorCode: 'session-process',
     target: 'vm.example:5930',
+    form: { host: 'vm.example', port: 5930, tls: false },
     canReconnect: true,
   });
   link.sendViewText(1, JSON.stringify({ method: 'reconnect', payload: {} }));

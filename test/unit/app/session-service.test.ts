@@ -6,7 +6,7 @@ import { noShellEvents } from '../../../main/session/shell-events';
 import { memoryRecentStore } from '../../../main/session/bridges/recent-store';
 import { parseSpiceUri } from '../../../main/spice/connect/uri';
 import { parseVvFile } from '../../../main/spice/connect/vv-file';
-import { SpiceError } from '../../../main/spice/errors';
+import { ServerDisconnectedError, SpiceError } from '../../../main/spice/errors';
 import { silentLogger } from '../../../main/spice/logger';
 import { FakeSession } from './fake-session';
 
@@ -170,8 +170,8 @@ void test('cursor, mouse mode and lock keys reach the view; lock sync only when 
   view.request('keyModifiers', { modifiers: 2 });
   view.request('keyModifiers', { modifiers: 6 });
   assert.deepEqual(s.calls, [{ op: 'setModifiers', modifiers: 6 }]);
-  // The server closing the session shows an error state and drops the monitors.
-  s.emit('closed', { error: new SpiceError('closed', 'bye') });
+  // The server ending the session (DISCONNECTING: final, not reconnected) shows an error state and drops the monitors.
+  s.emit('closed', { error: new ServerDisconnectedError('bye') });
   assert.equal(last(messages, 'status')?.state, 'error');
 });
 

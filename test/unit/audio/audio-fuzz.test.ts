@@ -1,7 +1,8 @@
 // Fuzzing the audio parsers and channels with fixed seeds. Every message decoder and the Opus packet check get
 // random and mutated bytes (only ProtocolError may come out); live playback and record channels get mutated
 // server messages — the playback one feeding the real Node Opus decoder — and must keep answering PINGs with
-// the session open. `npm run fuzz:audio` runs the same with SAFFRON_AUDIO_FUZZ_ITERATIONS raised.
+// the session open. `npm run fuzz -- --target audio-messages,playback-channel,record-channel` runs long campaigns of
+// the same (test/support/fuzz/feature-targets.ts); SAFFRON_AUDIO_FUZZ_ITERATIONS raises the count here.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import OpusScript from 'opusscript';

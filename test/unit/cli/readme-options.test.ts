@@ -68,6 +68,7 @@ const STOP_AFTER_PARSING: Record<string, string[]> = {
   'capture-audio': [], // no target: usage error
   usb: ['a', 'b'], // two targets: usage error
   'send-file': [], // no target: usage error
+  gateway: ['extra-argument'], // gateway takes no positional argument: usage error
 };
 
 void test('the README lists options for every command, including the connection options of web', () => {

@@ -208,3 +208,68 @@ void test('the window bounds memory and evicts the oldest images', () => {
   assert.ok(w.pixelCount <= 100);
   assert.throws(() => w.add(2, 0, new Uint32Array(101), false), ProtocolError);
 });
+
+/** The retirement and eviction rules written the plain way (every id, sorted), as the model the window must match. */
+class ModelWindow {
+  readonly sizes = new Map<number, number>();
+  readonly dists = new Map<number, number>();
+  stored = 0;
+  tail: number | undefined;
+  retiredBelow = 0;
+  constructor(readonly cap: number) {}
+  add(id: number, dist: number, size: number): void {
+    this.stored -= this.sizes.get(id) ?? 0;
+    this.sizes.set(id, size);
+    this.dists.set(id, dist);
+    this.stored += size;
+    if (this.tail === undefined || (id < this.tail && this.sizes.size === 1)) this.tail = id;
+    while (this.sizes.has(this.tail)) this.tail++;
+    const d = this.dists.get(this.tail - 1);
+    if (d !== undefined && this.tail - 1 - d > this.retiredBelow) {
+      this.retiredBelow = this.tail - 1 - d;
+      for (const k of [...this.sizes.keys()]) if (k < this.retiredBelow) this.drop(k);
+    }
+    for (const k of [...this.sizes.keys()].sort((a, b) => a - b)) {
+      if (this.stored <= this.cap) break;
+      if (k === id) continue;
+      this.drop(k);
+      if (k + 1 > this.retiredBelow) this.retiredBelow = k + 1;
+    }
+  }
+  drop(k: number): void {
+    this.stored -= this.sizes.get(k)!;
+    this.sizes.delete(k);
+    this.dists.delete(k);
+  }
+}
+
+void test('retirement and eviction match the plain model for in-order, out-of-order and sparse ids', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const random = rng32(seed);
+    const next = (): number => Math.floor(random() * 2 ** 31);
+    const cap = 200 + (next() % 400);
+    const w = new GlzWindow(0, { capPixels: cap });
+    const model = new ModelWindow(cap);
+    let id = next() % 5;
+    for (let step = 0; step < 400; step++) {
+      const r = next() % 100;
+      // mostly the next id; sometimes a swap (out of order), a gap, a far jump, or an old id again
+      const thisId =
+        r < 70
+          ? id++
+          : r < 80
+            ? id + 1 + (next() % 3)
+            : r < 85
+              ? (id += 1000)
+              : r < 88
+                ? id + 1e6
+                : Math.max(0, id - 1 - (next() % 8));
+      const dist = next() % 40;
+      const size = 1 + (next() % 60);
+      w.add(thisId, dist, new Uint32Array(size), false);
+      model.add(thisId, dist, size);
+      assert.equal(w.pixelCount, model.stored, `seed ${seed} step ${step}: stored pixels`);
+      for (const k of model.sizes.keys()) assert.ok(w.has(k), `seed ${seed} step ${step}: keeps ${k}`);
+    }
+  }
+});

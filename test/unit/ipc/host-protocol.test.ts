@@ -56,14 +56,16 @@ void test('desktop routing: windows, fullscreen, commands back to the views, dia
     send: (m: HostMessage) => calls.push(['send', m]),
     showError: (m: string, d: string) => calls.push(['error', m, d]),
     settingsChanged: (s: Settings) => calls.push(['settings', s.language]),
+    chooseFile: () => Promise.resolve(undefined),
+    run: () => Promise.resolve(),
   };
-  routeProcessMessage({ t: 'monitor-count', count: 2 }, shell);
-  routeProcessMessage({ t: 'command', monitor: 1, command: 'fullscreen' }, shell);
-  routeProcessMessage({ t: 'command', monitor: 0, command: 'fullscreen', on: true }, shell);
-  routeProcessMessage({ t: 'command', monitor: 1, command: 'screenshot' }, shell);
-  routeProcessMessage({ t: 'open-failed', message: 'no such file' }, shell);
-  routeProcessMessage({ t: 'connecting', config }, shell);
-  routeProcessMessage({ t: 'settings', settings: { ...defaultSettings(), language: 'zh-CN' } }, shell);
+  void routeProcessMessage({ t: 'monitor-count', count: 2 }, shell);
+  void routeProcessMessage({ t: 'command', monitor: 1, command: 'fullscreen' }, shell);
+  void routeProcessMessage({ t: 'command', monitor: 0, command: 'fullscreen', on: true }, shell);
+  void routeProcessMessage({ t: 'command', monitor: 1, command: 'screenshot' }, shell);
+  void routeProcessMessage({ t: 'open-failed', message: 'no such file' }, shell);
+  void routeProcessMessage({ t: 'connecting', config }, shell);
+  void routeProcessMessage({ t: 'settings', settings: { ...defaultSettings(), language: 'zh-CN' } }, shell);
   assert.deepEqual(calls, [
     ['count', 2],
     ['fullscreen', 1, undefined],
@@ -72,4 +74,69 @@ void test('desktop routing: windows, fullscreen, commands back to the views, dia
     ['error', 'Cannot open the connection', 'no such file'],
     ['settings', 'zh-CN'],
   ]);
+});
+
+void test('USB control messages: guarded both ways', () => {
+  assert.equal(isProcessMessage({ t: 'usb-choose-image', imageKind: 'cd', writable: false }), true);
+  assert.equal(isProcessMessage({ t: 'usb-choose-image', imageKind: 'tape', writable: false }), false);
+  assert.equal(isProcessMessage({ t: 'usb-install-udev-rule', vendorId: 0x0781, productId: 0x5567 }), true);
+  assert.equal(isProcessMessage({ t: 'usb-install-udev-rule', vendorId: 0x10000, productId: 1 }), false);
+  const image = { path: '/isos/a.iso', imageKind: 'cd', writable: false };
+  assert.equal(isHostMessage({ t: 'usb-input', input: { t: 'usb-share-image', image } }), true);
+  assert.equal(
+    isHostMessage({ t: 'usb-input', input: { t: 'usb-share-image', image: { ...image, x: 1 } } }),
+    false,
+  );
+  assert.equal(
+    isHostMessage({ t: 'usb-input', input: { t: 'usb-udev-result', ok: true, message: 'ok' } }),
+    true,
+  );
+  assert.equal(isHostMessage({ t: 'usb-input', input: { t: 'rm-rf' } }), false);
+  const usb = { images: [image], typedImagePaths: true, autoRedirect: '0x08,-1,-1,-1,1|-1,-1,-1,-1,0' };
+  assert.equal(isHostMessage({ t: 'init', shell: 'web', debug: false, usb }), true);
+  assert.equal(
+    isHostMessage({ t: 'init', shell: 'web', debug: false, usb: { ...usb, autoRedirect: 'x' } }),
+    false,
+  );
+  assert.equal(
+    isHostMessage({
+      t: 'init',
+      shell: 'web',
+      debug: false,
+      usb: { ...usb, images: [{ ...image, path: 'rel.iso' }] },
+    }),
+    false,
+  );
+});
+
+void test('desktop routing: a chosen image goes back to the session, the udev rule runs through pkexec', async () => {
+  const sent: HostMessage[] = [];
+  const ran: [string, string[]][] = [];
+  const shell = {
+    setMonitorCount: () => {},
+    toggleFullscreen: () => {},
+    send: (m: HostMessage) => sent.push(m),
+    showError: () => {},
+    settingsChanged: () => {},
+    chooseFile: (title: string) => Promise.resolve(title.includes('ISO') ? '/isos/d.iso' : undefined),
+    run: (file: string, args: string[]) => {
+      ran.push([file, args]);
+      return ran.length === 1 ? Promise.resolve() : Promise.reject(new Error('dismissed'));
+    },
+  };
+  await routeProcessMessage({ t: 'usb-choose-image', imageKind: 'cd', writable: false }, shell);
+  await routeProcessMessage({ t: 'usb-choose-image', imageKind: 'disk', writable: true }, shell); // cancelled
+  await routeProcessMessage({ t: 'usb-install-udev-rule', vendorId: 0x0781, productId: 0x5567 }, shell);
+  await routeProcessMessage({ t: 'usb-install-udev-rule', vendorId: 0x0781, productId: 0x5567 }, shell);
+  assert.deepEqual(sent[0], {
+    t: 'usb-input',
+    input: { t: 'usb-share-image', image: { path: '/isos/d.iso', imageKind: 'cd', writable: false } },
+  });
+  assert.equal(sent.length, 3);
+  assert.equal(ran[0]![0], 'pkexec');
+  assert.ok(ran[0]![1].some((a) => a.includes('ATTR{idVendor}=="0781"')));
+  assert.deepEqual(
+    sent.slice(1).map((m) => m.t === 'usb-input' && m.input.t === 'usb-udev-result' && m.input.ok),
+    [true, false],
+  );
 });

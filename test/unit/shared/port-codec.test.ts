@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { PortMessage as ViewMessage } from '../../../shared/contract';
 import {
   CURSOR_HEADER_BYTES,
+  parseRequestFrame,
+  encodeRequest,
   DAMAGE_HEADER_BYTES,
   decodePortMessage as decodeViewMessage,
   encodePortMessage as encodeViewMessage,
@@ -95,4 +97,64 @@ void test('malformed frames decode to undefined: short, wrong length, oversized,
     bytes[0] = 1 + (i % 2);
     decodeViewMessage(bytes);
   }
+});
+
+void test('audio frames round-trip as data frames; record data requests too; malformed ones are dropped', () => {
+  const frame: ViewMessage = {
+    kind: 'audio-frame',
+    stream: 3,
+    timeMs: 0xfffffff0,
+    samples: 480,
+    sentAtMs: 1234.5,
+    data: new Uint8Array(1920).map((_, i) => i),
+  };
+  const encoded = encodeViewMessage(frame);
+  assert.ok(encoded instanceof Uint8Array);
+  assert.deepEqual(decodeViewMessage(encoded), frame);
+  assert.equal(decodeViewMessage(encoded.subarray(0, 8)), undefined);
+  assert.equal(decodeViewMessage(encodeViewMessage({ ...frame, stream: 0 })), undefined);
+  assert.equal(decodeViewMessage(JSON.stringify({ ...frame, data: {} })), undefined, 'never as JSON');
+
+  const request = encodeRequest({
+    method: 'recordData',
+    payload: { stream: 2, codec: 'pcm', data: new Uint8Array([1, 2, 3, 4]) },
+  });
+  assert.ok(request instanceof Uint8Array);
+  assert.deepEqual(parseRequestFrame(request), {
+    method: 'recordData',
+    payload: { stream: 2, codec: 'pcm', data: new Uint8Array([1, 2, 3, 4]) },
+  });
+  const badCodec = encodeRequest({
+    method: 'recordData',
+    payload: { stream: 2, codec: 'mp3', data: new Uint8Array(4) },
+  } as never) as Uint8Array;
+  assert.equal(parseRequestFrame(badCodec), undefined);
+  const tooBig = encodeRequest({
+    method: 'recordData',
+    payload: { stream: 2, codec: 'pcm', data: new Uint8Array((1 << 16) + 2) },
+  }) as Uint8Array;
+  assert.equal(parseRequestFrame(tooBig), undefined);
+});
+
+void test('video frames round-trip as binary with the bytes untouched; a bad header or JSON form is refused', () => {
+  const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  const message = {
+    kind: 'video-frame' as const,
+    channelId: 1,
+    streamId: 7,
+    delayMs: -25,
+    width: 320,
+    height: 240,
+    rect: { left: -16, top: 8, right: 304, bottom: 248 },
+    data,
+  };
+  const encoded = encodeViewMessage(message);
+  assert.ok(encoded instanceof Uint8Array);
+  assert.deepEqual(decodeViewMessage(encoded), message);
+  const zeroWidth = Uint8Array.from(encoded);
+  zeroWidth[8] = 0;
+  zeroWidth[9] = 0;
+  assert.equal(decodeViewMessage(zeroWidth), undefined);
+  assert.equal(decodeViewMessage(encoded.subarray(0, 20)), undefined);
+  assert.equal(decodeViewMessage(JSON.stringify({ ...message, data: [] })), undefined);
 });

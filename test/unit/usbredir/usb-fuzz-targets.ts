@@ -1,5 +1,5 @@
 // Fuzz targets for the USB parsers, shared by the unit suite (usb-fuzz.test.ts: fixed seed, bounded count) and
-// `npm run fuzz:usb` (long campaigns): the usbredir packet parser (host and guest roles, both wire layouts) and the
+// `npm run fuzz -- --target usbredir-parser,usb-scsi` (long campaigns, test/support/fuzz/feature-targets.ts): the usbredir packet parser (host and guest roles, both wire layouts) and the
 // SCSI command set of the virtual CD and disk behind the Bulk-Only Transport. An iteration is a pure function of
 // (seed, iteration). Acceptable: a packet or ProtocolError (parser); a CSW with any status (SCSI). Anything else —
 // another exception, a hang, a missing CSW — is a crash.

@@ -1,5 +1,5 @@
 // Short, fixed-seed fuzz runs of the usbredir parser and the virtual devices' SCSI command handling (long runs:
-// `npm run fuzz:usb`). A crash is any outcome other than a packet, a ProtocolError or a CSW.
+// `npm run fuzz -- --target usbredir-parser,usb-scsi`). A crash is any outcome other than a packet, a ProtocolError or a CSW.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fuzzParserOnce, fuzzScsiOnce } from './usb-fuzz-targets';
