@@ -148,6 +148,13 @@ for (const opus of [false, true]) {
         input.value = '50';
         input.dispatchEvent(new Event('input'));
       });
+      // The new gains travel to the session and back (before the audio-state that retitles the slider): wait for
+      // them, so the tap does not start under the old volume on a loaded machine.
+      await view.page.waitForFunction(
+        () => document.querySelector<HTMLInputElement>('.audio-volume')?.title === 'Volume 50%',
+        null,
+        { timeout: 10_000 },
+      );
       const quieter = rms(await tapWhilePlaying(view.page, server, 440, 1));
       assert.ok(Math.abs(quieter - (0.25 * 0.5) / Math.SQRT2) < 0.01, `RMS at 50 %: ${quieter.toFixed(4)}`);
 
