@@ -177,7 +177,14 @@ export class App {
    * #audio-test=1. */
   private startAudio(): void {
     const audio = new AudioView(this.bridge, document);
-    this.features.mount({ id: 'audio', mount: (slot) => slot.append(audio.controls.element) });
+    this.features.mount({
+      id: 'audio',
+      mount: (slot) => {
+        // The chrome's button look (.btn) for the feature's own buttons.
+        for (const button of audio.controls.element.querySelectorAll('button')) button.classList.add('btn');
+        slot.append(audio.controls.element);
+      },
+    });
     audio.start();
     if (new URLSearchParams(location.hash.slice(1)).has('audio-test'))
       Object.assign(window, { saffronAudioTest: audio.testHooks() });
