@@ -4,6 +4,8 @@
 // guard here does not compile.
 import type { PortMessage, PortMessageKind, RequestEnvelope, RequestMap, RequestMethod } from './contract';
 import { LIMITS, REQUEST_METHODS, SEND_KEY_COMBOS, VIEW_COMMANDS } from './contract';
+import { VV_HOTKEYS } from './commands';
+import { isSettings, isSettingsPatch } from './settings';
 import type { CursorImage } from './view-contract';
 import type { SessionState, UsbDeviceEntry } from './session-contract';
 import {
@@ -87,6 +89,7 @@ export const REQUEST_GUARDS: { [M in RequestMethod]: Guard<RequestMap[M]> } = {
     hasExactKeys(v, ['modifiers']) &&
     isInt(v.modifiers, 0, SPICE_KEYBOARD_MODIFIER_FLAGS_MASK),
   releaseKeys: isEmpty,
+  setSettings: (v): v is RequestMap['setSettings'] => isSettingsPatch(v),
   sendKeys: (v): v is RequestMap['sendKeys'] =>
     isRecord(v) && hasExactKeys(v, ['combo']) && isOneOf(SEND_KEY_COMBOS, v.combo),
   mouseMotion: (v): v is RequestMap['mouseMotion'] =>
@@ -420,6 +423,16 @@ export const MESSAGE_GUARDS: { [K in PortMessageKind]: Guard<MessageOf<K>> } = {
     isRecord(v) &&
     hasExactKeys(v, ['kind', 'modifiers']) &&
     isInt(v.modifiers, 0, SPICE_KEYBOARD_MODIFIER_FLAGS_MASK),
+  settings: (v): v is MessageOf<'settings'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'settings', 'persistent']) &&
+    isSettings(v.settings) &&
+    isBool(v.persistent),
+  hotkeys: (v): v is MessageOf<'hotkeys'> =>
+    isRecord(v) &&
+    hasExactKeys(v, ['kind', 'hotkeys']) &&
+    isRecord(v.hotkeys) &&
+    Object.entries(v.hotkeys).every(([key, text]) => isOneOf(VV_HOTKEYS, key) && isString(text, 64, 1)),
   ...AUDIO_MESSAGE_GUARDS,
   'usb-state': (v): v is MessageOf<'usb-state'> =>
     isRecord(v) &&

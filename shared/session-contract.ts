@@ -10,6 +10,8 @@ import { AUDIO_REQUEST_METHODS } from './audio-contract';
 // guard in contract-guards.ts and a handler in the feature's bridge (docs/platform.md, "Adding a feature bridge").
 import type { Hotkey } from './spice-hotkey';
 
+import type { VvHotkey } from './commands';
+import type { Settings, SettingsPatch } from './settings';
 import type {
   AgentMessages,
   AgentRequestMap,
@@ -123,6 +125,21 @@ export interface MouseModeMessage {
   mode: number;
   /** Mask of the modes the server supports. */
   supported: number;
+}
+
+/** The user's settings (shared/settings.ts), sent to every view when it attaches and whenever they change. */
+export interface SettingsMessage {
+  kind: 'settings';
+  settings: Settings;
+  /** Whether they are kept across runs (false: this shell keeps them in memory only). */
+  persistent: boolean;
+}
+
+/** The current connection's `.vv` [hotkeys] (raw strings by remote-viewer key): they win over the user's shortcuts.
+ * Empty when idle or for connections without a .vv file. */
+export interface HotkeysMessage {
+  kind: 'hotkeys';
+  hotkeys: Partial<Record<VvHotkey, string>>;
 }
 
 /** The guest's lock-key LEDs (SPICE_KEYBOARD_MODIFIER_FLAGS_*). */
@@ -285,6 +302,8 @@ export interface SessionRequestMap
   reconnect: ReconnectRequest;
   forgetRecent: { id: string };
   sendKeys: SendKeysRequest;
+  /** Change some settings (validated key by key; saved by the session process, broadcast to every view). */
+  setSettings: SettingsPatch;
 }
 
 export const SESSION_REQUEST_METHODS = [
@@ -295,6 +314,7 @@ export const SESSION_REQUEST_METHODS = [
   'reconnect',
   'forgetRecent',
   'sendKeys',
+  'setSettings',
   ...AUDIO_REQUEST_METHODS,
   'usbConnect',
   'usbDisconnect',
@@ -315,6 +335,8 @@ export interface SessionMessageMap extends ClipboardMessages, TransferMessages, 
   recent: RecentMessage;
   'mouse-mode': MouseModeMessage;
   modifiers: ModifiersMessage;
+  settings: SettingsMessage;
+  hotkeys: HotkeysMessage;
 }
 
 export type SessionMessage = SessionMessageMap[keyof SessionMessageMap];

@@ -7,6 +7,8 @@ import { app, clipboard, ClipboardItem, dialog, Menu, session as electronSession
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
+import { pickLocale, translatorFor } from '../../shared/i18n';
+import type { Settings } from '../../shared/settings';
 import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
 import { OsClipboardSync } from '../ipc/os-clipboard-sync';
 import { SessionSupervisor } from '../ipc/session-supervisor';
@@ -52,6 +54,8 @@ export function startApp(): void {
     logger.warn(problem),
   );
   let nextViewId = 1;
+  let userSettings: Settings | undefined;
+  let setMenu = (): void => {};
 
   // Electron's async clipboard; `.selection` is X11/Wayland PRIMARY (Linux only).
   const board = (s: 'clipboard' | 'primary') => (s === 'primary' ? clipboard.selection : clipboard);
@@ -88,6 +92,10 @@ export function startApp(): void {
     toggleFullscreen: (monitor, on) => windows?.toggleFullscreen(monitor, on),
     send: (message) => supervisor.send(message),
     showError: (message, detail) => void dialog.showMessageBox({ type: 'error', message, detail }),
+    settingsChanged: (settings) => {
+      userSettings = settings;
+      setMenu();
+    },
     chooseFile: async (title, filters) => {
       const win = windows?.mainWindow();
       const options = { title, filters, properties: ['openFile' as const] };
@@ -113,6 +121,7 @@ export function startApp(): void {
     init: {
       shell: 'electron',
       recentFile: join(app.getPath('userData'), 'recent.json'),
+      settingsFile: join(app.getPath('userData'), 'settings.json'),
       debug: Boolean(process.env.SAFFRON_DEBUG),
       usb: usbLaunch,
     },
@@ -202,11 +211,16 @@ export function startApp(): void {
           detail: 'A remote viewer for SPICE virtual machines.',
         }),
     };
-    const buildMenu = (): void =>
+    // The menus speak the user's language (settings, else the OS locale), show their shortcuts, and carry the
+    // Guest menu built from the session's agent settings.
+    setMenu = () => {
+      const language = userSettings?.language ?? 'system';
+      const locale = language === 'system' ? pickLocale([app.getLocale()]) : language;
+      const options = { translator: translatorFor(locale), shortcuts: userSettings?.shortcuts ?? {} };
       Menu.setApplicationMenu(
         Menu.buildFromTemplate(
           withAgentMenu(
-            menuTemplate(actions, process.platform === 'darwin'),
+            menuTemplate(actions, process.platform === 'darwin', options),
             agentMenu(agentState, {
               setting: (settings) => supervisor.send({ t: 'agent-settings', settings }),
               display: (display, enabled) => supervisor.send({ t: 'display-enable', display, enabled }),
@@ -215,8 +229,9 @@ export function startApp(): void {
           ),
         ),
       );
-    rebuildMenu = buildMenu;
-    buildMenu();
+    };
+    rebuildMenu = setMenu;
+    setMenu();
     windows.mainWindow();
     const target = pending;
     pending = undefined;

@@ -1,10 +1,14 @@
 // The application menu as plain data (Electron MenuItemConstructorOptions), built from callbacks so it can be
-// tested without Electron. Shift+F11 and Shift+F12 are handled by the renderer (the guest gets every other
-// key), so those accelerators are shown but not registered.
+// tested without Electron. Labels come from the message catalogue (the user's language) and accelerators from the
+// command table (shared/commands.ts) with the user's shortcut settings; the renderer handles every shortcut itself
+// (the guest gets every other key), so accelerators are shown but not registered.
 import type { MenuItemConstructorOptions } from 'electron';
 import { SEND_KEY_COMBOS } from '../../shared/contract';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
+import { effectiveShortcuts, type AppCommand } from '../../shared/commands';
+import { translatorFor, type Translator } from '../../shared/i18n';
 import { sendKeyLabel } from '../../shared/keyboard-map';
+import { toAccelerator } from '../../shared/shortcuts';
 
 export interface MenuActions {
   openFile(): void;
@@ -16,50 +20,72 @@ export interface MenuActions {
   about(): void;
 }
 
-export function menuTemplate(actions: MenuActions, isMac: boolean): MenuItemConstructorOptions[] {
-  const view = (label: string, command: ViewCommand, accelerator?: string): MenuItemConstructorOptions => ({
-    label,
+export interface MenuOptions {
+  /** The user's language (English when absent). */
+  translator?: Translator;
+  /** The user's shortcut settings (shared/settings.ts `shortcuts`). */
+  shortcuts?: Readonly<Partial<Record<AppCommand, string>>>;
+}
+
+export function menuTemplate(
+  actions: MenuActions,
+  isMac: boolean,
+  options: MenuOptions = {},
+): MenuItemConstructorOptions[] {
+  const translator = options.translator ?? translatorFor('en');
+  const t = (key: Parameters<Translator['t']>[0]): string => translator.t(key);
+  const keys = effectiveShortcuts(options.shortcuts ?? {}, {});
+  const accelerator = (command: AppCommand): Partial<MenuItemConstructorOptions> => {
+    const shortcut = keys.get(command);
+    return shortcut ? { accelerator: toAccelerator(shortcut), registerAccelerator: false } : {};
+  };
+  const view = (command: ViewCommand & AppCommand): MenuItemConstructorOptions => ({
+    label: t(`command.${command}`),
     click: () => actions.viewCommand(command),
-    ...(accelerator ? { accelerator, registerAccelerator: false } : {}),
+    ...accelerator(command),
   });
   const file: MenuItemConstructorOptions[] = [
-    { label: 'Open Connection File…', click: () => actions.openFile() },
+    { label: t('command.open-file'), click: () => actions.openFile() },
     { type: 'separator' },
-    { label: 'Reconnect', click: () => actions.reconnect() },
-    { label: 'Disconnect', click: () => actions.disconnect() },
+    { label: t('command.reconnect'), click: () => actions.reconnect() },
+    { label: t('command.disconnect'), click: () => actions.disconnect() },
     { type: 'separator' },
-    view('Save Screenshot…', 'screenshot'),
+    view('screenshot'),
   ];
   // macOS: Quit (Cmd+Q), Hide, Services… live in the app menu; copy and paste in the connect form need the Edit
   // menu's roles (Cmd+C/V are menu accelerators there); windows get the standard Window menu.
-  if (!isMac) file.push({ type: 'separator' }, { label: 'Quit', click: () => actions.quit() });
+  if (!isMac) file.push({ type: 'separator' }, { label: t('command.quit'), click: () => actions.quit() });
   return [
     ...(isMac ? [{ role: 'appMenu' } as const] : []),
-    { label: 'File', submenu: file },
+    { label: t('menu.file'), submenu: file },
     ...(isMac ? [{ role: 'editMenu' } as const] : []),
     {
-      label: 'View',
+      label: t('menu.view'),
       submenu: [
-        view('Fullscreen', 'fullscreen', 'Shift+F11'),
+        view('fullscreen'),
         { type: 'separator' },
-        view('Zoom to Fit Window', 'zoom-fit'),
-        view('Zoom 100% (1 guest pixel per screen pixel)', 'zoom-100'),
-        view('Zoom In', 'zoom-in'),
-        view('Zoom Out', 'zoom-out'),
+        view('zoom-fit'),
+        view('zoom-100'),
+        view('zoom-in'),
+        view('zoom-out'),
         { type: 'separator' },
-        view('Release Cursor', 'release-cursor', 'Shift+F12'),
+        view('release-cursor'),
         { type: 'separator' },
-        view('USB Devices…', 'usb-devices'),
+        { label: t('command.usb-devices'), click: () => actions.viewCommand('usb-devices') },
       ],
     },
     {
-      label: 'Send Key',
+      label: t('menu.send-key'),
       submenu: SEND_KEY_COMBOS.map((combo) => ({
         label: sendKeyLabel(combo),
         click: () => actions.sendKeys(combo),
       })),
     },
     ...(isMac ? [{ role: 'windowMenu' } as const] : []),
-    { label: 'Help', role: 'help', submenu: [{ label: 'About Saffron', click: () => actions.about() }] },
+    {
+      label: t('menu.help'),
+      role: 'help',
+      submenu: [{ label: t('command.about'), click: () => actions.about() }],
+    },
   ];
 }

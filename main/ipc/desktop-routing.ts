@@ -4,6 +4,7 @@
 // USB image to share is a file dialog, the udev rule for a USB device runs through pkexec.
 import { errorMessage } from '../spice/errors';
 import { udevInstallCommand, udevRule } from '../usb/usb-permissions';
+import type { Settings } from '../../shared/settings';
 import type { HostMessage, ProcessMessage } from './host-protocol';
 import type { AgentSettings } from '../../shared/contract';
 import type { OsClipboardSync } from './os-clipboard-sync';
@@ -14,6 +15,8 @@ export interface DesktopShell {
   /** Sends a control message to the session process. */
   send(message: HostMessage): void;
   showError(message: string, detail: string): void;
+  /** The user's settings arrived or changed: rebuild what depends on them (the native menus' language). */
+  settingsChanged(settings: Settings): void;
   /** A file dialog; resolves with the chosen path, undefined when cancelled. */
   chooseFile(title: string, filters: { name: string; extensions: string[] }[]): Promise<string | undefined>;
   /** Runs a program without a shell; rejects with its error output when it fails. */
@@ -56,6 +59,9 @@ export function routeProcessMessage(
       return; // the supervisor keeps it for a restart after a crash
     case 'state':
       return; // the windows learn it from their own view contract
+    case 'settings':
+      shell.settingsChanged(message.settings);
+      return;
     case 'clipboard-write':
       shell.clipboard?.write(message.selection, message.content, message.fingerprint);
       return;

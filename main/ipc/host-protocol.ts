@@ -8,6 +8,8 @@ import { SEND_KEY_COMBOS, USB_IMAGE_KINDS, USB_LIMITS, VIEW_COMMANDS } from '../
 import { hasExactKeys, isInt, isRecord, isSessionState, isString } from '../../shared/contract-guards';
 import type { AgentSettings } from '../../shared/contract';
 import type { ConnectionConfig } from '../spice/connect/config';
+import type { Settings } from '../../shared/settings';
+import { isSettings } from '../../shared/settings';
 import {
   isUsbLaunchOptions,
   type UsbImageSpec,
@@ -28,6 +30,8 @@ export interface InitMessage {
   shell: 'electron' | 'web';
   /** Where recent connections are kept (the desktop app's user-data file); memory when absent. */
   recentFile?: string;
+  /** Where the user's settings are kept (shared/settings.ts); memory when absent. */
+  settingsFile?: string;
   /** Send debug-level log records too. */
   debug: boolean;
   /** The previous session process stopped: start in an error state whose Reconnect connects to `config`. */
@@ -71,6 +75,8 @@ export type ProcessMessage =
   | { t: 'connecting'; config: ConnectionConfig }
   /** The session's state changed. */
   | { t: 'state'; state: SessionState }
+  /** The user changed the settings (Electron rebuilds its menus: language, shortcuts). */
+  | { t: 'settings'; settings: Settings }
   /** The desktop app: open a file dialog for an image to share (answer: 'usb-input' usb-share-image). */
   | { t: 'usb-choose-image'; imageKind: UsbImageKind; writable: boolean }
   /** The desktop app on Linux: install the udev rule for this device model (answer: 'usb-input' usb-udev-result). */
@@ -126,7 +132,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
         hasExactKeys(
           v,
           ['t', 'shell', 'debug'],
-          ['recentFile', 'crashed', 'agent', 'usb', 'autoReconnect'],
+          ['recentFile', 'settingsFile', 'crashed', 'agent', 'usb', 'autoReconnect'],
         ) &&
         (v.usb === undefined || isUsbLaunchOptions(v.usb)) &&
         (v.agent === undefined || isAgentSettings(v.agent)) &&
@@ -134,6 +140,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
         typeof v.debug === 'boolean' &&
         (v.autoReconnect === undefined || typeof v.autoReconnect === 'boolean') &&
         (v.recentFile === undefined || isString(v.recentFile, 4096, 1)) &&
+        (v.settingsFile === undefined || isString(v.settingsFile, 4096, 1)) &&
         (v.crashed === undefined ||
           (isRecord(v.crashed) &&
             hasExactKeys(v.crashed, ['message'], ['config']) &&
@@ -196,6 +203,8 @@ export function isProcessMessage(v: unknown): v is ProcessMessage {
       return hasExactKeys(v, ['t', 'config']) && isConnectionConfig(v.config);
     case 'state':
       return hasExactKeys(v, ['t', 'state']) && isSessionState(v.state);
+    case 'settings':
+      return hasExactKeys(v, ['t', 'settings']) && isSettings(v.settings);
     case 'usb-choose-image':
       return (
         hasExactKeys(v, ['t', 'imageKind', 'writable']) &&

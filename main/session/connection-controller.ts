@@ -13,6 +13,7 @@ import type { Logger } from '../spice/logger';
 import type { SessionFeature } from '../spice/session-feature';
 import type { RequestHandlers, SessionBridge, SessionContext, Subscribe, ViewPort } from './session-bridge';
 import type { SessionLike } from './session-like';
+import type { SettingsReader } from './settings/settings-source';
 import type { ShellEvents } from './shell-events';
 import { printableText } from '../../shared/printable-text';
 import {
@@ -38,6 +39,8 @@ export interface ConnectionControllerDeps {
   logger: Logger;
   shell: 'electron' | 'web';
   events: ShellEvents;
+  /** The user's settings (the settings bridge writes them; every bridge may read them). */
+  settings: SettingsReader;
   /** Automatic reconnection after a dropped connection (on by default). */
   autoReconnect?: AutoReconnectOptions;
 }
@@ -72,6 +75,7 @@ export class ConnectionController implements SessionContext, SessionBridge {
   readonly logger: Logger;
   readonly shell: 'electron' | 'web';
   readonly events: ShellEvents;
+  readonly settings: SettingsReader;
   private state: SessionState = 'idle';
   private statusText = 'Not connected. Enter a server to connect to.';
   private errorCode: string | undefined;
@@ -92,6 +96,7 @@ export class ConnectionController implements SessionContext, SessionBridge {
     this.logger = deps.logger;
     this.shell = deps.shell;
     this.events = deps.events;
+    this.settings = deps.settings;
     this.bridges = [this, ...makeBridges(this)];
     const auto = deps.autoReconnect ?? {};
     this.retries = new ReconnectSchedule(auto.backoff ?? {}, auto.random ?? Math.random);

@@ -8,6 +8,7 @@ import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import type { SessionEventMap, SessionEventName } from '../spice/session-events';
 import type { SessionFeature } from '../spice/session-feature';
+import type { SettingsReader } from './settings/settings-source';
 import type { ShellEvents, ShellInput } from './shell-events';
 import type { SessionLike } from './session-like';
 
@@ -50,6 +51,8 @@ export interface SessionContext {
   broadcast(message: PortMessage): void;
   /** Tells the shell (Electron main, `saffron web`) about things only it can act on. */
   readonly events: ShellEvents;
+  /** The user's settings (shared/settings.ts): features read theirs here and may subscribe to changes. */
+  readonly settings: SettingsReader;
 }
 
 export interface SessionBridge {

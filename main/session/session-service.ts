@@ -3,8 +3,8 @@
 // to Electron or `saffron web`, and tests drive it directly with a fake session.
 //
 // Built-in bridges, in the order they greet a new view: connection (status), views (monitors, display streams,
-// titles), input, cursor, notices, recent connections, audio (docs/audio.md), the guest agent's (agent-bridges.ts);
-// then the features' bridges (`deps.bridges`).
+// titles), input, cursor, notices, recent connections, settings, .vv hotkeys, audio (docs/audio.md), the guest
+// agent's (agent-bridges.ts); then the features' bridges (`deps.bridges`).
 import type {
   RequestEnvelope,
   RequestMap,
@@ -20,6 +20,8 @@ import { createOpusDecoder } from '../audio/opus-decoder-node';
 import { AudioBridge, type AudioBridgeOptions } from './bridges/audio-bridge';
 import { AgentBridges, type AgentBridgesOptions } from './bridges/agent-bridges';
 import { CursorBridge } from './bridges/cursor-bridge';
+import { HotkeysBridge } from './bridges/hotkeys-bridge';
+import { SettingsBridge } from './bridges/settings-bridge';
 import { defaultFeatureBridges } from './bridges/default-feature-bridges';
 import { InputBridge } from './bridges/input-bridge';
 import { NoticesBridge } from './bridges/notices-bridge';
@@ -31,11 +33,15 @@ import { damageAsMessage, type MonitorStreamOptions, type ViewSink } from './dis
 import { RequestTable } from './request-table';
 import type { RequestHandlers, SessionBridge, SessionContext, ViewPort } from './session-bridge';
 import { noShellEvents, type ShellEvents, type ShellInput } from './shell-events';
+import { SettingsSource } from './settings/settings-source';
+import { memorySettingsStore, type SettingsStore } from './settings/settings-store';
 
 export { MAX_MONITORS } from './bridges/views-bridge';
 
-export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'events'> {
+export interface SessionServiceDeps extends Omit<ConnectionControllerDeps, 'events' | 'settings'> {
   events?: ShellEvents;
+  /** Where the user's settings are kept (memory when absent). */
+  settings?: SettingsStore;
   recent?: RecentBridgeOptions['store'];
   now?: () => number;
   /** Most recent connections kept. */
@@ -76,8 +82,10 @@ export class SessionService {
   constructor(deps: SessionServiceDeps) {
     let views: ViewsBridge | undefined;
     let input: InputBridge | undefined;
+    const settings = new SettingsSource(deps.settings ?? memorySettingsStore(), deps.logger);
+    const controllerDeps = { ...deps, events: deps.events ?? noShellEvents, settings };
     let agent: AgentBridges | undefined;
-    this.controller = new ConnectionController({ ...deps, events: deps.events ?? noShellEvents }, (ctx) => {
+    this.controller = new ConnectionController(controllerDeps, (ctx) => {
       views = new ViewsBridge(ctx, deps.streamOptions);
       input = new InputBridge(ctx);
       const recentOptions: RecentBridgeOptions = {
@@ -91,6 +99,8 @@ export class SessionService {
         new CursorBridge(ctx),
         new NoticesBridge(ctx),
         new RecentBridge(ctx, recentOptions),
+        new SettingsBridge(ctx, settings),
+        new HotkeysBridge(ctx),
         new AudioBridge(ctx, { createDecoder: createOpusDecoder, ...deps.audio }),
         ...(agent = new AgentBridges(ctx, deps.agent)).bridges,
         new VideoBridge(ctx, deps.forwardVideo ?? createForwardVideo()),

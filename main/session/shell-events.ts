@@ -2,6 +2,7 @@
 // act on it: open or close monitor windows, run a window command, show a dialog, and remember the last connection
 // so a crashed session process can be replaced and reconnected (main/ipc/host-protocol.ts carries these).
 import type { SessionState, UsbImageKind, ViewCommand } from '../../shared/contract';
+import type { Settings } from '../../shared/settings';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { UsbImageSpec } from './bridges/usb-launch-options';
 
@@ -16,6 +17,8 @@ export interface ShellEvents {
   connecting(config: ConnectionConfig): void;
   /** The session's state changed (saffron web's first-connection deadline watches it). */
   state(state: SessionState): void;
+  /** The user changed the settings (Electron rebuilds its menus: language, shortcuts). */
+  settings(settings: Settings): void;
   /** The desktop app: open a file dialog for an image to share (the answer is a ShellInput 'usb-share-image'). */
   usbChooseImage?(imageKind: UsbImageKind, writable: boolean): void;
   /** The desktop app on Linux: install the udev rule for this device model (answer: 'usb-udev-result'). */
@@ -32,4 +35,5 @@ export const noShellEvents: ShellEvents = {
   openFailed() {},
   connecting() {},
   state() {},
+  settings() {},
 };

@@ -26,6 +26,8 @@ export interface WebHarnessOptions {
   launch?: () => SocketProcessLink;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes?: number;
+  /** Where the user's settings are kept (`saffron web`: the user's config directory); memory when absent. */
+  settingsFile?: string;
   /** USB images and filters (`--share-cd`, `--usb-auto-redirect`, …); typed image paths need a loopback listen. */
   usb?: UsbLaunchOptions;
   /** Serve HTTPS with this certificate and key (PEM). */
@@ -52,6 +54,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     logger: options.logger,
     debug: options.debug ?? false,
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
+    ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
     ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
     ...(options.usb ? { usb: options.usb } : {}),
   });

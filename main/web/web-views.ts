@@ -26,6 +26,8 @@ export interface WebViewsOptions {
   debug: boolean;
   /** A tab whose socket buffers more than this is too slow and is disconnected. */
   maxBufferedBytes: number;
+  /** Where the user's settings are kept (memory when absent). */
+  settingsFile?: string;
   /** Reconnect by itself when a connection drops (default true; `saffron web --no-reconnect`). */
   autoReconnect?: boolean;
   /** USB images and filters from `saffron web`'s command line. */
@@ -62,6 +64,7 @@ export class WebViews {
         debug: options.debug,
         ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
         ...(options.usb ? { usb: options.usb } : {}),
+        ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
       },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.
       onMessage: (m) => {

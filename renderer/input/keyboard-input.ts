@@ -1,8 +1,10 @@
 // Keyboard → guest: KeyboardEvent.code → PC AT set-1 scancodes (shared/keyboard-scancodes.ts), so the guest
 // gets physical keys independent of the host layout (AltGr and dead keys arrive as the real keys). Handles the
-// app's hotkeys first (Shift+F11 fullscreen, Shift+F12 release cursor, Ctrl+Alt while grabbed), syncs the
+// app's shortcuts first (the page's effective shortcuts: remote-viewer's Shift+F11 fullscreen and Shift+F12 release
+// cursor by default, the user's settings, a .vv file's [hotkeys]; Ctrl+Alt while grabbed), syncs the
 // host's lock keys to the guest at focus, and releases every held key when focus is lost.
-import type { RequestMap, RequestMethod, ViewCommand } from '../../shared/contract';
+import type { RequestMap, RequestMethod } from '../../shared/contract';
+import type { AppCommand } from '../../shared/commands';
 import { HeldKeys, lockModifiers, scancodeForCode } from '../../shared/keyboard-map';
 
 export interface KeyboardInputDeps {
@@ -11,7 +13,9 @@ export interface KeyboardInputDeps {
   isActive(): boolean;
   /** The pointer is grabbed (server-mode pointer lock). */
   isGrabbed(): boolean;
-  onCommand(command: ViewCommand): void;
+  /** The app command a key-down is the shortcut of, if any. */
+  shortcutFor(e: KeyboardEvent): AppCommand | undefined;
+  onCommand(command: AppCommand): void;
 }
 
 const LOCK_CODES = new Set(['CapsLock', 'NumLock', 'ScrollLock']);
@@ -61,12 +65,9 @@ export class KeyboardInput {
     this.needsLockSync = true;
   }
 
-  private hotkey(e: KeyboardEvent, down: boolean): ViewCommand | undefined {
+  private hotkey(e: KeyboardEvent, down: boolean): AppCommand | undefined {
     if (!down || e.repeat) return undefined;
-    const onlyShift = e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey;
-    if (onlyShift && e.code === 'F11') return 'fullscreen';
-    if (onlyShift && e.code === 'F12') return 'release-cursor';
-    return undefined;
+    return this.deps.shortcutFor(e);
   }
 
   private onKey(e: KeyboardEvent, down: boolean): void {

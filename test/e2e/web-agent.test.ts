@@ -102,18 +102,28 @@ void test(
   async () => {
     const from = server.eventCount;
     await page.setViewportSize({ width: 900, height: 700 });
-    const expected = await page.evaluate(() => {
-      const v = document.getElementById('viewport')!;
-      return { width: Math.floor(v.clientWidth / 2) * 2, height: v.clientHeight };
-    });
-    const event = await server.waitFor(
-      (e) => {
-        if (e.event !== 'monitors_config_request') return false;
-        const m = (e.monitors as { width: number; height: number }[])[0];
-        return m?.width === expected.width && m.height === expected.height;
-      },
-      { after: from, timeoutMs: 15_000 },
-    );
+    // The viewport is measured again until the request for its size arrives: the toolbar's feature controls
+    // (audio, USB, agent) may appear while the page settles and change the viewport's height meanwhile.
+    const deadline = Date.now() + 15_000;
+    let event: Awaited<ReturnType<typeof server.waitFor>> | undefined;
+    while (!event) {
+      const expected = await page.evaluate(() => {
+        const v = document.getElementById('viewport')!;
+        return { width: Math.floor(v.clientWidth / 2) * 2, height: v.clientHeight };
+      });
+      try {
+        event = await server.waitFor(
+          (e) => {
+            if (e.event !== 'monitors_config_request') return false;
+            const m = (e.monitors as { width: number; height: number }[])[0];
+            return m?.width === expected.width && m.height === expected.height;
+          },
+          { after: from, timeoutMs: 2_000 },
+        );
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+      }
+    }
     assert.equal((event.monitors as unknown[]).length, 1);
   },
 );

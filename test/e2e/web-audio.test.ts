@@ -148,7 +148,14 @@ for (const opus of [false, true]) {
         input.value = '50';
         input.dispatchEvent(new Event('input'));
       });
-      // The new gain travels page → session process → page: on a loaded machine the first tap may still be louder.
+      // The new gains travel to the session and back (before the audio-state that retitles the slider): wait for
+      // them, so the tap does not start under the old volume on a loaded machine.
+      await view.page.waitForFunction(
+        () => document.querySelector<HTMLInputElement>('.audio-volume')?.title === 'Volume 50%',
+        null,
+        { timeout: 10_000 },
+      );
+      // Gains already in the worklet's queue may still play at the old volume: measure again if the first is loud.
       let quieter = Number.NaN;
       for (let attempt = 0; attempt < 4; attempt++) {
         quieter = rms(await tapWhilePlaying(view.page, server, 440, 1));

@@ -182,6 +182,16 @@ async function waitForCalls(session: FakeSession, count: number): Promise<void> 
   for (let i = 0; i < 200 && session.calls.length < count; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** Waits (up to 10 s: a loaded machine) until `count` calls pass `pick`. */
+async function waitForCallsWhere(
+  session: FakeSession,
+  pick: (call: FakeSession['calls'][number]) => boolean,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < 1000 && session.calls.filter(pick).length < count; i++)
+    await new Promise((r) => setTimeout(r, 10));
+}
+
 void test('key table: codes arrive as exact set-1 scancodes, down then up', async () => {
   const session = current();
   await page.click('#screen'); // focus (server mode: would grab; the fake is in server mode, so no button is sent)
@@ -228,8 +238,10 @@ void test('mouse table in client mode: positions in guest pixels, buttons and wh
   await page.mouse.up({ button: 'middle' });
   await page.mouse.wheel(0, 100);
   await page.mouse.wheel(0, -100);
-  await waitForCalls(session, 12);
-  const buttons = session.calls.filter((c) => c.op === 'mousePress' || c.op === 'mouseRelease');
+  const isButton = (c: FakeSession['calls'][number]): boolean =>
+    c.op === 'mousePress' || c.op === 'mouseRelease';
+  await waitForCallsWhere(session, isButton, 10);
+  const buttons = session.calls.filter(isButton);
   assert.deepEqual(buttons, [
     { op: 'mousePress', button: 1, buttons: 1 },
     { op: 'mouseRelease', button: 1, buttons: 0 },

@@ -11,6 +11,7 @@ import type { Logger } from '../../spice/logger';
 import { redact } from '../../spice/logger';
 import { defaultRendererDir } from '../../web/static-files';
 import { startWebHarness } from '../../web/harness';
+import { userSettingsPath } from '../../session/settings/settings-store';
 import { checkImagePath } from '../../session/bridges/usb-images';
 import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../../session/bridges/usb-launch-options';
 
@@ -23,6 +24,12 @@ import {
   loadTlsFiles,
   type TlsMaterial,
 } from '../../web/web-tls';
+
+/** The user's settings file (shared with the desktop app's schema), from the environment; none without a home. */
+function settingsFileOption(env: Record<string, string | undefined>): { settingsFile?: string } {
+  const path = userSettingsPath(env, process.platform);
+  return path !== undefined ? { settingsFile: path } : {};
+}
 
 const USAGE = `usage: saffron web [URI | FILE.vv] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [USB options] [connection options]
 
@@ -195,6 +202,7 @@ export const webCommand: CliCommand = {
         logger,
         env: io.env,
         debug: args.flags.has('verbose'),
+        ...settingsFileOption(io.env),
         ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
         ...(config ? { config } : {}),
         usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },

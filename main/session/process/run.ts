@@ -10,6 +10,7 @@ import type { AgentBridgesOptions } from '../bridges/agent-bridges';
 import { fileRecentStore, memoryRecentStore } from '../bridges/recent-store';
 import { SessionService, type SessionServiceDeps, type ViewHandle } from '../session-service';
 import { realSessionDeps } from '../session-wiring';
+import { fileSettingsStore, memorySettingsStore } from '../settings/settings-store';
 import type { ParentLink } from './parent-link';
 
 export interface SessionProcessOptions {
@@ -103,6 +104,7 @@ export function runSessionProcess(
         shell: m.shell,
         ...(m.autoReconnect === false ? { autoReconnect: { enabled: false } } : {}),
         recent: m.recentFile !== undefined ? fileRecentStore(m.recentFile) : memoryRecentStore(),
+        settings: m.settingsFile !== undefined ? fileSettingsStore(m.settingsFile) : memorySettingsStore(),
         events: {
           monitorCount: (count) => link.send({ t: 'monitor-count', count }),
           command: (monitor, command, on) =>
@@ -110,6 +112,7 @@ export function runSessionProcess(
           openFailed: (message) => link.send({ t: 'open-failed', message }),
           connecting: (config) => link.send({ t: 'connecting', config }),
           state: (state) => link.send({ t: 'state', state }),
+          settings: (settings) => link.send({ t: 'settings', settings }),
           usbChooseImage: (imageKind, writable) => link.send({ t: 'usb-choose-image', imageKind, writable }),
           usbInstallUdevRule: ({ vendorId, productId }) =>
             link.send({ t: 'usb-install-udev-rule', vendorId, productId }),

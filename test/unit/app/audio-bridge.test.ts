@@ -10,6 +10,8 @@ import { createOpusDecoder } from '../../../main/audio/opus-decoder-node';
 import { AudioBridge } from '../../../main/session/bridges/audio-bridge';
 import type { SessionContext, ViewPort } from '../../../main/session/session-bridge';
 import { noShellEvents } from '../../../main/session/shell-events';
+import { SettingsSource } from '../../../main/session/settings/settings-source';
+import { memorySettingsStore } from '../../../main/session/settings/settings-store';
 import type { PlaybackSink, RecordSource, RecordWriter } from '../../../main/spice/audio/audio-adapters';
 import { silentLogger } from '../../../main/spice/logger';
 
@@ -48,6 +50,7 @@ function setup(now = { ms: 0 }): {
     views,
     broadcast: (m) => views.forEach((v) => v.send(m)),
     events: noShellEvents,
+    settings: new SettingsSource(memorySettingsStore(), silentLogger),
   };
   const bridge = new AudioBridge(ctx, {
     createDecoder: createOpusDecoder,

@@ -1,5 +1,6 @@
 // The control messages between a shell and its session process are guarded both ways; the desktop app's routing
 // of what the session process says is a pure function.
+import { defaultSettings, type Settings } from '../../../shared/settings';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHostMessage, isProcessMessage, type HostMessage } from '../../../main/ipc/host-protocol';
@@ -54,6 +55,7 @@ void test('desktop routing: windows, fullscreen, commands back to the views, dia
     toggleFullscreen: (m: number, on?: boolean) => calls.push(['fullscreen', m, on]),
     send: (m: HostMessage) => calls.push(['send', m]),
     showError: (m: string, d: string) => calls.push(['error', m, d]),
+    settingsChanged: (s: Settings) => calls.push(['settings', s.language]),
     chooseFile: () => Promise.resolve(undefined),
     run: () => Promise.resolve(),
   };
@@ -63,12 +65,14 @@ void test('desktop routing: windows, fullscreen, commands back to the views, dia
   void routeProcessMessage({ t: 'command', monitor: 1, command: 'screenshot' }, shell);
   void routeProcessMessage({ t: 'open-failed', message: 'no such file' }, shell);
   void routeProcessMessage({ t: 'connecting', config }, shell);
+  void routeProcessMessage({ t: 'settings', settings: { ...defaultSettings(), language: 'zh-CN' } }, shell);
   assert.deepEqual(calls, [
     ['count', 2],
     ['fullscreen', 1, undefined],
     ['fullscreen', 0, true],
     ['send', { t: 'command', command: 'screenshot', monitor: 1 }],
     ['error', 'Cannot open the connection', 'no such file'],
+    ['settings', 'zh-CN'],
   ]);
 });
 
@@ -113,6 +117,7 @@ void test('desktop routing: a chosen image goes back to the session, the udev ru
     toggleFullscreen: () => {},
     send: (m: HostMessage) => sent.push(m),
     showError: () => {},
+    settingsChanged: () => {},
     chooseFile: (title: string) => Promise.resolve(title.includes('ISO') ? '/isos/d.iso' : undefined),
     run: (file: string, args: string[]) => {
       ran.push([file, args]);

@@ -5,7 +5,7 @@
 // (app.asar) holding every entry point, the CLI included, which runs from the packed files.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -192,13 +192,17 @@ void test('the CLI runs from the packed files the way the installed binary start
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(version.stdout.trim(), pkg.version);
     // runCli is what the Electron entry calls; here the runtime is Node itself (ELECTRON_RUN_AS_NODE is then moot).
+    // Its stdio 'inherit' is piped here: the CLI's output on the test's own stdout would interleave with the test
+    // runner's serialized reports (under load: "Unable to deserialize cloned data").
+    const piped = (command: string, args: readonly string[], options: SpawnSyncOptions) =>
+      spawnSync(command, args, { ...options, stdio: 'pipe' });
     const errors: string[] = [];
-    const code = runCli(process.execPath, bundle, ['info', '--help'], process.env, spawnSync, (t) =>
+    const code = runCli(process.execPath, bundle, ['info', '--help'], process.env, piped, (t) =>
       errors.push(t),
     );
     assert.equal(code, 0, errors.join(''));
     assert.equal(
-      runCli(process.execPath, bundle, ['no-such-command'], process.env, spawnSync, () => {}),
+      runCli(process.execPath, bundle, ['no-such-command'], process.env, piped, () => {}),
       2,
     );
   } finally {

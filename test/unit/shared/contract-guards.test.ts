@@ -10,6 +10,7 @@ import {
   parseRequest,
   parseRequestText,
 } from '../../../shared/contract-guards';
+import { defaultSettings } from '../../../shared/settings';
 
 const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   viewReady: {},
@@ -29,6 +30,7 @@ const VALID: { [M in RequestMethod]: RequestMap[M] } = {
   requestMouseMode: { mode: 2 },
   frameAck: { seq: 12 },
   command: { command: 'zoom-fit' },
+  setSettings: { theme: 'dark', shortcuts: { fullscreen: 'Ctrl+Alt+F' } },
   audioOutput: { opusDecoder: true, opusEncoder: false, microphone: true },
   audioReport: {
     stream: 1,
@@ -169,6 +171,11 @@ const VALID_MESSAGES: { [K in PortMessageKind]: Extract<PortMessage, { kind: K }
   },
   'mouse-mode': { kind: 'mouse-mode', mode: 2, supported: 3 },
   modifiers: { kind: 'modifiers', modifiers: 4 },
+  settings: { kind: 'settings', settings: defaultSettings(), persistent: true },
+  hotkeys: {
+    kind: 'hotkeys',
+    hotkeys: { 'toggle-fullscreen': 'shift+f11', 'release-cursor': '<Ctrl><Alt>r' },
+  },
   'audio-state': {
     kind: 'audio-state',
     output: true,
