@@ -42,6 +42,8 @@ export interface InitMessage {
   agent?: AgentSettings;
   /** Reconnect by itself when a connection drops (default true). */
   autoReconnect?: boolean;
+  /** The sessions' memory budget in bytes (`saffron web --max-memory`; default 512 MiB). */
+  maxMemoryBytes?: number;
 }
 
 export type HostMessage =
@@ -132,8 +134,10 @@ export function isHostMessage(v: unknown): v is HostMessage {
         hasExactKeys(
           v,
           ['t', 'shell', 'debug'],
-          ['recentFile', 'settingsFile', 'crashed', 'agent', 'usb', 'autoReconnect'],
+          ['recentFile', 'settingsFile', 'crashed', 'agent', 'usb', 'autoReconnect', 'maxMemoryBytes'],
         ) &&
+        (v.maxMemoryBytes === undefined ||
+          isInt(v.maxMemoryBytes, 16 * 1024 * 1024, Number.MAX_SAFE_INTEGER)) &&
         (v.usb === undefined || isUsbLaunchOptions(v.usb)) &&
         (v.agent === undefined || isAgentSettings(v.agent)) &&
         (v.shell === 'electron' || v.shell === 'web') &&

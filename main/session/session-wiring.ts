@@ -38,6 +38,7 @@ export function createRealSession(
   bridgeFeatures: SessionFeature[] = [],
   usb?: UsbSessions,
   forwardVideo?: ForwardVideo,
+  maxMemoryBytes?: number,
 ): SessionLike {
   const features: SessionFeature[] = [
     displayFeature({
@@ -56,6 +57,7 @@ export function createRealSession(
     logger,
     disableChannels: config.disableChannels,
     features,
+    ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
   });
   if (usb && usbFeature) usb.bind(session, usbFeature.feature.manager, usbFeature.filters);
   return session;
@@ -83,6 +85,8 @@ export function realSessionDeps(
   usbLaunch: UsbLaunchOptions = NO_USB_LAUNCH_OPTIONS,
   /** The host's USB devices (tests give a scripted backend); default the `usb` package's. */
   usbBackend: UsbBackend = new NodeUsbBackend({ logger }),
+  /** Each session's memory budget in bytes (default: the core's 512 MiB). */
+  maxMemoryBytes?: number,
 ): Pick<
   SessionServiceDeps,
   'createSession' | 'parseUri' | 'parseVv' | 'resolveTarget' | 'bridges' | 'agent' | 'audio' | 'forwardVideo'
@@ -94,7 +98,7 @@ export function realSessionDeps(
   const forwardVideo = createForwardVideo();
   return {
     createSession: (config, features) =>
-      createRealSession(config, logger, clipboardRelay, features, usb, forwardVideo),
+      createRealSession(config, logger, clipboardRelay, features, usb, forwardVideo, maxMemoryBytes),
     agent: { clipboardRelay, openPaths: diskPaths },
     parseUri: (uri) => applyOverrides(parseSpiceUri(uri), { env }),
     parseVv: (text) => {

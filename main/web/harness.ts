@@ -34,6 +34,8 @@ export interface WebHarnessOptions {
   tls?: { cert: string; key: string };
   /** Reconnect by itself when a connection drops (default true). */
   autoReconnect?: boolean;
+  /** The sessions' memory budget in bytes (`saffron web --max-memory`). */
+  maxMemoryBytes?: number;
 }
 
 export interface WebHarness {
@@ -56,6 +58,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024 * 1024,
     ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
     ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
+    ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
     ...(options.usb ? { usb: options.usb } : {}),
   });
   let server: WebServer;

@@ -30,6 +30,8 @@ export interface WebViewsOptions {
   settingsFile?: string;
   /** Reconnect by itself when a connection drops (default true; `saffron web --no-reconnect`). */
   autoReconnect?: boolean;
+  /** The sessions' memory budget in bytes (`saffron web --max-memory`). */
+  maxMemoryBytes?: number;
   /** USB images and filters from `saffron web`'s command line. */
   usb?: UsbLaunchOptions;
 }
@@ -63,6 +65,7 @@ export class WebViews {
         shell: 'web',
         debug: options.debug,
         ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
+        ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
         ...(options.usb ? { usb: options.usb } : {}),
         ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
       },

@@ -4,7 +4,7 @@
 import { printableText, terminalSafeJson } from '../../../shared/printable-text';
 import type { CliCommand, CliIo } from '../command';
 import { numberOption, parseArgs, type ParsedArgs } from '../args';
-import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs } from '../connect-options';
+import { CONNECT_ARG_SPEC, CONNECT_USAGE, configFromArgs, maxMemoryFromArgs } from '../connect-options';
 import { EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, exitCodeFor } from '../exit-codes';
 import { errorMessage, isSpiceError } from '../../spice/errors';
 import type { Logger } from '../../spice/logger';
@@ -178,6 +178,13 @@ export const webCommand: CliCommand = {
     if (!LOOPBACK_HOSTS.includes(parsed.listenHost)) {
       io.stderr(`warning: listening on ${parsed.listenHost}: anyone who can reach it can use the VM`);
     }
+    let maxMemoryBytes: number | undefined;
+    try {
+      if (args.values.has('max-memory')) maxMemoryBytes = maxMemoryFromArgs(args);
+    } catch (e) {
+      io.stderr(`saffron web: ${errorMessage(e)}`);
+      return EXIT_USAGE;
+    }
     let tls: TlsMaterial | undefined;
     try {
       const certPath = args.values.get('tls-cert');
@@ -204,6 +211,7 @@ export const webCommand: CliCommand = {
         debug: args.flags.has('verbose'),
         ...settingsFileOption(io.env),
         ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
+        ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
         ...(config ? { config } : {}),
         usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },
         ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),

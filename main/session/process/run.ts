@@ -92,7 +92,8 @@ export function runSessionProcess(
     if (m.t === 'init') {
       if (service) return;
       debug = m.debug;
-      const deps = options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb);
+      const deps =
+        options.sessionDeps ?? realSessionDeps(logger, options.env, m.usb, undefined, m.maxMemoryBytes);
       service = new SessionService({
         ...deps,
         agent: {
