@@ -3,10 +3,11 @@
 // figure that bounded `saffron web`'s frames/s), so screen pixels go compressed and the page inflates them
 // natively (DecompressionStream). Level 1 on libuv's thread pool, one raw deflate stream per frame; text frames
 // keep their order behind a frame being deflated. Fragments are written to the deflater as they arrive (never
-// joined); only the compressed frame is joined, once.
+// joined); only the compressed frame is joined, once. Only pixel frames (damage, cursor shapes) are deflated: video
+// frames and data frames (Opus, files, clipboard images) are compressed already or small, and pass through in order.
 import { createDeflateRaw } from 'node:zlib';
 import type { Deflate } from 'node:zlib';
-import { DEFLATED_FRAME_TAG, DEFLATED_HEADER_BYTES } from '../../shared/port-codec';
+import { BINARY_TAGS, DEFLATED_FRAME_TAG, DEFLATED_HEADER_BYTES } from '../../shared/port-codec';
 import type { TabSocket } from './web-views';
 
 interface Piece {
@@ -28,13 +29,24 @@ export interface DeflatingTabSocketOptions {
   onError?: (error: Error) => void;
 }
 
+/** First bytes of the frames worth deflating: raw pixels. */
+const PIXEL_TAGS = new Set<number>([BINARY_TAGS.damage, BINARY_TAGS['cursor-shape']]);
+
 export function deflatingTabSocket(raw: TabSocket, options: DeflatingTabSocketOptions = {}): TabSocket {
   const level = options.level ?? 1;
   const queue: Entry[] = [];
   /** Uncompressed bytes handed to deflaters and not sent yet (counted as buffered, for the slow-tab limit). */
   let pendingBytes = 0;
   let current: { deflate: Deflate; bytes: number } | undefined;
+  /** Inside a binary frame that is not deflated (its first fragment's tag said so). */
+  let passing = false;
   let failed = false;
+
+  /** Sends at once unless something deflated is still ahead of it. */
+  const sendInOrder = (data: Buffer, binary: boolean, fin: boolean): void => {
+    if (queue.length === 0) raw.send(data, binary, fin);
+    else queue.push({ pieces: [{ data, binary, fin }], ready: true });
+  };
 
   const drain = (): void => {
     while (queue[0]?.ready) {
@@ -70,10 +82,10 @@ export function deflatingTabSocket(raw: TabSocket, options: DeflatingTabSocketOp
   return {
     send(data, binary, fin) {
       if (failed) return;
-      if (!binary) {
-        if (queue.length === 0) raw.send(data, false, fin);
-        else queue.push({ pieces: [{ data, binary: false, fin }], ready: true });
-        return;
+      if (!binary) return sendInOrder(data, false, fin);
+      if (!current && (passing || !PIXEL_TAGS.has(data[0]!))) {
+        passing = !fin;
+        return sendInOrder(data, true, fin);
       }
       current ??= startFrame();
       current.bytes += data.length;

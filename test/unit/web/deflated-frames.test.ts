@@ -7,7 +7,7 @@ import { deflateRawSync } from 'node:zlib';
 import { deflatingTabSocket } from '../../../main/web/deflating-tab-socket';
 import type { TabSocket } from '../../../main/web/web-views';
 import { inflateFrame } from '../../../renderer/bridge/inflate-frame';
-import { DEFLATED_FRAME_TAG, isDeflatedFrame } from '../../../shared/port-codec';
+import { BINARY_TAGS, DEFLATED_FRAME_TAG, isDeflatedFrame } from '../../../shared/port-codec';
 
 interface Sent {
   data: Buffer;
@@ -29,13 +29,15 @@ function recordingSocket(): { socket: TabSocket; sent: Sent[]; closed: string[] 
   };
 }
 
+/** A damage frame's bytes (its tag first: pixel frames are the ones deflated), part noise, part runs. */
 function frameBytes(seed: number, size: number): Buffer {
   const b = Buffer.alloc(size);
   let x = seed;
   for (let i = 0; i < size; i++) {
     x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = i % 7 === 0 ? x >>> 24 : (i >> 10) & 0xff; // part noise, part runs
+    b[i] = i % 7 === 0 ? x >>> 24 : (i >> 10) & 0xff;
   }
+  b[0] = BINARY_TAGS.damage;
   return b;
 }
 
@@ -89,4 +91,21 @@ void test('the page refuses a corrupt stream and one that inflates beyond its li
   const bomb = new Uint8Array(Buffer.concat([header, deflateRawSync(Buffer.alloc(4 << 20))]));
   assert.equal(await inflateFrame(bomb, 1 << 20), undefined);
   assert.equal((await inflateFrame(bomb))?.byteLength, 4 << 20);
+});
+
+void test('video and data frames pass through undeflated, in order behind a frame being deflated', async () => {
+  const { socket, sent } = recordingSocket();
+  const tab = deflatingTabSocket(socket);
+  const pixels = frameBytes(3, 100_000);
+  const video = Buffer.concat([Buffer.from([BINARY_TAGS['video-frame']]), frameBytes(4, 2_000).subarray(1)]);
+  const data = Buffer.concat([Buffer.from([BINARY_TAGS.data]), frameBytes(5, 500).subarray(1)]);
+  tab.send(pixels, true, true);
+  tab.send(video.subarray(0, 700), true, false);
+  tab.send(video.subarray(700), true, true);
+  tab.send(data, true, true);
+  await settle(() => sent.length === 4);
+  assert.ok(isDeflatedFrame(new Uint8Array(sent[0]!.data)), 'pixels deflated');
+  assert.ok(sent[1]!.data.equals(video.subarray(0, 700)) && !sent[1]!.fin, 'video as sent, fragment kept');
+  assert.ok(sent[2]!.data.equals(video.subarray(700)) && sent[2]!.fin);
+  assert.ok(sent[3]!.data.equals(data) && sent[3]!.fin, 'data frame as sent');
 });
