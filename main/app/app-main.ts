@@ -3,7 +3,16 @@
 // session runs in a session process (utilityProcess, restarted by the supervisor if it dies); main creates a
 // MessageChannelMain per window and hands one end to the session process and the other to the page, so pixels,
 // acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
-import { app, clipboard, ClipboardItem, dialog, ipcMain, Menu, session as electronSession } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  ClipboardItem,
+  dialog,
+  ipcMain,
+  Menu,
+  session as electronSession,
+} from 'electron';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
@@ -32,6 +41,9 @@ const consoleLogger: Logger = {
   warn: (m, f) => console.warn(m, f ?? ''),
   error: (m, f) => console.error(m, f ?? ''),
 };
+
+/** How often the OS clipboard's stamp is looked at while a window has focus. */
+const CLIPBOARD_POLL_MS = 500;
 
 /** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt; spice+udpack: docs/udpack.md). */
 export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix', 'spice+udpack'] as const;
@@ -67,6 +79,7 @@ export function startApp(): void {
   const clipboardSync = new OsClipboardSync(
     {
       has: (s) => s === 'clipboard' || process.platform === 'linux',
+      stamp: async (s) => `${await board(s).has('image/png')}|${await board(s).readText()}`,
       readText: (s) => board(s).readText(),
       readPng: async (s) => {
         for (const item of await board(s).read())
@@ -82,6 +95,11 @@ export function startApp(): void {
     (message) => logger.warn(message),
   );
   app.on('browser-window-focus', () => clipboardSync.check());
+  // Electron has no clipboard-change event: while one of our windows has focus, a cheap stamp is polled.
+  const clipboardPoll = setInterval(() => {
+    if (BrowserWindow.getFocusedWindow()) clipboardSync.poll();
+  }, CLIPBOARD_POLL_MS);
+  app.on('before-quit', () => clearInterval(clipboardPoll));
   let agentState: AgentMenuState = {
     settings: { autoResize: autoResize ?? true, clipboardToGuest: true, clipboardToHost: true },
     displays: [true],
