@@ -32,6 +32,7 @@ import { ReconnectControls } from './reconnect/reconnect-controls';
 import { byId } from './ui/dom';
 import { mountUsb, type UsbMount } from './usb/usb-feature';
 import { VideoLayer } from './video/video-layer';
+import { desktopDrop } from './transfer/desktop-drop';
 
 export class App {
   private state: SessionState = 'idle';
@@ -103,7 +104,8 @@ export class App {
         if (this.keyboard.needsSync) this.keyboard.syncLocks(e);
       },
     });
-    this.panel = new ConnectPanel({ request, language: this.language });
+    const desktop = desktopDrop();
+    this.panel = new ConnectPanel({ request, language: this.language, ...(desktop ? { desktop } : {}) });
     this.settingsDialog = new SettingsDialog(document, {
       language: this.language,
       save: (patch) => request('setSettings', patch),

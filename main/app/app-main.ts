@@ -3,7 +3,16 @@
 // session runs in a session process (utilityProcess, restarted by the supervisor if it dies); main creates a
 // MessageChannelMain per window and hands one end to the session process and the other to the page, so pixels,
 // acks, keys and pointer never pass through main. Main keeps windows, menus, dialogs and routing only.
-import { app, clipboard, ClipboardItem, dialog, Menu, session as electronSession } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  ClipboardItem,
+  dialog,
+  ipcMain,
+  Menu,
+  session as electronSession,
+} from 'electron';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import type { SendKeyCombo, ViewCommand } from '../../shared/contract';
@@ -11,12 +20,14 @@ import { pickLocale, translatorFor } from '../../shared/i18n';
 import type { Settings } from '../../shared/settings';
 import { routeProcessMessage, type DesktopShell } from '../ipc/desktop-routing';
 import { OsClipboardSync } from '../ipc/os-clipboard-sync';
+import { routeDroppedFiles } from '../ipc/dropped-files';
+import { DROP_CHANNEL } from '../../shared/desktop-drop';
 import { SessionSupervisor } from '../ipc/session-supervisor';
 import type { Logger } from '../spice/logger';
 import { WindowManager } from '../windows/window-manager';
 import { hardenSession } from '../windows/hardening';
 import { APP_SCHEME, registerAppScheme, serveRenderer } from './app-protocol';
-import { launchTarget, usbLaunchOptions, userArgs } from './launch-args';
+import { autoResizeLaunchOption, launchTarget, usbLaunchOptions, userArgs } from './launch-args';
 import type { LaunchTarget } from './launch-args';
 import { menuTemplate } from './menu-template';
 import { agentMenu, withAgentMenu, type AgentMenuState } from './agent-menu';
@@ -30,6 +41,9 @@ const consoleLogger: Logger = {
   warn: (m, f) => console.warn(m, f ?? ''),
   error: (m, f) => console.error(m, f ?? ''),
 };
+
+/** How often the OS clipboard's stamp is looked at while a window has focus. */
+const CLIPBOARD_POLL_MS = 500;
 
 /** URL schemes the app registers for (spice-common docs/spice_uri_scheme.txt; spice+udpack: docs/udpack.md). */
 export const URL_SCHEMES = ['spice', 'spice+tls', 'spice+unix', 'spice+udpack'] as const;
@@ -53,6 +67,9 @@ export function startApp(): void {
   const usbLaunch = usbLaunchOptions(userArgs(process.argv, app.isPackaged), process.cwd(), (problem) =>
     logger.warn(problem),
   );
+  const autoResize = autoResizeLaunchOption(userArgs(process.argv, app.isPackaged), (problem) =>
+    logger.warn(problem),
+  );
   let nextViewId = 1;
   let userSettings: Settings | undefined;
   let setMenu = (): void => {};
@@ -62,6 +79,7 @@ export function startApp(): void {
   const clipboardSync = new OsClipboardSync(
     {
       has: (s) => s === 'clipboard' || process.platform === 'linux',
+      stamp: async (s) => `${await board(s).has('image/png')}|${await board(s).readText()}`,
       readText: (s) => board(s).readText(),
       readPng: async (s) => {
         for (const item of await board(s).read())
@@ -77,8 +95,13 @@ export function startApp(): void {
     (message) => logger.warn(message),
   );
   app.on('browser-window-focus', () => clipboardSync.check());
+  // Electron has no clipboard-change event: while one of our windows has focus, a cheap stamp is polled.
+  const clipboardPoll = setInterval(() => {
+    if (BrowserWindow.getFocusedWindow()) clipboardSync.poll();
+  }, CLIPBOARD_POLL_MS);
+  app.on('before-quit', () => clearInterval(clipboardPoll));
   let agentState: AgentMenuState = {
-    settings: { autoResize: true, clipboardToGuest: true, clipboardToHost: true },
+    settings: { autoResize: autoResize ?? true, clipboardToGuest: true, clipboardToHost: true },
     displays: [true],
     connected: false,
   };
@@ -124,6 +147,7 @@ export function startApp(): void {
       settingsFile: join(app.getPath('userData'), 'settings.json'),
       debug: Boolean(process.env.SAFFRON_DEBUG),
       usb: usbLaunch,
+      ...(autoResize !== undefined ? { agent: { autoResize } } : {}),
     },
     onMessage: (message) => void routeProcessMessage(message, shell),
     onRestart: () => windows?.reattachAll(),
@@ -158,6 +182,15 @@ export function startApp(): void {
   });
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+  // Files dropped on a window, by path (preload/index.ts): to the guest, or a .vv opened from disk.
+  ipcMain.on(DROP_CHANNEL, (event, payload: unknown) => {
+    const monitor = windows?.monitorOf(event.sender);
+    if (monitor === undefined) return;
+    const action = routeDroppedFiles(payload, event.senderFrame?.url, monitor);
+    if (action.kind === 'guest') supervisor.send(action.message);
+    else if (action.kind === 'open') open({ kind: 'vv', path: action.vvPath });
+    else logger.warn(`ignored dropped files: ${action.reason}`);
   });
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => supervisor.close());

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isSpiceUri } from '../spice/connect/uri';
 import { errorMessage } from '../spice/errors';
 import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../session/bridges/usb-launch-options';
+import { extractAgentLaunchArgs } from '../session/bridges/agent-launch-options';
 
 export type LaunchTarget = { kind: 'uri'; uri: string } | { kind: 'vv'; path: string };
 
@@ -11,7 +12,8 @@ export type LaunchTarget = { kind: 'uri'; uri: string } | { kind: 'vv'; path: st
 export function launchTarget(argv: readonly string[], cwd: string): LaunchTarget | undefined {
   let rest: readonly string[] = argv;
   try {
-    rest = extractUsbLaunchArgs(argv, cwd).rest; // a --share-cd FILE value is not a launch target
+    rest = extractAgentLaunchArgs(rest).rest;
+    rest = extractUsbLaunchArgs(rest, cwd).rest; // a --share-cd FILE value is not a launch target
   } catch {
     // reported by usbLaunchOptions
   }
@@ -42,5 +44,21 @@ export function usbLaunchOptions(
   } catch (e) {
     report(`USB options ignored: ${errorMessage(e)}`);
     return { images: [], typedImagePaths: false };
+  }
+}
+
+/**
+ * remote-viewer's --auto-resize=always|never: the guest agent's auto-resize for this run (undefined = the saved
+ * choice). A bad value is reported and ignored (the app still starts).
+ */
+export function autoResizeLaunchOption(
+  argv: readonly string[],
+  report: (problem: string) => void,
+): boolean | undefined {
+  try {
+    return extractAgentLaunchArgs(argv).autoResize;
+  } catch (e) {
+    report(`${errorMessage(e)}; ignored`);
+    return undefined;
   }
 }

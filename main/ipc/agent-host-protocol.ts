@@ -87,9 +87,9 @@ export function isOsClipboardContent(v: unknown): v is OsClipboardContent {
   );
 }
 
-/** The agent settings of an init message. */
-export function isAgentSettings(v: unknown): v is AgentSettings {
-  return isSettings(v, false);
+/** The agent settings of an init message: the ones the shell's command line sets (--auto-resize), the rest default. */
+export function isAgentSettings(v: unknown): v is Partial<AgentSettings> {
+  return isSettings(v, true);
 }
 
 export function isAgentHostMessage(v: unknown): v is AgentHostMessage {

@@ -38,8 +38,8 @@ export interface InitMessage {
   crashed?: { message: string; config?: ConnectionConfig };
   /** USB images and filters from the shell's command line (docs/usb.md); none when absent. */
   usb?: UsbLaunchOptions;
-  /** The guest agent's settings to start with (--auto-resize, the menu's last choices). */
-  agent?: AgentSettings;
+  /** The guest agent's settings the shell's command line sets for this run (--auto-resize); the rest default. */
+  agent?: Partial<AgentSettings>;
   /** Reconnect by itself when a connection drops (default true). */
   autoReconnect?: boolean;
   /** The sessions' memory budget in bytes (`saffron web --max-memory`; default 512 MiB). */

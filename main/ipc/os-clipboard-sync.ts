@@ -1,7 +1,9 @@
 // The desktop app's half of the clipboard bridge, as plain logic over an injected OS clipboard (Electron's
 // `clipboard` module in main/app; a fake in tests): writes the guest's content when the session process asks
 // (clipboard-write), answers the guest's pastes (clipboard-read), and tells the session when the OS clipboard changed
-// — checked when a window gains focus — with the fingerprint of what it wrote
+// — checked when a window gains focus, and polled cheaply while one has focus (Electron has no clipboard-change event
+// on any OS; a password manager's global copy shortcut changes the clipboard while the viewer has focus) — with
+// the fingerprint of what it wrote
 // itself, so the guest's own data is never grabbed back. PRIMARY exists only on Linux (X11/Wayland selection).
 import type { ClipboardFormat, ClipboardSelectionName } from '../../shared/contract';
 import type { AgentHostMessage, OsClipboardContent } from './agent-host-protocol';
@@ -16,6 +18,11 @@ export interface OsClipboard {
   writePng(selection: ClipboardSelectionName, png: Uint8Array): Promise<void>;
   /** True where the selection exists (PRIMARY: Linux only). */
   has(selection: ClipboardSelectionName): boolean;
+  /**
+   * A cheap stamp of what the clipboard holds (formats and text), for polling without reading images; absent
+   * where the shell cannot give one (then only focus triggers a check).
+   */
+  stamp?(selection: ClipboardSelectionName): Promise<string>;
 }
 
 interface Snapshot {
@@ -38,6 +45,11 @@ export class OsClipboardSync {
   private readonly seen = new Map<ClipboardSelectionName, Snapshot>();
   /** What we last wrote for the guest, with its fingerprint. */
   private readonly written = new Map<ClipboardSelectionName, { snapshot: Snapshot; fingerprint: string }>();
+
+  /** The last stamp a poll saw (see OsClipboard.stamp). */
+  private lastStamp: string | undefined;
+  /** A poll is queued or running (polls never pile up behind a slow clipboard). */
+  private polling = false;
 
   /** Clipboard work runs one call at a time, so a check never sees half of a write. */
   private chain: Promise<void> = Promise.resolve();
@@ -89,6 +101,25 @@ export class OsClipboardSync {
     this.serial(() => this.checkNow());
   }
 
+  /**
+   * The periodic look while a window has focus: only the CLIPBOARD selection (PRIMARY changes only in another
+   * window), and only its stamp unless that changed.
+   */
+  poll(): void {
+    const clipboard = this.clipboard;
+    if (!clipboard.stamp || !clipboard.has('clipboard') || this.polling) return;
+    this.polling = true;
+    this.serial(
+      async () => {
+        const now = await clipboard.stamp?.('clipboard');
+        if (now === this.lastStamp) return;
+        this.lastStamp = now;
+        await this.checkNow(['clipboard']);
+      },
+      () => (this.polling = false),
+    );
+  }
+
   private serial(work: () => Promise<void>, always: () => void = () => {}): void {
     this.chain = this.chain
       .then(work)
@@ -96,8 +127,10 @@ export class OsClipboardSync {
       .finally(always);
   }
 
-  private async checkNow(): Promise<void> {
-    for (const selection of ['clipboard', 'primary'] as const) {
+  private async checkNow(
+    selections: readonly ClipboardSelectionName[] = ['clipboard', 'primary'],
+  ): Promise<void> {
+    for (const selection of selections) {
       if (!this.clipboard.has(selection)) continue;
       const now = await this.read(selection);
       if (same(this.seen.get(selection), now)) continue;

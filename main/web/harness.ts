@@ -6,6 +6,7 @@ import { spawnSessionProcess, type SocketProcessLink } from '../ipc/socket-proce
 import type { SessionProcessOptions } from '../session/process/run';
 import { inProcessSessionLauncher } from '../session/process/in-process';
 import type { UsbLaunchOptions } from '../session/bridges/usb-launch-options';
+import type { AgentSettings } from '../../shared/contract';
 import { WebViews } from './web-views';
 import { startWebServer } from './web-server';
 import type { WebServer } from './web-server';
@@ -36,6 +37,8 @@ export interface WebHarnessOptions {
   autoReconnect?: boolean;
   /** The sessions' memory budget in bytes (`saffron web --max-memory`). */
   maxMemoryBytes?: number;
+  /** Agent settings set by the command line for this run (`--auto-resize`). */
+  agent?: Partial<AgentSettings>;
 }
 
 export interface WebHarness {
@@ -60,6 +63,7 @@ export async function startWebHarness(options: WebHarnessOptions): Promise<WebHa
     ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
     ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
     ...(options.usb ? { usb: options.usb } : {}),
+    ...(options.agent ? { agent: options.agent } : {}),
   });
   let server: WebServer;
   try {

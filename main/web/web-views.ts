@@ -3,7 +3,7 @@
 // read from the socket, never joined or re-encoded — and the tab's text frames go to the process unparsed (the
 // session process guards them). When the process dies, the supervisor starts another and every open tab is
 // attached to it again; the new process shows the error, and Reconnect there connects again.
-import type { SessionState } from '../../shared/contract';
+import type { AgentSettings, SessionState } from '../../shared/contract';
 import type { ConnectionConfig } from '../spice/connect/config';
 import type { Logger } from '../spice/logger';
 import { SessionSupervisor } from '../ipc/session-supervisor';
@@ -34,6 +34,8 @@ export interface WebViewsOptions {
   maxMemoryBytes?: number;
   /** USB images and filters from `saffron web`'s command line. */
   usb?: UsbLaunchOptions;
+  /** Agent settings set by `saffron web`'s command line for this run (`--auto-resize`). */
+  agent?: Partial<AgentSettings>;
 }
 
 interface Tab {
@@ -67,6 +69,7 @@ export class WebViews {
         ...(options.autoReconnect === false ? { autoReconnect: false } : {}),
         ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
         ...(options.usb ? { usb: options.usb } : {}),
+        ...(options.agent ? { agent: options.agent } : {}),
         ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
       },
       // Monitor counts and window commands mean nothing to a browser tab; the state drives `web --timeout`.

@@ -3,7 +3,7 @@
 // its own MessagePort pair: one end goes to whoever runs the session (`attachView`), the other to the page, which
 // its preload hands on to the page's main world. Only after did-finish-load, so the page is listening.
 import { BrowserWindow, MessageChannelMain } from 'electron';
-import type { MessagePortMain } from 'electron';
+import type { MessagePortMain, WebContents } from 'electron';
 import { VIEW_PORT_CHANNEL } from '../../shared/contract';
 import { hardenWebContents, secureWebPreferences } from './hardening';
 
@@ -34,6 +34,12 @@ export class WindowManager {
 
   windowFor(monitor: number): BrowserWindow | undefined {
     return this.windows.get(monitor)?.window;
+  }
+
+  /** The monitor whose window shows `contents`, if it is one of ours. */
+  monitorOf(contents: WebContents): number | undefined {
+    for (const [monitor, entry] of this.windows) if (entry.window.webContents === contents) return monitor;
+    return undefined;
   }
 
   /** The monitor whose window has focus (0 if none). */

@@ -7,6 +7,7 @@ import type { Bridge } from '../bridge/bridge';
 import { BrowserClipboard } from '../clipboard/browser-clipboard';
 import { AgentToggles } from '../resize/agent-toggles';
 import { ViewSizeReporter } from '../resize/view-size-reporter';
+import { desktopDrop } from '../transfer/desktop-drop';
 import { attachDropTarget } from '../transfer/drop-target';
 import { PageFiles } from '../transfer/page-files';
 import { transferText } from '../transfer/strings';
@@ -44,7 +45,9 @@ export function mountAgentFeatures(host: AgentFeatureHost): { refreshSize(): voi
   }).attach(window);
 
   const files = new PageFiles({ request, onMessage, notice: host.notice });
+  const desktop = desktopDrop();
   attachDropTarget(host.display, {
+    ...(desktop ? { desktop } : {}),
     files,
     accepting: host.connected,
     notice: host.notice,

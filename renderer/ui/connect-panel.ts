@@ -8,11 +8,14 @@ import type { MessageKey } from '../../shared/i18n';
 import type { PageLanguage } from '../chrome/page-language';
 import { validateHost, validatePort } from './connect-validation';
 import { byId } from './dom';
+import type { DesktopDrop } from '../transfer/desktop-drop';
 
 export interface ConnectPanelDeps {
   request<M extends RequestMethod>(method: M, payload: RequestMap[M]): void;
   language: PageLanguage;
   now?: () => number;
+  /** In the desktop app: a .vv goes to main by path (transfer/desktop-drop.ts). */
+  desktop?: DesktopDrop;
 }
 
 export class ConnectPanel {
@@ -106,6 +109,8 @@ export class ConnectPanel {
     const { t } = this.deps.language;
     const name = file.name.slice(0, LIMITS.maxFileNameLength);
     this.vvError.textContent = '';
+    // In the desktop app a .vv is opened from disk by path, so its delete-this-file=1 can be honoured.
+    if (/\.vv$/i.test(file.name) && this.deps.desktop?.dropFiles([file], 'open')) return;
     if (file.size > LIMITS.maxVvTextLength) {
       this.vvError.textContent = t('validate.vv-too-large', { name });
       return;

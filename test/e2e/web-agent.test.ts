@@ -241,3 +241,89 @@ void test(
     assert.ok(readdirSync(dir).includes('dropped.bin'));
   },
 );
+
+void test(
+  'saffron web --auto-resize never keeps the guest resolution until the user turns resizing on',
+  { timeout: 90_000 },
+  async () => {
+    // A server of its own: one client per spice-server, and the other tests' page keeps its connection.
+    const own = await startTestServer({ width: 640, height: 480, agent: true, xferDir: dir });
+    const fixed = await startWebHarness({
+      rendererDir: renderer.dir,
+      logger: silentLogger,
+      env: {},
+      agent: { autoResize: false },
+    });
+    const other = await browser.context.newPage();
+    try {
+      // The desktop app's preload API, played by the test: the page must hand a dropped .vv to it (opened from
+      // disk by main, so delete-this-file works) instead of reading the file itself.
+      // (A string: tsx names functions with a helper the page does not have.)
+      await other.addInitScript(`
+        window.testDrops = [];
+        window.saffronDesktop = {
+          dropFiles(files, purpose) {
+            window.testDrops.push({ purpose, names: files.map((f) => f.name) });
+            return files.length;
+          },
+        };
+      `);
+      await other.goto(fixed.url);
+      await other.waitForSelector('#connect-panel', { timeout: 20_000 });
+      await other.evaluate(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(['[virt-viewer]\ntype=spice\nhost=h\nport=1\n'], 'vm.vv'));
+        document.body.dispatchEvent(
+          new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+        );
+      });
+      const drops = await other.evaluate(() => (window as unknown as { testDrops: unknown[] }).testDrops);
+      assert.deepEqual(drops, [{ purpose: 'open', names: ['vm.vv'] }]);
+      await new Promise((r) => setTimeout(r, 500));
+      const state = await other.evaluate(() => document.body.dataset.state ?? 'idle');
+      assert.ok(!['connecting', 'error'].includes(state), `the page did not open it itself (state ${state})`);
+
+      fixed.views.connect(parseSpiceUri(`spice://127.0.0.1:${own.port}`));
+      await other.waitForFunction(() => document.body.dataset.state === 'connected', null, {
+        timeout: 20_000,
+      });
+      await other.waitForSelector('.agent-toggles[data-agent="connected"]', { timeout: 20_000 });
+      const from = own.eventCount;
+      await other.setViewportSize({ width: 820, height: 600 });
+      await new Promise((r) => setTimeout(r, 3_000)); // the page debounces 200 ms, the core 1 s
+      assert.equal(
+        own.events.slice(from).filter((e) => e.event === 'monitors_config_request').length,
+        0,
+        'no resize request while auto-resize is off',
+      );
+      assert.equal(
+        await other.evaluate(
+          () => document.querySelector<HTMLInputElement>('input[data-setting="autoResize"]')?.checked,
+        ),
+        false,
+      );
+      // A file dropped on the display goes to the preload by path too, never read by the page.
+      await other.evaluate(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(['x'], 'report.pdf'));
+        const viewport = document.getElementById('viewport')!;
+        viewport.dispatchEvent(
+          new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+        );
+      });
+      const after = await other.evaluate(() => (window as unknown as { testDrops: unknown[] }).testDrops);
+      assert.deepEqual(after[1], { purpose: 'guest', names: ['report.pdf'] });
+      assert.equal(own.events.slice(from).filter((e) => e.event === 'file_xfer_start').length, 0);
+
+      // Turning it on resizes the guest to the viewport at once.
+      await other.evaluate(() =>
+        document.querySelector<HTMLInputElement>('input[data-setting="autoResize"]')!.click(),
+      );
+      await own.waitFor((e) => e.event === 'monitors_config_request', { after: from, timeoutMs: 15_000 });
+    } finally {
+      await other.close();
+      await fixed.close();
+      await own.stop();
+    }
+  },
+);

@@ -14,6 +14,7 @@ import { startWebHarness } from '../../web/harness';
 import { userSettingsPath } from '../../session/settings/settings-store';
 import { checkImagePath } from '../../session/bridges/usb-images';
 import { extractUsbLaunchArgs, type UsbLaunchOptions } from '../../session/bridges/usb-launch-options';
+import { extractAgentLaunchArgs } from '../../session/bridges/agent-launch-options';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
 
@@ -44,6 +45,8 @@ and the page talks to it over a WebSocket. Without a URI the page shows the conn
                        lets the browser share its clipboard with the guest from another machine.
   --no-reconnect       do not reconnect by itself when the connection drops (default: retry with a countdown,
                        see docs/reconnect.md)
+  --auto-resize=always|never   resize the guest to the browser viewport (default: the saved choice, on at
+                       first); never = keep the guest's resolution for this run (as remote-viewer's option)
 
 USB options (docs/usb.md; the page's USB picker shows the devices of this machine):
   --share-cd FILE.iso          share an ISO as a USB CD-ROM drive (repeatable)
@@ -125,8 +128,11 @@ export const webCommand: CliCommand = {
     let listen = { host: '127.0.0.1', port: 0 };
     let timeoutMs: number | undefined;
     let usb: Omit<UsbLaunchOptions, 'typedImagePaths'>;
+    let autoResize: boolean | undefined;
     try {
-      const extracted = extractUsbLaunchArgs(argv, process.cwd());
+      const agentArgs = extractAgentLaunchArgs(argv);
+      autoResize = agentArgs.autoResize;
+      const extracted = extractUsbLaunchArgs(agentArgs.rest, process.cwd());
       usb = extracted.usb;
       args = parseWebArgs(extracted.rest);
       if (args.flags.has('help')) {
@@ -212,6 +218,7 @@ export const webCommand: CliCommand = {
         ...settingsFileOption(io.env),
         ...(args.flags.has('no-reconnect') ? { autoReconnect: false } : {}),
         ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
+        ...(autoResize !== undefined ? { agent: { autoResize } } : {}),
         ...(config ? { config } : {}),
         usb: { ...usb, typedImagePaths: LOOPBACK_HOSTS.includes(parsed.listenHost) },
         ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),

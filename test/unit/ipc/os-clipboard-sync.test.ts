@@ -64,3 +64,48 @@ void test("the guest's paste is answered, with null when there is nothing or the
     { t: 'clipboard-content', requestId: 3, content: null },
   ]);
 });
+
+void test('polling while focused reads only the stamp until it changes, then reports CLIPBOARD once', async () => {
+  const { boards, clipboard } = fakeClipboard(true);
+  let pngReads = 0;
+  let stamps = 0;
+  const polled: OsClipboard = {
+    ...clipboard,
+    readPng: (s) => {
+      pngReads++;
+      return clipboard.readPng(s);
+    },
+    stamp: (s) => {
+      stamps++;
+      return Promise.resolve(`${boards[s].png.byteLength > 0 ? 'image/png' : ''}|${boards[s].text}`);
+    },
+  };
+  const sent: AgentHostMessage[] = [];
+  const sync = new OsClipboardSync(polled, (m) => sent.push(m));
+  sync.poll(); // first look: the clipboard as it is now (empty) is the baseline the guest hears about
+  await sync.idle();
+  const baseline = sent.length;
+  const readsAfterBaseline = pngReads;
+  for (let i = 0; i < 5; i++) {
+    sync.poll();
+    await sync.idle();
+  }
+  assert.equal(sent.length, baseline, 'nothing changed: nothing sent');
+  assert.equal(pngReads, readsAfterBaseline, 'an unchanged stamp reads no image');
+  boards.clipboard = { text: 'copied by a password manager', png: new Uint8Array(0) };
+  boards.primary = { text: 'a selection elsewhere', png: new Uint8Array(0) };
+  sync.poll();
+  await sync.idle();
+  sync.poll();
+  await sync.idle();
+  assert.deepEqual(sent.slice(baseline), [
+    { t: 'clipboard-changed', selection: 'clipboard', formats: ['text'] },
+  ]);
+  assert.ok(stamps >= 7);
+  // Without a stamp (a shell that cannot give one) polling does nothing; focus still checks.
+  const quiet: AgentHostMessage[] = [];
+  const unstamped = new OsClipboardSync(clipboard, (m) => quiet.push(m));
+  unstamped.poll();
+  await unstamped.idle();
+  assert.deepEqual(quiet, []);
+});
